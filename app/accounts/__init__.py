@@ -1,0 +1,1 @@
+"""Accounts: users, roles, organisations, sign-in, server-side sessions, CSRF, API tokens."""

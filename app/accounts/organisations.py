@@ -1,0 +1,126 @@
+"""Client organisations, their members, and the organisation-coordinator role."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import Organisation, OrganisationMember, Role, User
+from app.accounts.service import find_user_by_email
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+def slugify(name: str) -> str:
+    """A URL-safe slug for an organisation name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80] or "organisation"
+
+
+def create_organisation(db: Session, *, name: str) -> Organisation:
+    """Create a client organisation with a unique name."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise Invalid("Enter the organisation's name.")
+    if len(cleaned) > 200:
+        raise Invalid("Organisation names are limited to 200 characters.")
+    if db.scalar(select(Organisation).where(Organisation.name == cleaned)) is not None:
+        raise Conflict(f"An organisation called {cleaned!r} already exists.")
+    slug = base = slugify(cleaned)
+    counter = 2
+    while db.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
+        slug = f"{base}-{counter}"
+        counter += 1
+    organisation = Organisation(name=cleaned, slug=slug)
+    db.add(organisation)
+    db.flush()
+    return organisation
+
+
+def list_organisations(db: Session) -> list[Organisation]:
+    """All organisations by name, with their members loaded."""
+    query = (
+        select(Organisation)
+        .options(selectinload(Organisation.members).selectinload(OrganisationMember.user))
+        .order_by(Organisation.name)
+    )
+    return list(db.scalars(query))
+
+
+def organisations_managed_by(db: Session, user: User) -> list[Organisation]:
+    """Organisations a person may manage: all for admins, else where they coordinate."""
+    if Role.ADMIN in user.roles:
+        return list_organisations(db)
+    query = (
+        select(Organisation)
+        .join(OrganisationMember)
+        .where(OrganisationMember.user_id == user.id, OrganisationMember.is_coordinator)
+        .order_by(Organisation.name)
+    )
+    return list(db.scalars(query))
+
+
+def get_managed_organisation(db: Session, organisation_id: int, user: User) -> Organisation:
+    """An organisation the person may manage; anyone else gets ``NotFound``."""
+    query = (
+        select(Organisation)
+        .where(Organisation.id == organisation_id)
+        .options(selectinload(Organisation.members).selectinload(OrganisationMember.user))
+    )
+    organisation = db.scalar(query)
+    if organisation is None or not can_manage(organisation, user):
+        raise NotFound("There is no such organisation.")
+    return organisation
+
+
+def can_manage(organisation: Organisation, user: User) -> bool:
+    """Admins manage every organisation; an organisation coordinator manages their own."""
+    if Role.ADMIN in user.roles:
+        return True
+    return any(m.user_id == user.id and m.is_coordinator for m in organisation.members)
+
+
+def add_member(
+    db: Session, organisation: Organisation, *, email: str, coordinator: bool = False
+) -> OrganisationMember:
+    """Add an existing account to an organisation."""
+    user = find_user_by_email(db, email)
+    if user is None:
+        raise NotFound(f"No account uses {email.strip()!r}; ask them to sign up first.")
+    existing = db.get(OrganisationMember, (organisation.id, user.id))
+    if existing is not None:
+        raise Conflict(f"{user.display_name} is already a member.")
+    member = OrganisationMember(
+        organisation_id=organisation.id, user_id=user.id, user=user, is_coordinator=coordinator
+    )
+    db.add(member)
+    db.flush()
+    return member
+
+
+def set_member_coordinator(
+    db: Session, organisation: Organisation, user_id: int, *, coordinator: bool, acting: User
+) -> None:
+    """Grant or remove the organisation-coordinator role for one member."""
+    member = _member(organisation, user_id)
+    if not coordinator and user_id == acting.id and Role.ADMIN not in acting.roles:
+        raise Forbidden("You cannot remove your own coordinator role.")
+    member.is_coordinator = coordinator
+    db.flush()
+
+
+def remove_member(db: Session, organisation: Organisation, user_id: int, *, acting: User) -> None:
+    """Remove a member from an organisation."""
+    member = _member(organisation, user_id)
+    if user_id == acting.id and Role.ADMIN not in acting.roles:
+        raise Forbidden("You cannot remove yourself; ask another coordinator or an admin.")
+    db.delete(member)
+    db.flush()
+
+
+def _member(organisation: Organisation, user_id: int) -> OrganisationMember:
+    for member in organisation.members:
+        if member.user_id == user_id:
+            return member
+    raise NotFound("That person is not a member of this organisation.")

@@ -1,0 +1,216 @@
+"""Pages for signing up, in and out, the account page, password reset, and ``/api/v1/me``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts import service
+from app.accounts.permissions import ApiUser, require_user
+from app.accounts.schemas import MeOut
+from app.accounts.sessions import Ctx, sign_in, sign_out
+from app.errors import AppError, LoginRequired, TooManyRequests
+from app.web import redirect, render, safe_next, verify_csrf
+
+pages = APIRouter(dependencies=[Depends(verify_csrf)])
+api = APIRouter(prefix="/api/v1")
+
+FormStr = Annotated[str, Form()]
+OptionalFormStr = Annotated[str, Form()]
+
+
+@pages.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, ctx: Ctx) -> Response:
+    """The sign-up form."""
+    if ctx.user:
+        return redirect("/")
+    return render(request, "accounts/signup.html", {"form": {}})
+
+
+@pages.post("/signup", response_class=HTMLResponse)
+def signup(
+    request: Request,
+    ctx: Ctx,
+    email: FormStr = "",
+    display_name: FormStr = "",
+    password: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
+    """Create a learner account and sign it in."""
+    try:
+        user = service.sign_up(
+            ctx.db, email=email, display_name=display_name, password=password, confirm=confirm
+        )
+    except AppError as exc:
+        form = {"email": email, "display_name": display_name}
+        return render(
+            request,
+            "accounts/signup.html",
+            {"form": form, "error": exc.message},
+            status_code=exc.status,
+        )
+    sign_in(ctx, user)
+    ctx.flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+    return redirect("/")
+
+
+@pages.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, ctx: Ctx, next: str = "/") -> Response:
+    """The sign-in form."""
+    if ctx.user:
+        return redirect(safe_next(next))
+    return render(request, "accounts/login.html", {"email": "", "next": safe_next(next)})
+
+
+@pages.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    ctx: Ctx,
+    email: FormStr = "",
+    password: FormStr = "",
+    next: OptionalFormStr = "/",
+) -> Response:
+    """Check the credentials (throttled) and start a fresh session."""
+    address = request.client.host if request.client else None
+    try:
+        user = service.authenticate(ctx.db, email=email, password=password, address=address)
+    except (LoginRequired, TooManyRequests) as exc:
+        response = render(
+            request,
+            "accounts/login.html",
+            {"email": email, "next": safe_next(next), "error": exc.message},
+            status_code=exc.status,
+        )
+        response.headers.update(exc.headers)
+        return response
+    sign_in(ctx, user)
+    ctx.flash(f"Signed in as {user.display_name}.", "success")
+    return redirect(safe_next(next))
+
+
+@pages.post("/logout")
+def logout(ctx: Ctx) -> RedirectResponse:
+    """End the session on the server."""
+    sign_out(ctx)
+    ctx.flash("You are signed out.", "info")
+    return redirect("/")
+
+
+@pages.get("/account", response_class=HTMLResponse)
+def account(request: Request, ctx: Ctx) -> Response:
+    """The account page: name, password, API tokens."""
+    user = require_user(ctx)
+    tokens = service.list_api_tokens(ctx.db, user)
+    return render(request, "accounts/account.html", {"tokens": tokens})
+
+
+def _account_error(request: Request, ctx: Ctx, exc: AppError) -> Response:
+    user = require_user(ctx)
+    tokens = service.list_api_tokens(ctx.db, user)
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "error": exc.message},
+        status_code=exc.status,
+    )
+
+
+@pages.post("/account/profile")
+def update_profile(request: Request, ctx: Ctx, display_name: FormStr = "") -> Response:
+    """Change the display name."""
+    user = require_user(ctx)
+    try:
+        service.update_profile(ctx.db, user, display_name=display_name)
+    except AppError as exc:
+        return _account_error(request, ctx, exc)
+    ctx.flash("Your name is updated.", "success")
+    return redirect("/account")
+
+
+@pages.post("/account/password")
+def change_password(
+    request: Request,
+    ctx: Ctx,
+    current: FormStr = "",
+    new: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
+    """Change the password (the current one is asked again)."""
+    user = require_user(ctx)
+    try:
+        service.change_password(ctx.db, user, current=current, new=new, confirm=confirm)
+    except AppError as exc:
+        return _account_error(request, ctx, exc)
+    ctx.flash("Your password is changed.", "success")
+    return redirect("/account")
+
+
+@pages.post("/account/tokens", response_class=HTMLResponse)
+def create_token(request: Request, ctx: Ctx, name: FormStr = "") -> Response:
+    """Create a personal API token and show it once."""
+    user = require_user(ctx)
+    secret = service.issue_api_token(ctx.db, user, name=name or "default")
+    tokens = service.list_api_tokens(ctx.db, user)
+    return render(request, "accounts/account.html", {"tokens": tokens, "new_token": secret})
+
+
+@pages.post("/account/tokens/{token_id}/revoke")
+def revoke_token(ctx: Ctx, token_id: int) -> RedirectResponse:
+    """Revoke one of your API tokens."""
+    user = require_user(ctx)
+    service.revoke_api_token(ctx.db, user, token_id)
+    ctx.flash("The token is revoked.", "success")
+    return redirect("/account")
+
+
+@pages.get("/password-reset", response_class=HTMLResponse)
+def reset_request_form(request: Request, ctx: Ctx) -> Response:
+    """Ask for a password reset link."""
+    return render(request, "accounts/reset_request.html")
+
+
+@pages.post("/password-reset", response_class=HTMLResponse)
+def reset_request(request: Request, ctx: Ctx, email: FormStr = "") -> Response:
+    """E-mail a reset link (the answer is the same whether or not the account exists)."""
+    service.request_password_reset(ctx.db, email)
+    return render(request, "accounts/reset_request.html", {"sent_to": email.strip()})
+
+
+@pages.get("/password-reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, ctx: Ctx, token: str) -> Response:
+    """Choose a new password from a reset link."""
+    service.check_reset_token(ctx.db, token)
+    return render(request, "accounts/reset_form.html", {"token": token})
+
+
+@pages.post("/password-reset/{token}", response_class=HTMLResponse)
+def reset(
+    request: Request, ctx: Ctx, token: str, new: FormStr = "", confirm: FormStr = ""
+) -> Response:
+    """Set the new password; the link is spent and every session of the account ends."""
+    try:
+        service.reset_password(ctx.db, token, new=new, confirm=confirm)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return render(
+            request,
+            "accounts/reset_form.html",
+            {"token": token, "error": exc.message},
+            status_code=exc.status,
+        )
+    ctx.flash("Your password is changed. Sign in with the new one.", "success")
+    return redirect("/login")
+
+
+@api.get("/me", response_model=MeOut)
+def me(user: ApiUser) -> MeOut:
+    """The account that owns the API token."""
+    return MeOut(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        roles=sorted(role.value for role in user.roles),
+    )

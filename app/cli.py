@@ -1,0 +1,167 @@
+"""The ``apex`` command. Every subcommand parses its arguments and calls a service."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import ConfigurationError, get_settings, resolve_secret_key
+from app.db import get_session_factory
+from app.errors import AppError
+
+cli = typer.Typer(
+    help="APEX course delivery platform.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+users_cli = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+
+console = Console()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session committed on success, rolled back on any error."""
+    session = get_session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations (default: all of them)."""
+    migrate.upgrade(revision)
+    console.print(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")] = "-1",
+) -> None:
+    """Undo migrations (default: the latest one)."""
+    migrate.downgrade(revision)
+    console.print(f"Database downgraded to {revision}.")
+
+
+@users_cli.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="E-mail address (the login).")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    role: Annotated[
+        list[str], typer.Option(help="Role: learner, facilitator, coordinator or admin.")
+    ],
+    password: Annotated[
+        str | None, typer.Option(help="Password; a random one is generated and printed if omitted.")
+    ] = None,
+) -> None:
+    """Create an account with one or more roles."""
+    import secrets
+
+    from app.accounts import service
+
+    roles = service.parse_roles(role)
+    chosen = password or secrets.token_urlsafe(12)
+    with session_scope() as db:
+        user = service.create_user(db, email=email, display_name=name, password=chosen, roles=roles)
+        console.print(f"Created {user.email} ({', '.join(sorted(r.value for r in roles))}).")
+    if password is None:
+        console.print(f"Password: {chosen}")
+
+
+@users_cli.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="E-mail address of the account.")],
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "cli",
+) -> None:
+    """Print a new personal API token for an account."""
+    from app.accounts import service
+
+    with session_scope() as db:
+        user = service.find_user_by_email(db, email)
+        if user is None:
+            raise AppError(f"No account uses {email!r}.")
+        token = service.issue_api_token(db, user, name=name)
+    # Only the token on stdout, so scripts can capture it.
+    print(token)
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the platform (in development: migrate, load demo data, print demo accounts)."""
+    import uvicorn
+
+    settings = get_settings()
+    resolve_secret_key(settings)
+    if settings.env != "production":
+        migrate.upgrade()
+        if settings.load_demo_data:
+            _load_and_print_demo()
+    console.print(f"APEX is serving on http://{host}:{port}  (Ctrl+C stops it)")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def _load_and_print_demo() -> None:
+    from app.demo import DEMO_ACCOUNTS, load_demo_data
+
+    with session_scope() as db:
+        created = load_demo_data(db)
+    heading = "Demo accounts" + (" (created now)" if created else "")
+    console.print(f"[bold]{heading}[/bold] — sign in at /login with:")
+    width = max(len(account.role) for account in DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        # Plain lines, not a table, so nothing is truncated in a narrow terminal.
+        console.print(
+            f"  {account.role:<{width}}  {account.email}  {account.password}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def main() -> None:
+    """Entry point: one-line errors and a non-zero exit instead of tracebacks."""
+    try:
+        result = cli(standalone_mode=False)
+    except typer.Abort:
+        print("apex: aborted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise SystemExit(2) from None  # help was printed; nothing else to say
+        context = getattr(exc, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        print(f"apex: error: {exc.format_message()}{hint}", file=sys.stderr)
+        raise SystemExit(getattr(exc, "exit_code", 2) or 2) from None
+    except (AppError, ConfigurationError) as exc:
+        print(f"apex: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    if isinstance(result, int) and result:
+        raise SystemExit(result)

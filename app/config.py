@@ -1,0 +1,98 @@
+"""Settings: the only place the environment is read (prefix ``APEX_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform; read once from ``APEX_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="APEX_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    redis_url: str = ""
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "APEX <no-reply@apex.example.com>"
+
+    session_cookie_name: str = "apex_session"
+    session_max_age_seconds: int = 14 * 24 * 3600
+    password_reset_max_age_seconds: int = 3600
+
+    # Login throttling: after `login_slowdown_after` failures each further failure is
+    # answered late (a doubling delay from `login_delay_base_seconds`); after
+    # `login_max_failures` in the window the account or address gets 429 until it ends.
+    login_slowdown_after: int = 3
+    login_delay_base_seconds: float = 0.25
+    login_delay_max_seconds: float = 2.0
+    login_max_failures: int = 10
+    login_window_seconds: int = 15 * 60
+
+    courses_dir: Path = PROJECT_ROOT / "courses"
+    load_demo_data: bool = True
+
+    # Test-only knobs live here too, so nothing reads os.environ behind Settings' back.
+    require_services: bool = False
+    test_database_url: str = ""
+    test_redis_url: str = ""
+
+    secure_cookies: bool = Field(default=False)
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'apex.db'}"
+        if self.base_url.startswith("https://"):
+            self.secure_cookies = True
+        return self
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where mail goes as .eml files when no SMTP host is configured."""
+        return self.var_dir / "outbox"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run the app; the message says what to set."""
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """Return the secret key, generating a development one into ``var/`` once."""
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.env == "production":
+        raise ConfigurationError(
+            "APEX_SECRET_KEY is not set: production refuses to start without a secret key "
+            '(generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    key_file = settings.var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings instance."""
+    return Settings()

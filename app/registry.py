@@ -1,0 +1,6 @@
+"""Imports every feature's tables so ``Base.metadata`` (and Alembic) sees all of them."""
+
+from app.accounts import models as accounts_models
+from app.db import Base
+
+__all__ = ["Base", "accounts_models"]

@@ -1,0 +1,135 @@
+"""Page rendering: the Jinja2 environment, navigation, flash messages, CSRF, headers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.accounts.models import Role
+from app.accounts.sessions import (
+    CSRF_FIELD,
+    SAFE_METHODS,
+    Ctx,
+    RequestContext,
+    csrf_token_matches,
+)
+from app.config import PROJECT_ROOT
+from app.errors import Forbidden
+
+log = logging.getLogger(__name__)
+
+templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+
+
+def navigation(ctx: RequestContext | None) -> list[NavItem]:
+    """The main navigation for this visitor, by role."""
+    items = [NavItem("Home", "/")]
+    user = ctx.user if ctx else None
+    if user is None:
+        return items
+    roles = user.roles
+    if Role.ADMIN in roles:
+        items += [
+            NavItem("Users", "/admin/users"),
+            NavItem("Organisations", "/admin/organisations"),
+        ]
+    items.append(NavItem("Account", "/account"))
+    return items
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page with the layout's shared context (user, nav, flashes, CSRF token)."""
+    ctx: RequestContext | None = getattr(request.state, "ctx", None)
+    shared: dict[str, Any] = {
+        "ctx": ctx,
+        "user": ctx.user if ctx else None,
+        "nav": navigation(ctx),
+        "flashes": ctx.pop_flashes() if ctx else [],
+        "csrf_field": CSRF_FIELD,
+    }
+    shared.update(context or {})
+    return templates.TemplateResponse(request, template, shared, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A redirect after a form post (303 so the browser follows with GET)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only allow same-site relative redirect targets (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+async def verify_csrf(request: Request, ctx: Ctx) -> None:
+    """Router dependency: every state-changing page request must carry the session's token."""
+    if request.method in SAFE_METHODS:
+        return
+    submitted: str | None = request.headers.get("x-csrf-token")
+    if submitted is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else None
+    if not csrf_token_matches(ctx, submitted):
+        raise Forbidden(
+            "This form has expired or did not come from this site. "
+            "Go back, reload the page and try again."
+        )
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP (with frame-ancestors), nosniff and friends to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
