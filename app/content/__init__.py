@@ -1,0 +1,1 @@
+"""Content packs: format, loading, validation, rendering and sync."""

@@ -1,0 +1,1 @@
+"""Content packs: loading, validation and rendering, without a database."""
