@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 
 from app.accounts.sessions import Ctx
+from app.config import get_settings
 from app.db import get_session_factory
 from app.web import render
 
@@ -27,12 +29,29 @@ def healthz() -> JSONResponse:
 
 @router.get("/readyz")
 def readyz() -> JSONResponse:
-    """Readiness: the database answers a query."""
+    """Readiness: the database answers a query (and Redis a ping, when configured)."""
+    checks: dict[str, str] = {}
     try:
         with get_session_factory()() as session:
             session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
     except Exception as exc:  # any driver error means "not ready", never a 500 page
-        return JSONResponse(
-            {"status": "unavailable", "database": type(exc).__name__}, status_code=503
-        )
-    return JSONResponse({"status": "ok", "database": "ok"})
+        checks["database"] = f"unavailable ({type(exc).__name__})"
+    redis_url = get_settings().redis_url
+    if redis_url:
+        checks["redis"] = _ping_redis(redis_url)
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
+
+
+def _ping_redis(url: str) -> str:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"unavailable ({type(exc).__name__})"
+    finally:
+        client.close()
+    return "ok"

@@ -1,0 +1,68 @@
+"""Mail goes over real SMTP when configured, else to .eml files in the outbox."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+
+from app.config import get_settings
+from app.notifications import mail
+
+
+class CollectingHandler(MessageHandler):
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list = []
+
+    def handle_message(self, message) -> None:
+        self.received.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_mail_is_delivered_to_a_real_smtp_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    handler = CollectingHandler()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
+        monkeypatch.setattr(get_settings(), "smtp_port", port)
+        result = mail.send_template(
+            to="dmitry@example.com",
+            subject="Привет from APEX",
+            template="emails/password_reset.txt",
+            context={
+                "user": type("U", (), {"display_name": "Дмитрий"})(),
+                "link": "http://x/y",
+                "minutes": 60,
+            },
+            attachments=[("invite.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")],
+        )
+    finally:
+        controller.stop()
+    assert result is None
+    assert len(handler.received) == 1
+    received = handler.received[0]
+    assert received["To"] == "dmitry@example.com"
+    assert "Привет" in str(received["Subject"]) or "=?utf-8?" in received["Subject"].lower()
+    parts = list(received.walk())
+    assert any(part.get_filename() == "invite.ics" for part in parts)
+    text = next(p for p in parts if p.get_content_type() == "text/plain" and not p.get_filename())
+    assert "Дмитрий" in text.get_payload(decode=True).decode()
+
+
+def test_without_smtp_host_mail_lands_in_the_outbox(outbox: Path) -> None:
+    path = mail.send(mail.build_message(to="a@example.com", subject="Hello", body="Body text"))
+    assert path is not None and path.parent == outbox and path.suffix == ".eml"
+    assert b"Subject: Hello" in path.read_bytes()
