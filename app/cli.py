@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +18,9 @@ from app.config import ConfigurationError, get_settings, resolve_secret_key
 from app.db import get_session_factory
 from app.errors import AppError
 
+if TYPE_CHECKING:
+    from app.content.sync import SyncResult
+
 cli = typer.Typer(
     help="APEX course delivery platform.",
     add_completion=False,
@@ -25,7 +30,9 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_cli = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+packs_cli = typer.Typer(help="Content packs: validate and load courses.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+cli.add_typer(packs_cli, name="packs")
 
 console = Console()
 
@@ -102,21 +109,85 @@ def users_token(
     print(token)
 
 
+@packs_cli.command("validate")
+def packs_validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Pack folders or folders of packs (default: the courses folder)."),
+    ] = None,
+) -> None:
+    """Check packs; print every problem as path:line: message; exit 1 on any error."""
+    from app.content.validator import main as validate_main
+
+    targets = [str(path) for path in paths] if paths else [str(_courses_dir_for_display())]
+    code = validate_main(targets)
+    if code:
+        raise typer.Exit(code)
+
+
+@packs_cli.command("sync")
+def packs_sync(
+    path: Annotated[
+        Path | None, typer.Argument(help="Folder of packs (default: the courses folder).")
+    ] = None,
+) -> None:
+    """Load packs into the database (each whole or not at all); exit 1 if any failed."""
+    result = _sync(path or get_settings().courses_dir)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _courses_dir_for_display() -> Path:
+    courses = get_settings().courses_dir
+    try:
+        return courses.relative_to(Path.cwd())
+    except ValueError:
+        return courses
+
+
+def _sync(root: Path) -> SyncResult:
+    from app.content.sync import sync_folder
+
+    if not root.is_dir():
+        raise AppError(f"{root} is not a folder of content packs.")
+    started = time.perf_counter()
+    with session_scope() as db:
+        result = sync_folder(db, root)
+    elapsed = time.perf_counter() - started
+    for label in result.loaded:
+        console.print(f"loaded     {label}", highlight=False)
+    for label in result.unchanged:
+        console.print(f"unchanged  {label}", highlight=False)
+    for source, lines in result.failed.items():
+        console.print(f"[red]FAILED[/red]     {source}:", highlight=False)
+        for line in lines:
+            console.print(f"  {line}", highlight=False, markup=False)
+    console.print(
+        f"{len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
+        f"{len(result.failed)} failed in {elapsed:.2f} s",
+        highlight=False,
+    )
+    return result
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the platform (in development: migrate, load demo data, print demo accounts)."""
+    """Serve the platform: load the course packs; in development also migrate and load demo data."""
     import uvicorn
 
     settings = get_settings()
     resolve_secret_key(settings)
     if settings.env != "production":
         migrate.upgrade()
-        if settings.load_demo_data:
-            _load_and_print_demo()
+    # Packs load before the workers start, so several workers never race to load them.
+    if settings.courses_dir.is_dir():
+        _sync(settings.courses_dir)
+    if settings.env != "production" and settings.load_demo_data:
+        _load_and_print_demo()
     console.print(f"APEX is serving on http://{host}:{port}  (Ctrl+C stops it)")
     uvicorn.run(
         "app.main:create_app",

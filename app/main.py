@@ -11,8 +11,11 @@ from app import site
 from app.accounts import admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.sessions import SessionCookieMiddleware
+from app.content import admin_routes as content_admin_routes
+from app.content import routes as content_routes
 from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
 from app.errors import install_error_handlers
+from app.learning import routes as learning_routes
 from app.web import SecurityHeadersMiddleware
 
 
@@ -38,4 +41,7 @@ def create_app() -> FastAPI:
     app.include_router(account_routes.pages)
     app.include_router(account_routes.api)
     app.include_router(admin_routes.router)
+    for feature in (content_routes, content_admin_routes, learning_routes):
+        app.include_router(feature.router)
+        app.include_router(feature.api)
     return app

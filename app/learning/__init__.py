@@ -1,0 +1,1 @@
+"""Online learning: access grants, the module player, knowledge checks, progress, completion."""
