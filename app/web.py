@@ -35,13 +35,17 @@ class NavItem:
 
 def navigation(ctx: RequestContext | None) -> list[NavItem]:
     """The main navigation for this visitor, by role."""
-    items = [NavItem("Home", "/")]
+    items = [NavItem("Home", "/"), NavItem("Courses", "/courses")]
     user = ctx.user if ctx else None
     if user is None:
         return items
+    items.append(NavItem("My learning", "/learning"))
     roles = user.roles
+    if Role.COORDINATOR in roles or Role.ADMIN in roles:
+        items.append(NavItem("Grant access", "/learning/grants"))
     if Role.ADMIN in roles:
         items += [
+            NavItem("Content", "/admin/content"),
             NavItem("Users", "/admin/users"),
             NavItem("Organisations", "/admin/organisations"),
         ]
