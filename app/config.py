@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
 
     courses_dir: Path = PROJECT_ROOT / "courses"
+    max_pack_upload_bytes: int = 20 * 1024 * 1024
+
+    # Scheduling and enrolment.
+    schedule_horizon_months: int = 12
+    hold_minutes: int = 30  # an unconfirmed seat is released after this
+    waitlist_offer_hours: int = 48  # how long a freed seat waits for the first in line
+    cancellation_cutoff_days: int = 7  # learners cancel or transfer until N days before
+    reminder_days_before: int = 3
+    # How often the in-process ticker expires holds/offers, runs go/no-go and reminders.
+    ticker_seconds: int = 60
+    run_ticker: bool = True
+    # Test-only: switch off the seat lock to prove the concurrency test sees overselling.
+    test_disable_seat_lock: bool = False
     load_demo_data: bool = True
 
     # Test-only knobs live here too, so nothing reads os.environ behind Settings' back.

@@ -1,0 +1,1 @@
+"""Enrolment: seats, holds, waitlist, bundles, seat packs, cancellations, transfers, attendance."""

@@ -1,0 +1,132 @@
+"""Tables for seats taken on sessions and what they came from.
+
+A seat counts against a session's capacity while its enrolment is ``confirmed``, or
+``held``/``offered`` and not yet expired. Taking a seat locks the session row first.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UtcDateTime, utcnow
+
+
+class EnrollmentStatus(enum.StrEnum):
+    """Where an enrolment stands."""
+
+    HELD = "held"  # seat reserved until hold_expires_at unless confirmed
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"  # a freed seat offered to the first in line until offer_expires_at
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # a hold or offer that ran out
+
+
+class Enrollment(Base):
+    """One person's place (or place in line) on one session."""
+
+    __tablename__ = "enrollments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    source: Mapped[str] = mapped_column(
+        String(20), default="self"
+    )  # self|coordinator|seat_pack|bundle
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    bundle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("day_bundles.id", ondelete="SET NULL"), index=True
+    )
+    seat_pack_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seat_packs.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Attendance(Base):
+    """Whether a participant attended one day of a session."""
+
+    __tablename__ = "attendance"
+
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True
+    )
+    day_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DayBundle(Base):
+    """Two or three courses on the same date, booked in one step at a bundle price."""
+
+    __tablename__ = "day_bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    on_date: Mapped[date] = mapped_column(Date)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SeatPack(Base):
+    """N seats bought by a client organisation, for one course or any, valid for a period."""
+
+    __tablename__ = "seat_packs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    seats: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class InHouseRequest(Base):
+    """A client company asking for a private session; lands in the coordinators' inbox."""
+
+    __tablename__ = "inhouse_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    format_id: Mapped[str] = mapped_column(String(64))
+    participants: Mapped[int] = mapped_column(Integer)
+    preferred_dates: Mapped[str] = mapped_column(String(500), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="new")  # new|answered|closed
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Reminder(Base):
+    """A reminder already sent, so reminders go out once (jobs may run twice)."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("enrollment_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # e.g. "3-days"
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

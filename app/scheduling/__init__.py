@@ -1,0 +1,1 @@
+"""Scheduling: recurring series (rules + exceptions), sessions, venues, facilitators, calendars."""
