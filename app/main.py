@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import site
+from app import jobs, site
 from app.accounts import admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.sessions import SessionCookieMiddleware
+from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
 from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
-from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
+from app.enrollment import queries as enrollment_queries
+from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers
 from app.learning import routes as learning_routes
+from app.scheduling import hooks as scheduling_hooks
+from app.scheduling import routes as scheduling_routes
 from app.web import SecurityHeadersMiddleware
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Start the ticker with the app and stop it on shutdown."""
+    ticker = jobs.start_ticker()
+    yield
+    if ticker is not None:
+        ticker.stop()
 
 
 def create_app() -> FastAPI:
@@ -26,7 +41,10 @@ def create_app() -> FastAPI:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Scheduling asks enrolment which sessions are in use without importing it.
+    scheduling_hooks.register_sessions_in_use(enrollment_queries.sessions_in_use)
     app = FastAPI(
+        lifespan=lifespan,
         title="APEX",
         version="0.1.0",
         docs_url=None,  # Swagger UI loads scripts from a CDN, which our CSP forbids
@@ -41,7 +59,13 @@ def create_app() -> FastAPI:
     app.include_router(account_routes.pages)
     app.include_router(account_routes.api)
     app.include_router(admin_routes.router)
-    for feature in (content_routes, content_admin_routes, learning_routes):
+    for feature in (
+        content_routes,
+        content_admin_routes,
+        learning_routes,
+        scheduling_routes,
+        enrollment_routes,
+    ):
         app.include_router(feature.router)
         app.include_router(feature.api)
     return app

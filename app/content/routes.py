@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.accounts.sessions import Ctx
 from app.content import catalogue
 from app.content.catalogue import CatalogueFilters
@@ -14,6 +19,11 @@ from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1")
+
+# Higher features (scheduling, enrolment) add sections to the course page without the
+# catalogue importing them: each provider returns (template, context) or None.
+CoursePageSection = Callable[[Session, str, User | None], tuple[str, dict[str, Any]] | None]
+COURSE_PAGE_SECTIONS: list[CoursePageSection] = []
 
 # The URL names the bytes (their SHA-256), so the file may be cached for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
