@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # How often the in-process ticker expires holds/offers, runs go/no-go and reminders.
     ticker_seconds: int = 60
     run_ticker: bool = True
+    # Documents.
+    paper_size: Literal["A4", "Letter"] = "A4"
+    verify_lookups_per_window: int = 30  # certificate lookups per client per window
+    verify_window_seconds: int = 300
+
     # Test-only: switch off the seat lock to prove the concurrency test sees overselling.
     test_disable_seat_lock: bool = False
     load_demo_data: bool = True
@@ -75,6 +80,11 @@ class Settings(BaseSettings):
         if self.base_url.startswith("https://"):
             self.secure_cookies = True
         return self
+
+    @property
+    def documents_dir(self) -> Path:
+        """Generated PDFs, named by a hash of their inputs."""
+        return self.var_dir / "documents"
 
     @property
     def outbox_dir(self) -> Path:

@@ -3,6 +3,7 @@
 from app.accounts import models as accounts_models
 from app.content import models as content_models
 from app.db import Base
+from app.documents import models as documents_models
 from app.enrollment import models as enrollment_models
 from app.learning import models as learning_models
 from app.scheduling import models as scheduling_models
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "content_models",
+    "documents_models",
     "enrollment_models",
     "learning_models",
     "scheduling_models",

@@ -10,12 +10,20 @@ from __future__ import annotations
 import ctypes.util
 import importlib.util
 import sys
+from pathlib import Path
 
 # (what, how to test, Debian package that provides it)
 MIN_PYTHON = (3, 11)
 SHARED_LIBRARIES: list[tuple[str, str]] = [
-    # WeasyPrint (print documents) needs these at run time; listed now so the check is
-    # already in place when the documents feature lands.
+    # WeasyPrint (certificates, workbooks, guides) lays text out with Pango.
+    ("pango-1.0", "libpango-1.0-0"),
+    ("pangoft2-1.0", "libpangoft2-1.0-0"),
+]
+# Fonts that cover participants' names: Latin with diacritics, Greek, Cyrillic, Arabic, CJK.
+FONT_FILES: list[tuple[str, str]] = [
+    ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "fonts-noto-core"),
+    ("/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf", "fonts-noto-core"),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
 ]
 
 
@@ -35,6 +43,9 @@ def problems() -> list[str]:
     for library, package in SHARED_LIBRARIES:
         if ctypes.util.find_library(library) is None:
             found.append(f"missing system library {library}: run 'apt-get install {package}'")
+    missing_fonts = sorted({package for path, package in FONT_FILES if not Path(path).exists()})
+    if missing_fonts:
+        found.append(f"missing fonts for PDFs: run 'apt-get install {' '.join(missing_fonts)}'")
     return found
 
 

@@ -1,0 +1,1 @@
+"""Documents: the PDF engine, certificates and verification, workbooks, guides, print packs."""

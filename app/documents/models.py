@@ -1,0 +1,68 @@
+"""Tables for certificates and for background document jobs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UtcDateTime, utcnow
+
+
+class Certificate(Base):
+    """A certificate of completion; what it states is frozen when it is issued.
+
+    ``token`` (at least 128 random bits) is in the verification URL and QR code; the
+    serial is for people to read out. A name correction issues a new certificate and
+    points the old one at it (``replaced_by_id``).
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(32), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="CASCADE")
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="SET NULL"), index=True
+    )
+    holder_name: Mapped[str] = mapped_column(String(200))
+    course_title: Mapped[str] = mapped_column(String(300))
+    course_version: Mapped[str] = mapped_column(String(64))
+    credit_hours: Mapped[float] = mapped_column(Float)
+    first_date: Mapped[date] = mapped_column(Date)
+    last_date: Mapped[date] = mapped_column(Date)
+    facilitator_names: Mapped[str] = mapped_column(String(500), default="")
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoke_reason: Mapped[str] = mapped_column(String(500), default="")
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificates.id", ondelete="SET NULL")
+    )
+
+
+class DocumentJob(Base):
+    """A background rendering job (print pack, workbooks, certificates) and its progress."""
+
+    __tablename__ = "document_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # session_pack|workbooks|certificates
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|done|failed
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    inputs_hash: Mapped[str | None] = mapped_column(String(64))  # names the stored file
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
