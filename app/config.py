@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
 
     courses_dir: Path = PROJECT_ROOT / "courses"
-    max_pack_upload_bytes: int = 20 * 1024 * 1024
+    max_pack_upload_bytes: int = 10 * 1024 * 1024
 
     # Scheduling and enrolment.
     schedule_horizon_months: int = 12

@@ -22,7 +22,7 @@ from app.errors import install_error_handlers
 from app.learning import routes as learning_routes
 from app.scheduling import hooks as scheduling_hooks
 from app.scheduling import routes as scheduling_routes
-from app.web import SecurityHeadersMiddleware
+from app.web import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
 @asynccontextmanager
@@ -53,6 +53,10 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(SessionCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    # The largest thing anyone uploads is a pack archive; allow room for the form around it.
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_pack_upload_bytes + 1024 * 1024
+    )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(site.router)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,7 +20,7 @@ from app.accounts.sessions import (
     csrf_token_matches,
 )
 from app.config import PROJECT_ROOT
-from app.errors import Forbidden
+from app.errors import AppError, Forbidden, is_api_request, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,58 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over a limit before anything reads them.
+
+    Form parsing (the CSRF check reads every page POST) would otherwise spool any size of
+    upload to disk, even for an anonymous visitor.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(scope, receive, send, self.max_bytes)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise PayloadTooLarge(_too_large_message(self.max_bytes))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    title = "Request too large"
+
+
+def _too_large_message(max_bytes: int) -> str:
+    return f"The request is larger than the {max_bytes // (1024 * 1024)} MiB this site accepts."
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+    request = Request(scope, receive)
+    message = _too_large_message(max_bytes)
+    if is_api_request(request):
+        response: Response = problem_response(413, message, title="Request too large")
+    else:
+        response = PlainTextResponse(message, status_code=413)
+    await response(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:

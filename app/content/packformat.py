@@ -98,7 +98,9 @@ class CourseSpec(_Strict):
     """The contents of `course.yaml`."""
 
     id: Id
-    version: Text
+    version: Annotated[
+        str, Field(max_length=64), AfterValidator(_check_not_blank)
+    ]  # 64-char column
     title: Text
     summary: Text
     audience: TextList

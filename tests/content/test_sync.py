@@ -102,3 +102,15 @@ def test_reproducible_zip_depends_only_on_files() -> None:
     files = {"b.txt": b"2", "a.txt": b"1"}
     assert reproducible_zip(files) == reproducible_zip(dict(reversed(files.items())))
     assert reproducible_zip(files) != reproducible_zip({**files, "a.txt": b"x"})
+
+
+def test_overlong_version_is_refused_by_the_validator(db: Session, tmp_path: Path) -> None:
+    pack = minimal_pack().edit("course.yaml", 'version: "1.0.0"', f'version: "{"1" * 65}"')
+    pack.write(tmp_path)
+    result = sync_folder(db, tmp_path)
+    (lines,) = result.failed.values()
+    assert lines == [
+        f"{tmp_path.as_posix()}/demo-course/course.yaml:2: "
+        "version: string should have at most 64 characters"
+    ]
+    assert _count(db, CourseVersion) == 0
