@@ -1,10 +1,185 @@
-"""(routes are being written)"""
+"""Pages of the online player, "My learning", access grants, and ``/api/v1/learning``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
-from app.web import verify_csrf
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.models import Role
+from app.accounts.permissions import ApiUser, require_role, require_user
+from app.accounts.sessions import Ctx
+from app.db import DbSession
+from app.errors import AppError, Invalid, NotFound
+from app.learning import grading, player, service
+from app.learning.player import ModuleView, NotReachable
+from app.learning.schemas import AnswerIn, AnswerOut, LearningRowOut
+from app.learning.service import NoAccess
+from app.web import redirect, render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1")
+
+FormStr = Annotated[str, Form()]
+
+
+def _no_access(request: Request, exc: NoAccess) -> Response:
+    return render(
+        request,
+        "learning/no_access.html",
+        {"course_slug": exc.course_slug, "course_title": exc.course_title},
+        status_code=exc.status,
+    )
+
+
+def _not_reachable(ctx: Ctx, slug: str, exc: NotReachable) -> Response:
+    ctx.flash(exc.message, "info")
+    return redirect(f"/learn/{slug}/{exc.position}")
+
+
+def _module_page(
+    request: Request, view: ModuleView, *, retry: str = "", errors: dict[str, str] | None = None
+) -> Response:
+    errors = errors or {}
+    known = {check.id for check in view.checks}
+    return render(
+        request,
+        "learning/module.html",
+        {
+            "view": view,
+            "retry": retry,
+            "errors": errors,
+            "page_error": next((m for c, m in errors.items() if c not in known), None),
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/learning", response_class=HTMLResponse)
+def my_learning(request: Request, ctx: Ctx) -> Response:
+    """My learning: the learner's courses with their progress."""
+    user = require_user(ctx)
+    return render(request, "learning/my_learning.html", {"rows": service.my_learning(ctx.db, user)})
+
+
+@router.get("/learning/grants", response_class=HTMLResponse)
+def grants(request: Request, ctx: Ctx) -> Response:
+    """Coordinators: give learners access to courses; the grants so far."""
+    require_role(ctx, Role.COORDINATOR)
+    return _grants_page(request, ctx)
+
+
+def _grants_page(
+    request: Request, ctx: Ctx, *, form: dict[str, str] | None = None, error: AppError | None = None
+) -> Response:
+    return render(
+        request,
+        "learning/grants.html",
+        {
+            "courses": service.course_choices(ctx.db),
+            "grants": service.list_grants(ctx.db),
+            "form": form or {},
+            "error": error.message if error else None,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+@router.post("/learning/grants", response_class=HTMLResponse)
+def create_grant(request: Request, ctx: Ctx, course: FormStr = "", email: FormStr = "") -> Response:
+    """Give one learner access to one course."""
+    coordinator = require_role(ctx, Role.COORDINATOR)
+    try:
+        service.grant_access(ctx.db, course, email, coordinator)
+    except AppError as exc:
+        return _grants_page(request, ctx, form={"course": course, "email": email}, error=exc)
+    title = dict(service.course_choices(ctx.db)).get(course, course)
+    ctx.flash(f"Access granted: {email.strip()} can now study “{title}” online.", "success")
+    return redirect("/learning/grants")
+
+
+@router.get("/learn/{slug}", response_class=HTMLResponse)
+def resume(request: Request, ctx: Ctx, slug: str) -> Response:
+    """Start or resume the course and go to the module to continue with."""
+    user = require_user(ctx)
+    try:
+        progress = service.start_or_resume(ctx.db, user, slug)
+    except NoAccess as exc:
+        return _no_access(request, exc)
+    return redirect(f"/learn/{slug}/{progress.current_position}")
+
+
+@router.get("/learn/{slug}/{position}", response_class=HTMLResponse)
+def module_page(request: Request, ctx: Ctx, slug: str, position: int, retry: str = "") -> Response:
+    """One module: lesson, knowledge checks, progress, navigation."""
+    user = require_user(ctx)
+    try:
+        view = player.study_module(ctx.db, user, slug, position)
+    except NoAccess as exc:
+        return _no_access(request, exc)
+    except NotReachable as exc:
+        return _not_reachable(ctx, slug, exc)
+    return _module_page(request, view, retry=retry)
+
+
+@router.post("/learn/{slug}/{position}/checks/{check_id}", response_class=HTMLResponse)
+def answer(
+    request: Request,
+    ctx: Ctx,
+    slug: str,
+    position: int,
+    check_id: str,
+    choice: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Grade a knowledge-check answer and show the result on the module page."""
+    user = require_user(ctx)
+    try:
+        chosen = _choice_numbers(choice or [])
+        result = grading.answer_at(ctx.db, user, slug, position, check_id, chosen)
+    except NoAccess as exc:
+        return _no_access(request, exc)
+    except Invalid as exc:
+        # Shown next to the question, with status 422; nothing was recorded.
+        try:
+            view = player.view_module(ctx.db, user, slug, position)
+        except NotReachable as not_yet:
+            return _not_reachable(ctx, slug, not_yet)
+        return _module_page(request, view, retry=check_id, errors={check_id: exc.message})
+    if result.correct:
+        ctx.flash("Correct. The explanation is below the question.", "success")
+    else:
+        ctx.flash(f"Not quite: {result.score} %. Read the explanation and try again.", "info")
+    return redirect(f"/learn/{slug}/{position}#check-{check_id}")
+
+
+def _choice_numbers(values: list[str]) -> list[int]:
+    try:
+        return [int(value) for value in values]
+    except ValueError as exc:
+        raise Invalid("Choose among the offered answers.") from exc
+
+
+@api.get("/learning", response_model=list[LearningRowOut])
+def api_my_learning(user: ApiUser, db: DbSession) -> list[LearningRowOut]:
+    """The caller's courses with their progress."""
+    return [LearningRowOut(**vars(row)) for row in service.my_learning(db, user)]
+
+
+@api.post("/learning/{slug}/modules/{module_slug}/checks/{check_id}", response_model=AnswerOut)
+def api_answer(
+    user: ApiUser, db: DbSession, slug: str, module_slug: str, check_id: str, body: AnswerIn
+) -> AnswerOut:
+    """Grade an answer to a knowledge check of a module the caller has opened."""
+    try:
+        result = grading.answer_in_module(db, user, slug, module_slug, check_id, body.chosen)
+    except NoAccess as exc:
+        # Same answer as for an unknown course: the API does not say what exists.
+        raise NotFound(f"There is no course '{slug}' that you can study.") from exc
+    return AnswerOut(
+        correct=result.correct,
+        score=result.score,
+        best_score=result.best_score,
+        explanation=result.explanation,
+        course_complete=result.course_complete,
+    )

@@ -40,12 +40,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the app served by uvicorn in a thread, on its own database."""
+def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The live server's scratch database, migrated (tests may seed it, e.g. with packs)."""
     database = tmp_path_factory.mktemp("e2e") / "e2e.db"
     url = f"sqlite:///{database}"
     migrate.upgrade(url=url)
-    engine = make_engine(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str) -> Iterator[str]:
+    """Base URL of the app served by uvicorn in a thread, on its own database."""
+    engine = make_engine(live_database_url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
 
     def scratch_db() -> Iterator[Session]:

@@ -1,0 +1,94 @@
+"""Fixtures for the learning browser tests: the real packs loaded into the live server's db."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.accounts.service import create_user
+from app.config import get_settings
+from app.content.loader import load_pack
+from app.content.sync import sync_folder
+from app.db import make_engine
+
+PASSWORD = "a long browser passphrase"
+COURSE = "status-communication"
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """A knowledge check of the real pack and its right choice numbers."""
+
+    id: str
+    chosen: list[int]
+
+
+@dataclass(frozen=True)
+class ModuleAnswers:
+    """A module of the real pack, with the right answers to its checks."""
+
+    position: int
+    title: str
+    checks: list[CheckAnswer]
+
+
+@pytest.fixture(scope="session")
+def learning_db(live_database_url: str) -> Iterator[Callable[[], Session]]:
+    """Sessions on the live server's database, with courses/ synced into it once."""
+    engine = make_engine(live_database_url)
+
+    def new_session() -> Session:
+        return Session(bind=engine, expire_on_commit=False)
+
+    with new_session() as db:
+        result = sync_folder(db, get_settings().courses_dir)
+        assert result.ok, result.failed
+        db.commit()
+    yield new_session
+    engine.dispose()
+
+
+@cache
+def course_answers() -> list[ModuleAnswers]:
+    """The modules of status-communication and their right answers, read from the pack."""
+    pack = load_pack(get_settings().courses_dir / COURSE)
+    modules = []
+    for position, module in enumerate(pack.modules, start=1):
+        checks = [
+            CheckAnswer(c.id, [c.answer] if isinstance(c.answer, int) else list(c.answer))
+            for c in module.meta.checks
+        ]
+        modules.append(ModuleAnswers(position, module.meta.title, checks))
+    return modules
+
+
+@pytest.fixture
+def make_account(learning_db: Callable[[], Session]) -> Callable[..., str]:
+    """Create an account in the live server's database; returns its e-mail address."""
+
+    def make(role: Role = Role.LEARNER) -> str:
+        email = f"e2e-{role.value}-{uuid.uuid4().hex[:8]}@example.com"
+        with learning_db() as db:
+            create_user(
+                db, email=email, display_name=f"E2E {role.value}", password=PASSWORD, roles={role}
+            )
+            db.commit()
+        return email
+
+    return make
+
+
+def log_in(page: Page, email: str) -> None:
+    """Sign in through the login form."""
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
