@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.config import ConfigurationError, get_settings, resolve_secret_key
 from app.db import get_session_factory
+from app.documents.cli import documents_cli
 from app.errors import AppError
+from app.scheduling.cli import schedule_cli
 
 if TYPE_CHECKING:
     from app.content.sync import SyncResult
@@ -33,6 +35,8 @@ cli.add_typer(db_cli, name="db")
 packs_cli = typer.Typer(help="Content packs: validate and load courses.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(packs_cli, name="packs")
+cli.add_typer(schedule_cli, name="schedule")
+cli.add_typer(documents_cli, name="documents")
 
 console = Console()
 

@@ -1,10 +1,20 @@
-"""(routes are being written)"""
+"""Scheduling's pages and API, gathered into the two routers ``app.main`` includes.
+
+The handlers live by use case: ``pages_series`` (series list, form, preview, exceptions),
+``pages_sessions`` (month calendar, standalone sessions, session edits, venues) and
+``api_series`` (``/api/v1/series``).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from app.scheduling import api_series, pages_series, pages_sessions
 from app.web import verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
+router.include_router(pages_series.router)
+router.include_router(pages_sessions.router)
+
 api = APIRouter(prefix="/api/v1")
+api.include_router(api_series.router)

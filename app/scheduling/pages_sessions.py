@@ -1,0 +1,193 @@
+"""Coordinator pages for sessions: month calendar, standalone sessions, edits, venues."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from app.accounts import organisations
+from app.accounts import service as accounts
+from app.accounts.models import Role
+from app.accounts.permissions import require_role
+from app.accounts.sessions import Ctx
+from app.errors import AppError, Invalid
+from app.scheduling import forms, recurrence, sessions, venues
+from app.scheduling import month as month_grid
+from app.scheduling.courses import course_choices, course_titles, format_choices
+from app.scheduling.models import CourseSession
+from app.web import redirect, render
+
+router = APIRouter()
+FormStr = Annotated[str, Form()]
+
+
+@router.get("/coordinator/calendar", response_class=HTMLResponse)
+def calendar_page(request: Request, ctx: Ctx, month: str = "") -> Response:
+    """A month of sessions: courses, seats and a link to each roster."""
+    require_role(ctx, Role.COORDINATOR)
+    first = month_grid.parse_month(month, date.today())
+    view = month_grid.month_view(ctx.db, first)
+    return render(request, "scheduling/calendar.html", {"view": view})
+
+
+@router.get("/coordinator/venues", response_class=HTMLResponse)
+def venue_list(request: Request, ctx: Ctx) -> Response:
+    """Venues, and a form to add one."""
+    require_role(ctx, Role.COORDINATOR)
+    return render(
+        request, "scheduling/venues.html", {"venues": venues.list_venues(ctx.db), "form": {}}
+    )
+
+
+@router.post("/coordinator/venues", response_class=HTMLResponse)
+def add_venue(
+    request: Request, ctx: Ctx, name: FormStr = "", address: FormStr = "", online_url: FormStr = ""
+) -> Response:
+    """Add a venue."""
+    require_role(ctx, Role.COORDINATOR)
+    try:
+        venue = venues.create_venue(ctx.db, name=name, address=address, online_url=online_url)
+    except Invalid as exc:
+        context = {
+            "venues": venues.list_venues(ctx.db),
+            "form": {"name": name, "address": address, "online_url": online_url},
+            "error": exc.message,
+        }
+        return render(request, "scheduling/venues.html", context, status_code=422)
+    ctx.flash(f"Venue '{venue.name}' is added.", "success")
+    return redirect("/coordinator/venues")
+
+
+def _session_choices(db: Session) -> dict[str, Any]:
+    courses = course_choices(db)
+    return {
+        "courses": courses,
+        "formats": format_choices(courses),
+        "venues": venues.list_venues(db),
+        "organisations": organisations.list_organisations(db),
+        "zones": forms.COMMON_ZONES,
+        "countries": forms.HOLIDAY_COUNTRIES,
+    }
+
+
+@router.get("/coordinator/sessions/new", response_class=HTMLResponse)
+def new_session(request: Request, ctx: Ctx) -> Response:
+    """The standalone session form (e.g. a three-day version of a course)."""
+    require_role(ctx, Role.COORDINATOR)
+    context = {**_session_choices(ctx.db), "form": forms.SessionForm()}
+    return render(request, "scheduling/session_new.html", context)
+
+
+@router.post("/coordinator/sessions/new", response_class=HTMLResponse)
+def create_session(
+    request: Request, ctx: Ctx, form: Annotated[forms.SessionForm, Form()]
+) -> Response:
+    """Save a standalone session over consecutive business days."""
+    require_role(ctx, Role.COORDINATOR)
+    try:
+        with ctx.db.begin_nested():
+            created = sessions.create_session(ctx.db, form.to_input())
+    except Invalid as exc:
+        context = {**_session_choices(ctx.db), "form": form, "error": exc.message}
+        return render(request, "scheduling/session_new.html", context, status_code=422)
+    span = created.starts_on.isoformat()
+    if created.ends_on != created.starts_on:
+        span += f" to {created.ends_on.isoformat()}"
+    ctx.flash(f"Session created: {span}. Assign facilitators next.", "success")
+    return redirect(f"/coordinator/sessions/{created.id}/edit")
+
+
+def _edit_page(
+    request: Request,
+    ctx: Ctx,
+    session: CourseSession,
+    *,
+    form: forms.SessionEditForm | None = None,
+    error: str | None = None,
+) -> Response:
+    db = ctx.db
+    form = form or forms.SessionEditForm(
+        starts_on=session.starts_on.isoformat(),
+        start_time=session.start_time.strftime("%H:%M"),
+        end_time=session.end_time.strftime("%H:%M"),
+        capacity=str(session.capacity),
+        venue_id=str(session.venue_id or ""),
+        online_url=session.online_url or "",
+    )
+    assigned = sessions.facilitators(db, session.id)
+    assigned_ids = {person.id for person in assigned}
+    context = {
+        "session": session,
+        "title": course_titles(db, [session.course_id]).get(session.course_id, "Session"),
+        "form": form,
+        "error": error,
+        "venues": venues.list_venues(db),
+        "facilitators": assigned,
+        "candidates": [p for p in sessions.facilitator_candidates(db) if p.id not in assigned_ids],
+        "start_utc": recurrence.local_to_utc(
+            session.starts_on, session.start_time, session.timezone
+        ),
+    }
+    return render(
+        request, "scheduling/session_edit.html", context, status_code=422 if error else 200
+    )
+
+
+@router.get("/coordinator/sessions/{session_id:int}/edit", response_class=HTMLResponse)
+def edit_session(request: Request, ctx: Ctx, session_id: int) -> Response:
+    """Change a session's date, times, capacity, venue and facilitators."""
+    require_role(ctx, Role.COORDINATOR)
+    return _edit_page(request, ctx, sessions.get_session(ctx.db, session_id))
+
+
+@router.post("/coordinator/sessions/{session_id:int}/edit", response_class=HTMLResponse)
+def save_session(
+    request: Request, ctx: Ctx, session_id: int, form: Annotated[forms.SessionEditForm, Form()]
+) -> Response:
+    """Save the changes (SEQUENCE goes up so calendars update)."""
+    require_role(ctx, Role.COORDINATOR)
+    session = sessions.get_session(ctx.db, session_id)
+    try:
+        with ctx.db.begin_nested():
+            changed = sessions.update_session(ctx.db, session, form.to_changes())
+    except AppError as exc:
+        ctx.db.expire_all()
+        session = sessions.get_session(ctx.db, session_id)
+        return _edit_page(request, ctx, session, form=form, error=exc.message)
+    ctx.flash("The session is updated." if changed else "Nothing was changed.", "success")
+    return redirect(f"/coordinator/sessions/{session_id}/edit")
+
+
+@router.post("/coordinator/sessions/{session_id:int}/facilitators")
+def add_facilitator(ctx: Ctx, session_id: int, user_id: FormStr = "") -> Response:
+    """Book a facilitator on the session; refused when they are booked on overlapping days."""
+    require_role(ctx, Role.COORDINATOR)
+    session = sessions.get_session(ctx.db, session_id)
+    try:
+        if not user_id.strip().isdigit():
+            raise Invalid("Choose a facilitator.")
+        person = accounts.get_user(ctx.db, int(user_id))
+        sessions.assign_facilitator(ctx.db, session, person)
+    except AppError as exc:
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash(f"{person.display_name} is facilitating this session.", "success")
+    return redirect(f"/coordinator/sessions/{session_id}/edit")
+
+
+@router.post("/coordinator/sessions/{session_id:int}/facilitators/{user_id:int}/remove")
+def drop_facilitator(ctx: Ctx, session_id: int, user_id: int) -> Response:
+    """Take a facilitator off the session."""
+    require_role(ctx, Role.COORDINATOR)
+    session = sessions.get_session(ctx.db, session_id)
+    try:
+        sessions.remove_facilitator(ctx.db, session, user_id)
+    except AppError as exc:
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash("The facilitator is removed.", "success")
+    return redirect(f"/coordinator/sessions/{session_id}/edit")

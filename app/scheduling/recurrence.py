@@ -1,0 +1,322 @@
+"""Recurrence rules, holidays and time zones: pure date arithmetic, no database.
+
+A series stores an RFC 5545 RRULE; its dates are *local calendar dates* in the series'
+time zone, so "the last Friday" stays a Friday whatever the UTC offset. Holidays come
+from the ``holidays`` package; a holiday policy drops the date or moves it to the
+previous/next business day (Mon–Fri and not a holiday).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+from dateutil.rrule import DAILY, rrule, rrulestr
+
+from app.errors import Invalid
+
+POLICIES = ("skip", "previous", "next")
+WEEKDAYS = {
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+_ORDINAL_NAMES = {value: key for key, value in _ORDINALS.items()}
+_DAY_NAMES = {code: name.capitalize() for name, code in WEEKDAYS.items()}
+# The presets the series form offers; any "<ordinal>-<weekday>" or "weekly-<weekday>" works too.
+PRESETS: dict[str, str] = {
+    "last-friday": "Last Friday of each month",
+    "first-tuesday": "First Tuesday of each month",
+    "weekly": "Every week on a chosen weekday",
+}
+# No rule may look further than this ahead, so a rule that never matches ends quickly.
+MAX_YEARS = 30
+_MAX_COUNT = 1000
+_PRESET_PATTERN = re.compile(r"^(first|second|third|fourth|last|weekly)-([a-z]+)$")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date of a series: where it lands, what the rule said, and why they differ.
+
+    ``dropped`` occurrences (skipped for a holiday, cancelled by an exception) are kept in
+    the list so previews can show them; they produce no session.
+    """
+
+    date: date
+    original_date: date
+    note: str = ""
+    dropped: bool = False
+    added: bool = False
+
+
+class DateException(Protocol):
+    """A manual change to a series' dates (``SeriesException`` rows satisfy this)."""
+
+    kind: str
+    original_date: date | None
+    new_date: date | None
+    note: str
+
+
+@dataclass(frozen=True)
+class ManualException:
+    """A plain ``DateException`` for callers without a database row (previews, tests)."""
+
+    kind: str
+    original_date: date | None = None
+    new_date: date | None = None
+    note: str = ""
+
+
+def resolve_rule(rule: str, *, weekday: str | None = None) -> str:
+    """A preset name ("last-friday", "weekly" + weekday, "weekly-monday") or RRULE → RRULE text."""
+    text = rule.strip()
+    key = text.lower()
+    if key == "weekly":
+        if not weekday:
+            raise Invalid("The 'weekly' preset needs a weekday (e.g. weekly-friday).")
+        key = f"weekly-{weekday.strip().lower()}"
+    match = _PRESET_PATTERN.match(key)
+    if match:
+        ordinal, day = match.groups()
+        code = WEEKDAYS.get(day)
+        if code is None:
+            raise Invalid(f"'{day}' is not a weekday; use monday … sunday.")
+        if ordinal == "weekly":
+            return f"FREQ=WEEKLY;BYDAY={code}"
+        return f"FREQ=MONTHLY;BYDAY={_ORDINALS[ordinal]}{code}"
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    if not text:
+        raise Invalid("Give a recurrence rule, e.g. FREQ=MONTHLY;BYDAY=-1FR or a preset.")
+    if "FREQ=" not in text.upper():
+        known = ", ".join(sorted(PRESETS))
+        raise Invalid(f"'{rule}' is neither a preset ({known}, weekly-<day>) nor an RRULE.")
+    return text.upper()
+
+
+def describe_rule(rrule_text: str) -> str:
+    """A person's reading of the common rules ("Last Friday of each month"), else the RRULE."""
+    weekly = re.fullmatch(r"FREQ=WEEKLY;BYDAY=([A-Z]{2})", rrule_text)
+    if weekly and weekly.group(1) in _DAY_NAMES:
+        return f"Every {_DAY_NAMES[weekly.group(1)]}"
+    monthly = re.fullmatch(r"FREQ=MONTHLY;BYDAY=(-?\d)([A-Z]{2})", rrule_text)
+    if monthly and int(monthly.group(1)) in _ORDINAL_NAMES and monthly.group(2) in _DAY_NAMES:
+        ordinal = _ORDINAL_NAMES[int(monthly.group(1))].capitalize()
+        return f"{ordinal} {_DAY_NAMES[monthly.group(2)]} of each month"
+    return rrule_text
+
+
+def parse_rule(rule: str, start: date) -> rrule:
+    """The dateutil rule for an RRULE text starting on ``start``; ``Invalid`` when it is bad."""
+    # UNTIL in UTC ("...Z") meets a floating DTSTART: dates here are local, so drop the Z.
+    text = re.sub(r"(UNTIL=\d{8}(?:T\d{6})?)Z", r"\1", resolve_rule(rule))
+    if "\n" in text or "DTSTART" in text:
+        raise Invalid("Give only the RRULE part (FREQ=...); the start date is a separate field.")
+    try:
+        parsed = rrulestr(text, dtstart=datetime.combine(start, time()))
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise Invalid(f"The rule '{text}' is not a valid RRULE: {exc}.") from None
+    if not isinstance(parsed, rrule):
+        raise Invalid(f"The rule '{text}' must be a single RRULE.")
+    if parsed._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY: sessions are whole days
+        raise Invalid(f"The rule '{text}' repeats within a day; use DAILY or longer.")
+    return parsed
+
+
+def validate_timezone(tz: str) -> ZoneInfo:
+    """The zone for an IANA name such as America/New_York; ``Invalid`` for an unknown one."""
+    name = tz.strip()
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        raise Invalid(f"'{tz}' is not a known time zone (use an IANA name like Europe/London).")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"'{tz}' is not a known time zone (use an IANA name like Europe/London)."
+        ) from None
+
+
+@lru_cache(maxsize=64)
+def _holiday_calendar(country: str) -> holidays_lib.HolidayBase:
+    code, _, subdivision = country.partition("-")
+    try:
+        return holidays_lib.country_holidays(code, subdiv=subdivision or None)
+    except NotImplementedError:
+        raise Invalid(
+            f"'{country}' is not a country with known holidays (use a code like US or GB)."
+        ) from None
+
+
+def holiday_calendar(country: str) -> holidays_lib.HolidayBase:
+    """The holidays of a country code ("US", "GB", or "US-NY"); ``Invalid`` for an unknown one."""
+    code = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2,3}(-[A-Z0-9]{1,4})?", code):
+        raise Invalid(f"'{country}' is not a country code (use two letters, e.g. US or GB).")
+    return _holiday_calendar(code)
+
+
+def holiday_name(day: date, country: str | None) -> str | None:
+    """The name of the holiday on ``day`` in ``country``, or None."""
+    if not country:
+        return None
+    name = holiday_calendar(country).get(day)
+    return str(name) if name else None
+
+
+def is_business_day(day: date, country: str | None = None) -> bool:
+    """Monday to Friday and not a public holiday in ``country``."""
+    return day.weekday() < 5 and holiday_name(day, country) is None
+
+
+def business_days(start: date, n: int, country: str | None = None) -> list[date]:
+    """``start`` and the next ``n - 1`` business days: the teaching days of an n-day session."""
+    if n < 1:
+        raise Invalid("A session has at least one day.")
+    days = [start]
+    current = start
+    while len(days) < n:
+        current += timedelta(days=1)
+        if is_business_day(current, country):
+            days.append(current)
+    return days
+
+
+def local_to_utc(day: date, at: time, tz: str) -> datetime:
+    """The UTC instant of a wall-clock time in a zone (09:00 New York is 13:00Z or 14:00Z)."""
+    return datetime.combine(day, at, tzinfo=validate_timezone(tz)).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's end (Jan 31 + 1 → Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _move(day: date, step: int, country: str) -> date:
+    current = day + timedelta(days=step)
+    while not is_business_day(current, country):
+        current += timedelta(days=step)
+    return current
+
+
+def _rule_dates(parsed: rrule, start: date, until: date | None) -> Iterator[date]:
+    limit = until or add_months(start, 12 * MAX_YEARS)
+    for moment in parsed.xafter(datetime.combine(start, time()), inc=True):
+        day = moment.date()
+        if day > limit:
+            return
+        yield day
+
+
+def _apply_policy(day: date, country: str | None, policy: str) -> Occurrence:
+    name = holiday_name(day, country)
+    if name is None:
+        return Occurrence(day, day)
+    if policy == "skip":
+        return Occurrence(day, day, f"skipped: {name}", dropped=True)
+    assert country is not None
+    moved = _move(day, -1 if policy == "previous" else 1, country)
+    return Occurrence(moved, day, f"moved from {day.isoformat()}: {name}")
+
+
+def _apply_exceptions(
+    found: list[Occurrence], exceptions: Iterable[DateException], until: date | None
+) -> list[Occurrence]:
+    result = list(found)
+    for exception in exceptions:
+        note = exception.note.strip()
+        if exception.kind == "add":
+            if exception.new_date is None or (until is not None and exception.new_date > until):
+                continue
+            label = f"added: {note}" if note else "added"
+            result.append(Occurrence(exception.new_date, exception.new_date, label, added=True))
+            continue
+        for index, occurrence in enumerate(result):
+            if occurrence.dropped or exception.original_date not in (
+                occurrence.original_date,
+                occurrence.date,
+            ):
+                continue
+            if exception.kind == "cancel":
+                label = f"cancelled: {note}" if note else "cancelled"
+                result[index] = Occurrence(
+                    occurrence.date, occurrence.original_date, label, dropped=True
+                )
+            elif exception.kind == "move" and exception.new_date is not None:
+                label = f"moved from {occurrence.date.isoformat()}" + (f": {note}" if note else "")
+                result[index] = Occurrence(exception.new_date, occurrence.original_date, label)
+    return result
+
+
+def occurrences(
+    rule: str,
+    start: date,
+    tz: str,
+    *,
+    count: int | None = None,
+    until: date | None = None,
+    holiday_country: str | None = None,
+    policy: str = "skip",
+    exceptions: Iterable[DateException] = (),
+) -> list[Occurrence]:
+    """The dates of a rule from ``start``: up to ``count`` rule dates and/or until ``until``.
+
+    ``count`` counts the rule's own dates (as RRULE COUNT does), dropped ones included.
+    Holiday policy applies first, then the manual exceptions (cancel, move, add).
+    """
+    validate_timezone(tz)
+    if policy not in POLICIES:
+        raise Invalid(f"Holiday policy must be one of {', '.join(POLICIES)}, not '{policy}'.")
+    country = holiday_country.strip().upper() if holiday_country else None
+    if country:
+        holiday_calendar(country)
+    if count is not None and not 1 <= count <= _MAX_COUNT:
+        raise Invalid(f"Count must be between 1 and {_MAX_COUNT}.")
+    if count is None and until is None:
+        raise Invalid("Give a count or an end date for the occurrences.")
+    parsed = parse_rule(rule, start)
+    found: list[Occurrence] = []
+    taken: set[date] = set()
+    for day in _rule_dates(parsed, start, until):
+        if count is not None and len(found) >= count:
+            break
+        occurrence = _apply_policy(day, country, policy)
+        if not occurrence.dropped and occurrence.date in taken:
+            # A moved date landing on another occurrence (daily rules) would double-book it.
+            occurrence = Occurrence(
+                day,
+                day,
+                f"skipped: {holiday_name(day, country)} (the moved date is already taken)",
+                dropped=True,
+            )
+        if not occurrence.dropped:
+            taken.add(occurrence.date)
+        found.append(occurrence)
+    result = _apply_exceptions(found, exceptions, until)
+    return sorted(result, key=lambda o: (o.date, o.original_date))
+
+
+def format_line(occurrence: Occurrence) -> str:
+    """One preview line: the ISO date, then two spaces and the note when there is one."""
+    if occurrence.note:
+        return f"{occurrence.date.isoformat()}  {occurrence.note}"
+    return occurrence.date.isoformat()

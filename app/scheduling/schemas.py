@@ -1,0 +1,173 @@
+"""API shapes for series and their preview."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.scheduling.series import SeriesInput
+
+# API names -> SeriesInput names, where they differ.
+_RENAMES = {
+    "courses": "course_slugs",
+    "capacity": "default_capacity",
+    "price_cents": "default_price_cents",
+}
+# Fields a PATCH may set to null; for the others null means "leave as it is".
+_NULLABLE = {
+    "ends_on",
+    "venue_id",
+    "bundle_price_cents",
+    "holiday_country",
+    "organisation_id",
+    "horizon_months",
+}
+
+
+class SeriesFields(BaseModel):
+    """The fields of a series as the API names them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=200)
+    rrule: str = Field(
+        max_length=500,
+        description="An RRULE such as FREQ=MONTHLY;BYDAY=-1FR, or a preset: last-friday, "
+        "first-tuesday, weekly-<weekday>.",
+    )
+    timezone: str = Field(max_length=64, examples=["America/New_York"])
+    starts_on: date
+    ends_on: date | None = None
+    start_time: time
+    end_time: time
+    format_id: str = "one-day"
+    courses: list[str] = Field(min_length=1, max_length=3, description="Course ids (slugs).")
+    venue_id: int | None = None
+    capacity: int
+    price_cents: int = 0
+    bundle_price_cents: int | None = None
+    currency: str = "USD"
+    min_participants: int = 0
+    go_no_go_days: int = 7
+    holiday_country: str | None = None
+    holiday_policy: str = "skip"
+    organisation_id: int | None = None
+    horizon_months: int | None = None
+
+    def to_input(self) -> SeriesInput:
+        """The service's input."""
+        values = {_RENAMES.get(key, key): value for key, value in self.model_dump().items()}
+        return SeriesInput(**values)
+
+
+class SeriesPatch(BaseModel):
+    """A partial change: only the fields given are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=200)
+    rrule: str | None = Field(default=None, max_length=500)
+    timezone: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    format_id: str | None = None
+    courses: list[str] | None = Field(default=None, min_length=1, max_length=3)
+    venue_id: int | None = None
+    capacity: int | None = None
+    price_cents: int | None = None
+    bundle_price_cents: int | None = None
+    currency: str | None = None
+    min_participants: int | None = None
+    go_no_go_days: int | None = None
+    holiday_country: str | None = None
+    holiday_policy: str | None = None
+    organisation_id: int | None = None
+    horizon_months: int | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The given fields under the service's names (explicit nulls clear a field)."""
+        given = self.model_dump(exclude_unset=True)
+        return {
+            _RENAMES.get(key, key): value
+            for key, value in given.items()
+            if value is not None or key in _NULLABLE
+        }
+
+
+class SessionBriefOut(BaseModel):
+    """A session in a series answer."""
+
+    id: int
+    uid: str
+    sequence: int
+    course: str
+    track: int | None
+    occurrence_date: date | None
+    starts_on: date
+    ends_on: date
+    status: str
+    url: str
+
+
+class SeriesOut(SeriesFields):
+    """A series with its rule read out and how far it is materialised."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    description: str
+    is_active: bool
+    materialised_until: date | None
+    sessions: int = Field(description="Sessions of the series that are not cancelled.")
+    url: str
+
+
+class SeriesChangeOut(BaseModel):
+    """The outcome of creating or editing a series."""
+
+    series: SeriesOut
+    created: list[SessionBriefOut]
+    changed: list[SessionBriefOut]
+    cancelled: list[SessionBriefOut]
+    not_changed: list[SessionBriefOut] = Field(
+        description="Future sessions left as they were because they have participants."
+    )
+
+
+class ExtendIn(BaseModel):
+    """How far to move a series' horizon (default: its own horizon from today)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    months: int | None = Field(default=None, ge=1, le=36)
+    until: date | None = None
+
+
+class ExtendOut(BaseModel):
+    """What an extension created."""
+
+    series_id: int
+    materialised_until: date | None
+    created: list[SessionBriefOut]
+
+
+class OccurrenceOut(BaseModel):
+    """One date of a preview."""
+
+    date: date
+    original_date: date
+    note: str
+    dropped: bool
+    line: str = Field(description="The CLI's line: the ISO date, then the note if any.")
+
+
+class PreviewOut(BaseModel):
+    """The dates a rule gives, with holiday moves and drops explained."""
+
+    rrule: str
+    description: str
+    occurrences: list[OccurrenceOut]

@@ -1,0 +1,375 @@
+"""Series use cases: create, edit, extend the horizon, and manual date exceptions."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import Organisation
+from app.config import get_settings
+from app.errors import Invalid, NotFound
+from app.scheduling import recurrence
+from app.scheduling.courses import CourseChoice, resolve_courses
+from app.scheduling.materialise import (
+    SyncOutcome,
+    horizon,
+    series_today,
+    sync_sessions,
+)
+from app.scheduling.models import CourseSession, Series, SeriesException, SeriesTrack, Venue
+
+EXCEPTION_KINDS = ("cancel", "move", "add")
+MAX_TRACKS = 3
+MAX_HORIZON_MONTHS = 36
+
+
+@dataclass
+class SeriesInput:
+    """Everything a series is made of, as a form or the API gives it."""
+
+    title: str
+    rrule: str  # an RRULE or a preset name ("last-friday", "weekly-monday")
+    timezone: str
+    starts_on: date
+    start_time: time
+    end_time: time
+    course_slugs: list[str]
+    default_capacity: int
+    format_id: str = "one-day"
+    ends_on: date | None = None
+    venue_id: int | None = None
+    default_price_cents: int = 0
+    bundle_price_cents: int | None = None
+    currency: str = "USD"
+    min_participants: int = 0
+    go_no_go_days: int = 7
+    holiday_country: str | None = None
+    holiday_policy: str = "skip"
+    organisation_id: int | None = None
+    horizon_months: int | None = None  # None: the platform default
+
+
+@dataclass
+class SeriesResult:
+    """A series after a change, with what happened to its sessions."""
+
+    series: Series
+    created: list[CourseSession] = field(default_factory=list)
+    changed: list[CourseSession] = field(default_factory=list)
+    cancelled: list[CourseSession] = field(default_factory=list)
+    not_changed: list[CourseSession] = field(default_factory=list)  # in use, left alone
+
+    @classmethod
+    def of(cls, series: Series, outcome: SyncOutcome) -> SeriesResult:
+        """Wrap a sync outcome."""
+        return cls(series, outcome.created, outcome.changed, outcome.cancelled, outcome.not_changed)
+
+
+def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoice]]:
+    """Validate everything and return a normalised copy; nothing is written."""
+    title = data.title.strip()
+    if not title:
+        raise Invalid("Give the series a title.")
+    if len(title) > 200:
+        raise Invalid("A series title has at most 200 characters.")
+    rule = recurrence.resolve_rule(data.rrule)
+    if len(rule) > 500:
+        raise Invalid("The rule is too long (at most 500 characters).")
+    recurrence.parse_rule(rule, data.starts_on)
+    timezone = data.timezone.strip()
+    recurrence.validate_timezone(timezone)
+    country = (data.holiday_country or "").strip().upper() or None
+    if country:
+        recurrence.holiday_calendar(country)
+    if data.holiday_policy not in recurrence.POLICIES:
+        raise Invalid(f"Holiday policy must be one of {', '.join(recurrence.POLICIES)}.")
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        raise Invalid("The series cannot end before it starts.")
+    if data.end_time <= data.start_time:
+        raise Invalid("The end time must be after the start time.")
+    slugs = [slug.strip() for slug in data.course_slugs if slug and slug.strip()]
+    if not 1 <= len(slugs) <= MAX_TRACKS:
+        raise Invalid(f"Choose 1 to {MAX_TRACKS} courses for each date.")
+    if len(set(slugs)) != len(slugs):
+        raise Invalid("Choose different courses for each track (a course is listed twice).")
+    format_id = data.format_id.strip()
+    courses = resolve_courses(db, slugs, format_id)
+    if data.default_capacity <= 0:
+        raise Invalid("Capacity must be at least 1.")
+    if data.default_price_cents < 0 or (data.bundle_price_cents or 0) < 0:
+        raise Invalid("Prices cannot be negative.")
+    currency = data.currency.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    if not 0 <= data.min_participants <= data.default_capacity:
+        raise Invalid("Minimum participants must be between 0 and the capacity.")
+    if not 0 <= data.go_no_go_days <= 90:
+        raise Invalid("The go/no-go decision is 0 to 90 days before a session.")
+    months = data.horizon_months
+    if months is not None and not 1 <= months <= MAX_HORIZON_MONTHS:
+        raise Invalid(f"The horizon is 1 to {MAX_HORIZON_MONTHS} months.")
+    if data.venue_id is not None and db.get(Venue, data.venue_id) is None:
+        raise Invalid(f"There is no venue {data.venue_id}.")
+    if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
+        raise Invalid(f"There is no organisation {data.organisation_id}.")
+    clean = dataclasses.replace(
+        data,
+        title=title,
+        rrule=rule,
+        timezone=timezone,
+        holiday_country=country,
+        course_slugs=slugs,
+        format_id=format_id,
+        currency=currency,
+        horizon_months=months or get_settings().schedule_horizon_months,
+    )
+    return clean, courses
+
+
+def _write(series: Series, data: SeriesInput, courses: list[CourseChoice]) -> None:
+    for name in (
+        "title",
+        "rrule",
+        "timezone",
+        "starts_on",
+        "ends_on",
+        "start_time",
+        "end_time",
+        "format_id",
+        "venue_id",
+        "default_capacity",
+        "default_price_cents",
+        "bundle_price_cents",
+        "currency",
+        "min_participants",
+        "go_no_go_days",
+        "holiday_country",
+        "holiday_policy",
+        "organisation_id",
+        "horizon_months",
+    ):
+        setattr(series, name, getattr(data, name))
+    wanted = {position: choice.id for position, choice in enumerate(courses, start=1)}
+    current = {track.position: track for track in series.tracks}
+    for position, track in current.items():
+        if position not in wanted:
+            series.tracks.remove(track)
+        else:
+            track.course_id = wanted[position]
+    for position, course_id in wanted.items():
+        if position not in current:
+            series.tracks.append(SeriesTrack(position=position, course_id=course_id))
+
+
+def get_series(db: Session, series_id: int) -> Series:
+    """One series with its tracks and exceptions; ``NotFound`` otherwise."""
+    query = (
+        select(Series)
+        .where(Series.id == series_id)
+        .options(selectinload(Series.tracks), selectinload(Series.exceptions))
+    )
+    series = db.scalar(query)
+    if series is None:
+        raise NotFound(f"There is no series {series_id}.")
+    return series
+
+
+def list_series(db: Session, *, organisation_ids: set[int] | None = None) -> list[Series]:
+    """Series by title with tracks loaded; with ``organisation_ids``, public ones plus those."""
+    query = select(Series).options(selectinload(Series.tracks)).order_by(Series.title, Series.id)
+    if organisation_ids is not None:
+        visible = Series.organisation_id.is_(None)
+        if organisation_ids:
+            visible = visible | Series.organisation_id.in_(organisation_ids)
+        query = query.where(visible, Series.is_active)
+    return list(db.scalars(query))
+
+
+def series_input(series: Series, db: Session) -> SeriesInput:
+    """The current values of a series as an input (edit forms, PATCH merges)."""
+    from app.scheduling.courses import courses_by_id
+
+    courses = courses_by_id(db, [track.course_id for track in series.tracks])
+    return SeriesInput(
+        title=series.title,
+        rrule=series.rrule,
+        timezone=series.timezone,
+        starts_on=series.starts_on,
+        ends_on=series.ends_on,
+        start_time=series.start_time,
+        end_time=series.end_time,
+        format_id=series.format_id,
+        course_slugs=[courses[t.course_id].slug for t in series.tracks if t.course_id in courses],
+        venue_id=series.venue_id,
+        default_capacity=series.default_capacity,
+        default_price_cents=series.default_price_cents,
+        bundle_price_cents=series.bundle_price_cents,
+        currency=series.currency,
+        min_participants=series.min_participants,
+        go_no_go_days=series.go_no_go_days,
+        holiday_country=series.holiday_country,
+        holiday_policy=series.holiday_policy,
+        organisation_id=series.organisation_id,
+        horizon_months=series.horizon_months,
+    )
+
+
+def create_series(db: Session, data: SeriesInput, *, today: date | None = None) -> SeriesResult:
+    """Validate and save a series, then materialise its sessions up to the horizon."""
+    clean, courses = _clean(db, data)
+    series = Series(tracks=[], exceptions=[])
+    _write(series, clean, courses)
+    series.is_active = True
+    db.add(series)
+    db.flush()
+    day = today or series_today(series)
+    outcome = sync_sessions(db, series, today=day, until=horizon(series, day), apply_changes=False)
+    return SeriesResult.of(series, outcome)
+
+
+def update_series(
+    db: Session, series: Series, changes: Mapping[str, Any], *, today: date | None = None
+) -> SeriesResult:
+    """Apply changes to a series and re-apply it to future sessions not in use.
+
+    Sessions with participants are left as they are and listed in ``not_changed``.
+    """
+    known = {f.name for f in dataclasses.fields(SeriesInput)}
+    unknown = set(changes) - known
+    if unknown:
+        raise Invalid(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
+    merged = dataclasses.replace(series_input(series, db), **dict(changes))
+    clean, courses = _clean(db, merged)
+    _write(series, clean, courses)
+    db.flush()
+    day = today or series_today(series)
+    until = max(horizon(series, day), series.materialised_until or day)
+    outcome = sync_sessions(db, series, today=day, until=until, apply_changes=True)
+    return SeriesResult.of(series, outcome)
+
+
+def extend_series(
+    db: Session,
+    series: Series,
+    *,
+    until: date | None = None,
+    months: int | None = None,
+    today: date | None = None,
+) -> list[CourseSession]:
+    """Materialise the sessions up to ``until`` (default: ``months`` or the series' horizon)."""
+    day = today or series_today(series)
+    target = until or horizon(series, day, months)
+    if target > recurrence.add_months(day, MAX_HORIZON_MONTHS):
+        raise Invalid(f"Sessions are materialised at most {MAX_HORIZON_MONTHS} months ahead.")
+    return sync_sessions(db, series, today=day, until=target, apply_changes=False).created
+
+
+def extend_all(
+    db: Session,
+    until: date | None = None,
+    *,
+    months: int | None = None,
+    today: date | None = None,
+) -> list[tuple[Series, list[CourseSession]]]:
+    """Move the horizon of every active series; returns what each one created."""
+    if months is not None and not 1 <= months <= MAX_HORIZON_MONTHS:
+        raise Invalid(f"Months must be between 1 and {MAX_HORIZON_MONTHS}.")
+    query = (
+        select(Series)
+        .where(Series.is_active)
+        .options(selectinload(Series.tracks), selectinload(Series.exceptions))
+        .order_by(Series.id)
+    )
+    return [
+        (series, extend_series(db, series, until=until, months=months, today=today))
+        for series in db.scalars(query)
+    ]
+
+
+def _occurrence_dates(series: Series, until: date) -> list[recurrence.Occurrence]:
+    return recurrence.occurrences(
+        series.rrule,
+        series.starts_on,
+        series.timezone,
+        until=until,
+        holiday_country=series.holiday_country,
+        policy=series.holiday_policy,
+        exceptions=series.exceptions,
+    )
+
+
+def add_exception(
+    db: Session,
+    series: Series,
+    kind: str,
+    original_date: date | None,
+    new_date: date | None = None,
+    note: str = "",
+    *,
+    today: date | None = None,
+) -> SeriesResult:
+    """Cancel, move or add one date, and apply it at once to the sessions not in use."""
+    day = today or series_today(series)
+    note = note.strip()
+    if kind not in EXCEPTION_KINDS:
+        raise Invalid(f"An exception is one of {', '.join(EXCEPTION_KINDS)}, not '{kind}'.")
+    if len(note) > 300:
+        raise Invalid("The note has at most 300 characters.")
+    until = max(series.materialised_until or day, horizon(series, day))
+    current = [o for o in _occurrence_dates(series, until) if not o.dropped]
+    dates = {o.date for o in current} | {o.original_date for o in current}
+    if kind in ("cancel", "move"):
+        if original_date is None:
+            raise Invalid("Give the date to change.")
+        if original_date not in dates:
+            raise Invalid(f"{original_date.isoformat()} is not a date of this series.")
+        if original_date < day:
+            raise Invalid(f"{original_date.isoformat()} is in the past.")
+    else:
+        original_date = None
+    if kind in ("move", "add"):
+        if new_date is None:
+            raise Invalid("Give the new date.")
+        if new_date < day:
+            raise Invalid(f"{new_date.isoformat()} is in the past.")
+        if new_date in dates:
+            raise Invalid(f"{new_date.isoformat()} is already a date of this series.")
+    else:
+        new_date = None
+    exception = SeriesException(
+        kind=kind, original_date=original_date, new_date=new_date, note=note
+    )
+    series.exceptions.append(exception)
+    db.flush()
+    outcome = sync_sessions(db, series, today=day, until=until, apply_changes=True)
+    return SeriesResult.of(series, outcome)
+
+
+def preview(
+    rule: str,
+    start: date,
+    tz: str,
+    *,
+    count: int = 12,
+    holiday_country: str | None = None,
+    policy: str = "skip",
+    weekday: str | None = None,
+) -> tuple[str, list[recurrence.Occurrence]]:
+    """The RRULE a rule or preset stands for and its next ``count`` dates (no database)."""
+    resolved = recurrence.resolve_rule(rule, weekday=weekday)
+    found = recurrence.occurrences(
+        resolved,
+        start,
+        tz,
+        count=count,
+        holiday_country=holiday_country or None,
+        policy=policy,
+    )
+    return resolved, found

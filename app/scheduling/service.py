@@ -1,0 +1,67 @@
+"""Scheduling use cases in one place to import from; they live in modules by use case.
+
+``series`` (create, edit, extend, exceptions), ``sessions`` (standalone sessions, edits,
+cancellation, facilitators, visibility), ``venues``; ``recurrence`` is the pure date maths.
+"""
+
+from __future__ import annotations
+
+from app.scheduling.series import (
+    SeriesInput,
+    SeriesResult,
+    add_exception,
+    create_series,
+    extend_all,
+    extend_series,
+    get_series,
+    list_series,
+    preview,
+    series_input,
+    update_series,
+)
+from app.scheduling.sessions import (
+    SessionChanges,
+    SessionInput,
+    assign_facilitator,
+    can_see,
+    cancel_session,
+    create_session,
+    facilitators,
+    get_session,
+    get_visible_session,
+    remove_facilitator,
+    sessions_between,
+    update_session,
+    visible_sessions,
+)
+from app.scheduling.venues import create_venue, get_venue, list_venues
+
+__all__ = [
+    "SeriesInput",
+    "SeriesResult",
+    "SessionChanges",
+    "SessionInput",
+    "add_exception",
+    "assign_facilitator",
+    "can_see",
+    "cancel_session",
+    "create_series",
+    "create_session",
+    "create_venue",
+    "extend_all",
+    "extend_series",
+    "facilitators",
+    "get_series",
+    "get_session",
+    "get_venue",
+    "get_visible_session",
+    "list_series",
+    "list_venues",
+    "preview",
+    "remove_facilitator",
+    "series_input",
+    "sessions_between",
+    "update_series",
+    "update_session",
+    "visible_sessions",
+]

@@ -1,0 +1,363 @@
+"""Session use cases: standalone sessions, edits, cancellation, facilitators, visibility."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import Organisation, OrganisationMember, Role, User
+from app.errors import Conflict, Invalid, NotFound
+from app.scheduling import hooks, recurrence
+from app.scheduling.courses import course_titles, resolve_courses
+from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
+
+
+@dataclass
+class SessionInput:
+    """A standalone session (e.g. the three- or four-day version of a course)."""
+
+    course_slug: str
+    format_id: str
+    starts_on: date
+    start_time: time
+    end_time: time
+    timezone: str
+    capacity: int
+    price_cents: int = 0
+    currency: str = "USD"
+    min_participants: int = 0
+    go_no_go_on: date | None = None
+    venue_id: int | None = None
+    online_url: str | None = None
+    organisation_id: int | None = None
+    holiday_country: str | None = None  # business days skip this country's holidays
+
+
+@dataclass
+class SessionChanges:
+    """What the session edit page may change; None leaves a field as it is."""
+
+    starts_on: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    capacity: int | None = None
+    venue_id: int | None = None
+    online_url: str | None = None
+    clear_venue: bool = False
+
+
+def get_session(db: Session, session_id: int) -> CourseSession:
+    """One session with its days; ``NotFound`` otherwise."""
+    query = (
+        select(CourseSession)
+        .where(CourseSession.id == session_id)
+        .options(selectinload(CourseSession.days))
+    )
+    session = db.scalar(query)
+    if session is None:
+        raise NotFound(f"There is no session {session_id}.")
+    return session
+
+
+def _check_common(
+    db: Session,
+    *,
+    start_time: time,
+    end_time: time,
+    timezone: str,
+    capacity: int,
+    min_participants: int,
+    venue_id: int | None,
+    online_url: str | None,
+) -> None:
+    recurrence.validate_timezone(timezone)
+    if end_time <= start_time:
+        raise Invalid("The end time must be after the start time.")
+    if capacity <= 0:
+        raise Invalid("Capacity must be at least 1.")
+    if not 0 <= min_participants <= capacity:
+        raise Invalid("Minimum participants must be between 0 and the capacity.")
+    if venue_id is not None and db.get(Venue, venue_id) is None:
+        raise Invalid(f"There is no venue {venue_id}.")
+    if online_url and (not online_url.startswith(("https://", "http://")) or len(online_url) > 500):
+        raise Invalid("An online link starts with https:// and has at most 500 characters.")
+
+
+def create_session(db: Session, data: SessionInput) -> CourseSession:
+    """Validate and save a standalone session over consecutive business days."""
+    (course,) = resolve_courses(db, [data.course_slug], data.format_id.strip())
+    online_url = (data.online_url or "").strip() or None
+    _check_common(
+        db,
+        start_time=data.start_time,
+        end_time=data.end_time,
+        timezone=data.timezone.strip(),
+        capacity=data.capacity,
+        min_participants=data.min_participants,
+        venue_id=data.venue_id,
+        online_url=online_url,
+    )
+    if data.price_cents < 0:
+        raise Invalid("The price cannot be negative.")
+    currency = data.currency.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    if data.venue_id is None and online_url is None:
+        raise Invalid("Choose a venue or give an online link.")
+    country = (data.holiday_country or "").strip().upper() or None
+    days = recurrence.business_days(data.starts_on, course.formats[data.format_id], country)
+    if data.go_no_go_on is not None and data.go_no_go_on > data.starts_on:
+        raise Invalid("The go/no-go date must be on or before the first day.")
+    if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
+        raise Invalid(f"There is no organisation {data.organisation_id}.")
+    session = CourseSession(
+        uid=f"session-{uuid.uuid4().hex}@apex",
+        sequence=0,
+        course_id=course.id,
+        format_id=data.format_id.strip(),
+        starts_on=days[0],
+        ends_on=days[-1],
+        start_time=data.start_time,
+        end_time=data.end_time,
+        timezone=data.timezone.strip(),
+        capacity=data.capacity,
+        price_cents=data.price_cents,
+        currency=currency,
+        min_participants=data.min_participants,
+        go_no_go_on=data.go_no_go_on,
+        venue_id=data.venue_id,
+        online_url=online_url,
+        organisation_id=data.organisation_id,
+        status="scheduled",
+        cancel_reason="",
+        days=[SessionDay(day_index=i, date=day) for i, day in enumerate(days, start=1)],
+    )
+    db.add(session)
+    db.flush()
+    return session
+
+
+def update_session(db: Session, session: CourseSession, changes: SessionChanges) -> bool:
+    """Change a session's date, times, capacity or venue; bumps SEQUENCE. True if changed."""
+    if session.status == "cancelled":
+        raise Conflict("This session is cancelled; it can no longer be changed.")
+    start_time = changes.start_time or session.start_time
+    end_time = changes.end_time or session.end_time
+    capacity = changes.capacity if changes.capacity is not None else session.capacity
+    venue_id = None if changes.clear_venue else (changes.venue_id or session.venue_id)
+    online_url = (
+        (changes.online_url or "").strip() or None
+        if changes.online_url is not None
+        else session.online_url
+    )
+    _check_common(
+        db,
+        start_time=start_time,
+        end_time=end_time,
+        timezone=session.timezone,
+        capacity=capacity,
+        min_participants=min(session.min_participants, capacity),
+        venue_id=venue_id,
+        online_url=online_url,
+    )
+    taken = (hooks.seat_counts(db, [session.id]) or {}).get(session.id, 0)
+    if capacity < taken:
+        raise Conflict(f"{taken} seats are taken; capacity cannot go below that.")
+    days = [day.date for day in session.days]
+    if changes.starts_on is not None and changes.starts_on != session.starts_on:
+        days = recurrence.business_days(changes.starts_on, len(session.days))
+        _refuse_overlaps(db, session, days, _facilitator_ids(db, session.id))
+    before = (session.start_time, session.end_time, session.capacity, session.venue_id)
+    after = (start_time, end_time, capacity, venue_id)
+    if before == after and online_url == session.online_url and days[0] == session.starts_on:
+        return False
+    shift = days[0] - session.starts_on
+    for day, new_date in zip(session.days, days, strict=True):
+        day.date = new_date
+    session.starts_on, session.ends_on = days[0], days[-1]
+    if session.go_no_go_on is not None:
+        session.go_no_go_on = session.go_no_go_on + shift
+    session.start_time, session.end_time = start_time, end_time
+    session.capacity, session.venue_id, session.online_url = capacity, venue_id, online_url
+    session.min_participants = min(session.min_participants, capacity)
+    session.sequence += 1
+    db.flush()
+    return True
+
+
+def cancel_session(db: Session, session: CourseSession, reason: str) -> CourseSession:
+    """Cancel a session (the enrolment side tells the participants); bumps SEQUENCE."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Give a reason for the cancellation; participants will read it.")
+    if session.status == "cancelled":
+        return session
+    session.status = "cancelled"
+    session.cancel_reason = reason[:300]
+    session.sequence += 1
+    db.flush()
+    return session
+
+
+def _facilitator_ids(db: Session, session_id: int) -> list[int]:
+    query = select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id)
+    return list(db.scalars(query))
+
+
+def facilitators(db: Session, session_id: int) -> list[User]:
+    """The people facilitating a session, by name."""
+    query = (
+        select(User)
+        .join(SessionFacilitator, SessionFacilitator.user_id == User.id)
+        .where(SessionFacilitator.session_id == session_id)
+        .order_by(User.display_name)
+    )
+    return list(db.scalars(query))
+
+
+def facilitator_candidates(db: Session) -> list[User]:
+    """Active people with the facilitator role, by name."""
+    from app.accounts.models import UserRole
+
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.FACILITATOR.value, User.is_active)
+        .order_by(User.display_name)
+    )
+    return list(db.scalars(query).unique())
+
+
+def _refuse_overlaps(
+    db: Session, session: CourseSession, days: list[date], user_ids: list[int]
+) -> None:
+    if not user_ids:
+        return
+    query = (
+        select(SessionFacilitator.user_id, CourseSession, SessionDay.date)
+        .join(CourseSession, CourseSession.id == SessionFacilitator.session_id)
+        .join(SessionDay, SessionDay.session_id == CourseSession.id)
+        .where(
+            SessionFacilitator.user_id.in_(user_ids),
+            CourseSession.id != session.id,
+            CourseSession.status == "scheduled",
+            SessionDay.date.in_(days),
+        )
+        .order_by(SessionDay.date)
+    )
+    clash = db.execute(query).first()
+    if clash is None:
+        return
+    user_id, other, _day = clash
+    person = db.get(User, user_id)
+    title = course_titles(db, [other.course_id]).get(other.course_id, "another course")
+    span = other.starts_on.isoformat()
+    if other.ends_on != other.starts_on:
+        span += f" to {other.ends_on.isoformat()}"
+    name = person.display_name if person else "This facilitator"
+    raise Conflict(
+        f"{name} is already facilitating '{title}' (session {other.id}) on {span}, "
+        "which overlaps these dates."
+    )
+
+
+def assign_facilitator(db: Session, session: CourseSession, user: User) -> None:
+    """Book a facilitator; refused when they hold no such role or are booked on those days."""
+    if not user.has_role(Role.FACILITATOR):
+        raise Invalid(f"{user.display_name} does not have the facilitator role.")
+    if session.status == "cancelled":
+        raise Conflict("This session is cancelled.")
+    if user.id in _facilitator_ids(db, session.id):
+        return
+    _refuse_overlaps(db, session, [day.date for day in session.days], [user.id])
+    db.add(SessionFacilitator(session_id=session.id, user_id=user.id))
+    session.sequence += 1  # the attendee list of the calendar event changes
+    db.flush()
+
+
+def remove_facilitator(db: Session, session: CourseSession, user_id: int) -> None:
+    """Take a facilitator off a session."""
+    row = db.get(SessionFacilitator, (session.id, user_id))
+    if row is None:
+        raise NotFound("That person is not facilitating this session.")
+    db.delete(row)
+    session.sequence += 1
+    db.flush()
+
+
+def member_organisation_ids(db: Session, user: User) -> set[int]:
+    """The organisations a person belongs to."""
+    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
+    return set(db.scalars(query))
+
+
+def sees_everything(user: User | None) -> bool:
+    """Coordinators and admins see every session, public or in-house."""
+    return user is not None and user.has_role(Role.COORDINATOR)
+
+
+def can_see(db: Session, user: User | None, session: CourseSession) -> bool:
+    """True when the session is public, the person is in its organisation, or staff."""
+    if session.organisation_id is None or sees_everything(user):
+        return True
+    return user is not None and session.organisation_id in member_organisation_ids(db, user)
+
+
+def get_visible_session(db: Session, user: User | None, session_id: int) -> CourseSession:
+    """A session this person may see; ``NotFound`` (not Forbidden) for someone else's."""
+    session = get_session(db, session_id)
+    if not can_see(db, user, session):
+        raise NotFound(f"There is no session {session_id}.")
+    return session
+
+
+def visible_sessions(
+    db: Session,
+    user: User | None,
+    *,
+    course_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    include_cancelled: bool = False,
+) -> list[CourseSession]:
+    """Sessions a person may see and book: public ones plus their organisations' in-house ones."""
+    query = select(CourseSession).options(selectinload(CourseSession.days))
+    if not sees_everything(user):
+        orgs = member_organisation_ids(db, user) if user is not None else set()
+        visible = CourseSession.organisation_id.is_(None)
+        if orgs:
+            visible = visible | CourseSession.organisation_id.in_(orgs)
+        query = query.where(visible)
+    if not include_cancelled:
+        query = query.where(CourseSession.status == "scheduled")
+    if course_id is not None:
+        query = query.where(CourseSession.course_id == course_id)
+    if date_from is not None:
+        query = query.where(CourseSession.ends_on >= date_from)
+    if date_to is not None:
+        query = query.where(CourseSession.starts_on <= date_to)
+    query = query.order_by(
+        CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position
+    )
+    return list(db.scalars(query))
+
+
+def sessions_between(db: Session, first: date, last: date) -> list[CourseSession]:
+    """Every session (any status) with a day between two dates, for the coordinators' calendar."""
+    query = (
+        select(CourseSession)
+        .where(CourseSession.starts_on <= last, CourseSession.ends_on >= first)
+        .options(selectinload(CourseSession.days))
+        .order_by(CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position)
+    )
+    return list(db.scalars(query))
+
+
+def default_go_no_go(starts_on: date, days_before: int = 7) -> date:
+    """The usual go/no-go date: a week before the first day."""
+    return starts_on - timedelta(days=days_before)
