@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from app import migrate
 from app.db import make_engine
 from app.registry import Base
-from tests.conftest import TEST_DATABASE_URL, is_postgres, skip_or_fail
+from tests.pg import scratch_database
 
 
 def _round_trip(url: str) -> None:
@@ -39,18 +37,8 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
 @pytest.fixture
 def scratch_postgres_url() -> Iterator[str]:
     """A brand-new PostgreSQL database on the test server, dropped afterwards."""
-    if not is_postgres(TEST_DATABASE_URL):
-        skip_or_fail("PostgreSQL: set APEX_TEST_DATABASE_URL=postgresql+psycopg://...")
-    name = f"apex_migrations_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("apex_migrations") as url:
+        yield url
 
 
 def test_postgres_round_trip(scratch_postgres_url: str) -> None:

@@ -1,51 +1,285 @@
 """Messages to people about their enrolments (e-mail, with calendar attachments).
 
-(being written) The enrolment service calls these after it has changed state; they must
-never raise for a delivery problem (log it instead), so a mail failure cannot undo a seat.
+The enrolment service calls these after it has changed state; they never raise for a
+delivery problem (it is logged instead), so a mail failure cannot undo a seat. Dates and
+times are written in the session's own time zone, naming the zone.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
+from app.config import get_settings
 from app.enrollment.models import Enrollment
-from app.scheduling.models import CourseSession
+from app.notifications.mail import send_template
+from app.scheduling import calendar, feeds
+from app.scheduling.models import CourseSession, SessionFacilitator, Venue
 
 log = logging.getLogger(__name__)
+
+INVITE = "text/calendar; charset=utf-8; method=REQUEST"
+CANCEL = "text/calendar; charset=utf-8; method=CANCEL"
+
+
+@dataclass
+class _About:
+    """Everything a message says about one session."""
+
+    session: CourseSession
+    title: str
+    format_title: str
+    when: str
+    first_day: str
+    location: str
+    online_url: str | None
+    url: str
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "format_title": self.format_title,
+            "when": self.when,
+            "first_day": self.first_day,
+            "location": self.location,
+            "online_url": self.online_url,
+            "url": self.url,
+            "timezone": self.session.timezone,
+            "cancel_reason": self.session.cancel_reason,
+        }
+
+
+def _about(db: Session, session: CourseSession) -> _About:
+    feeds.with_days(db, [session])
+    label = feeds.course_labels(db, [session.course_id]).get(session.course_id)
+    venue = db.get(Venue, session.venue_id) if session.venue_id is not None else None
+    days = calendar.session_days(session)
+    return _About(
+        session=session,
+        title=label.title if label else "your course",
+        format_title=label.format_title(session.format_id) if label else session.format_id,
+        when=calendar.when_text(session, days),
+        first_day=calendar.date_text(days[0]),
+        location=calendar.location_text(session, venue) or "to be announced",
+        online_url=session.online_url or (venue.online_url if venue is not None else None),
+        url=feeds.session_url(session.id),
+    )
+
+
+def _deliver(
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> bool:
+    """Send one message; a failure is logged, never raised. True when it went out."""
+    try:
+        send_template(
+            to=to,
+            subject=subject,
+            template=f"emails/{template}",
+            context=context,
+            attachments=attachments,
+        )
+    except Exception:
+        log.exception("could not send %r to %s", subject, to)
+        return False
+    return True
+
+
+def _notify(
+    db: Session,
+    enrollment: Enrollment,
+    *,
+    subject: str,
+    template: str,
+    ics_method: str | None = None,
+    extra: dict[str, Any] | None = None,
+    session: CourseSession | None = None,
+    also_cancel: CourseSession | None = None,
+) -> bool:
+    """Tell the enrolment's learner about ``session`` (default: the enrolment's own)."""
+    try:
+        user = db.get(User, enrollment.user_id)
+        target = session or db.get(CourseSession, enrollment.session_id)
+        if user is None or target is None:
+            log.warning("notice %s: enrolment %s has no user or session", template, enrollment.id)
+            return False
+        about = _about(db, target)
+        context = {**about.context(), "name": user.display_name, **(extra or {})}
+        attachments = []
+        if ics_method is not None:
+            body = feeds.invitation(db, target, method=ics_method, attendee=user.email)
+            mime = INVITE if ics_method == "REQUEST" else CANCEL
+            attachments.append(("invite.ics", mime, body))
+        if also_cancel is not None:
+            body = feeds.invitation(db, also_cancel, method="CANCEL", attendee=user.email)
+            attachments.append(("cancel-previous.ics", CANCEL, body))
+        subject_line = subject.format(title=about.title, day=about.first_day)
+        return _deliver(user.email, subject_line, template, context, attachments)
+    except Exception:
+        # A bug in building the message must not undo the caller's enrolment change.
+        log.exception("notice %s for enrolment %s failed", template, enrollment.id)
+        return False
+
+
+def _bookings_url() -> str:
+    return f"{get_settings().base_url}/bookings"
 
 
 def enrollment_confirmed(db: Session, enrollment: Enrollment) -> None:
     """Tell the learner their seat is confirmed (with an .ics of the session)."""
-    log.info("notice: enrolment %s confirmed", enrollment.id)
+    _notify(
+        db,
+        enrollment,
+        subject="Confirmed: {title}, {day}",
+        template="enrolment_confirmed.txt",
+        ics_method="REQUEST",
+        extra={"bookings_url": _bookings_url()},
+    )
 
 
 def enrollment_held(db: Session, enrollment: Enrollment) -> None:
     """Tell the learner a seat is held for them until it expires."""
-    log.info("notice: enrolment %s held", enrollment.id)
+    session = db.get(CourseSession, enrollment.session_id)
+    expires = (
+        calendar.local_time_text(enrollment.hold_expires_at, session.timezone)
+        if enrollment.hold_expires_at is not None and session is not None
+        else "shortly"
+    )
+    _notify(
+        db,
+        enrollment,
+        subject="Seat held: {title}, {day}",
+        template="enrolment_held.txt",
+        extra={"expires": expires, "bookings_url": _bookings_url()},
+    )
 
 
 def waitlist_joined(db: Session, enrollment: Enrollment) -> None:
     """Tell the learner they are on the waitlist."""
-    log.info("notice: enrolment %s waitlisted", enrollment.id)
+    _notify(
+        db,
+        enrollment,
+        subject="On the waitlist: {title}, {day}",
+        template="enrolment_waitlisted.txt",
+        extra={"bookings_url": _bookings_url()},
+    )
 
 
 def waitlist_offer(db: Session, enrollment: Enrollment) -> None:
     """Offer a freed seat to the first in line, valid until ``offer_expires_at``."""
-    log.info("notice: enrolment %s offered a seat", enrollment.id)
+    session = db.get(CourseSession, enrollment.session_id)
+    expires = (
+        calendar.local_time_text(enrollment.offer_expires_at, session.timezone)
+        if enrollment.offer_expires_at is not None and session is not None
+        else f"{get_settings().waitlist_offer_hours} hours from now"
+    )
+    _notify(
+        db,
+        enrollment,
+        subject="A seat is free for you: {title}, {day}",
+        template="enrolment_offer.txt",
+        extra={"expires": expires, "bookings_url": _bookings_url()},
+    )
 
 
 def enrollment_cancelled(db: Session, enrollment: Enrollment) -> None:
     """Confirm a cancellation to the learner (with a cancelling .ics)."""
-    log.info("notice: enrolment %s cancelled", enrollment.id)
+    _notify(
+        db,
+        enrollment,
+        subject="Cancelled: your place on {title}, {day}",
+        template="enrolment_cancelled.txt",
+        ics_method="CANCEL",
+        extra={"bookings_url": _bookings_url()},
+    )
 
 
 def enrollment_moved(db: Session, enrollment: Enrollment, old_session: CourseSession) -> None:
     """Tell the learner they were moved to another session of the same course."""
-    log.info("notice: enrolment %s moved from session %s", enrollment.id, old_session.id)
+    try:
+        old = _about(db, old_session)
+        extra = {"old_when": old.when, "old_location": old.location}
+    except Exception:
+        log.exception("notice: describing the old session of enrolment %s failed", enrollment.id)
+        extra = {"old_when": "", "old_location": ""}
+    _notify(
+        db,
+        enrollment,
+        subject="Moved: {title} is now on {day}",
+        template="enrolment_moved.txt",
+        ics_method="REQUEST" if enrollment.status == "confirmed" else None,
+        extra={
+            **extra,
+            "bookings_url": _bookings_url(),
+            "status_confirmed": enrollment.status == "confirmed",
+        },
+        # One iTIP method per calendar object, so the old date's CANCEL is its own file.
+        also_cancel=old_session,
+    )
 
 
 def session_cancelled(db: Session, session: CourseSession, enrollments: list[Enrollment]) -> None:
     """Tell everyone on a cancelled session (go/no-go or a coordinator's decision)."""
-    log.info("notice: session %s cancelled, %d people told", session.id, len(enrollments))
+    told: set[int] = set()
+    for enrollment in enrollments:
+        if enrollment.user_id in told:
+            continue
+        told.add(enrollment.user_id)
+        _notify(
+            db,
+            enrollment,
+            subject="Session cancelled: {title}, {day}",
+            template="session_cancelled.txt",
+            ics_method="CANCEL",
+            extra={"bookings_url": _bookings_url(), "facilitating": False},
+            session=session,
+        )
+    _tell_facilitators(db, session, told)
+
+
+def _tell_facilitators(db: Session, session: CourseSession, told: set[int]) -> None:
+    try:
+        query = select(User).join(SessionFacilitator, SessionFacilitator.user_id == User.id)
+        facilitators = db.scalars(query.where(SessionFacilitator.session_id == session.id))
+        about = _about(db, session)
+        for user in facilitators:
+            if user.id in told:
+                continue
+            _deliver(
+                user.email,
+                f"Session cancelled: {about.title}, {about.first_day}",
+                "session_cancelled.txt",
+                {
+                    **about.context(),
+                    "name": user.display_name,
+                    "bookings_url": _bookings_url(),
+                    "facilitating": True,
+                },
+                [("invite.ics", CANCEL, _cancel_ics(db, session, user.email))],
+            )
+    except Exception:
+        log.exception("notice: telling facilitators of session %s failed", session.id)
+
+
+def _cancel_ics(db: Session, session: CourseSession, email: str) -> bytes:
+    return feeds.invitation(db, session, method="CANCEL", attendee=email)
+
+
+def session_reminder(db: Session, enrollment: Enrollment) -> bool:
+    """Remind a confirmed learner that their session starts soon; True when sent."""
+    return _notify(
+        db,
+        enrollment,
+        subject="Reminder: {title} starts {day}",
+        template="session_reminder.txt",
+        ics_method="REQUEST",
+        extra={"bookings_url": _bookings_url()},
+    )

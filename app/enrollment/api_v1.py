@@ -1,0 +1,196 @@
+"""``/api/v1``: sessions with seats, enrolments, day bundles and seat-pack assignments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.permissions import ApiUser
+from app.content.models import Course
+from app.db import DbSession
+from app.enrollment import bundles, changes, queries, rules, seat_packs, seats, waitlist
+from app.enrollment.models import Enrollment
+from app.enrollment.schemas import (
+    AssignmentIn,
+    BundleIn,
+    BundleOut,
+    EnrollmentIn,
+    EnrollmentOut,
+    SessionDayOut,
+    SessionOut,
+)
+from app.errors import NotFound
+from app.scheduling.models import CourseSession
+
+api = APIRouter(prefix="/api/v1", tags=["enrolment"])
+
+
+def session_out(db: Session, figures: list[queries.SessionSeats]) -> list[SessionOut]:
+    """API shapes for sessions with their seat figures."""
+    slugs = dict(
+        db.execute(
+            select(Course.id, Course.slug).where(
+                Course.id.in_({f.session.course_id for f in figures})
+            )
+        ).all()
+    )
+    return [
+        SessionOut(
+            id=s.id,
+            course=slugs.get(s.course_id, ""),
+            course_title=f.course_title,
+            format_id=s.format_id,
+            starts_on=s.starts_on,
+            ends_on=s.ends_on,
+            start_time=s.start_time,
+            end_time=s.end_time,
+            timezone=s.timezone,
+            starts_at=rules.session_start(s),
+            days=[SessionDayOut(day_index=d.day_index, date=d.date) for d in s.days],
+            capacity=s.capacity,
+            seats_taken=f.taken,
+            seats_left=f.seats_left,
+            waitlisted=f.waitlisted,
+            price_cents=s.price_cents,
+            currency=s.currency,
+            status=s.status,
+            in_house=s.organisation_id is not None,
+            series_id=s.series_id,
+            url=f"/sessions/{s.id}",
+        )
+        for f in figures
+        for s in [f.session]
+    ]
+
+
+def enrollment_out(enrollment: Enrollment) -> EnrollmentOut:
+    """API shape of an enrolment."""
+    return EnrollmentOut.model_validate(enrollment, from_attributes=True)
+
+
+def _visible(db: Session, user: ApiUser, session_id: int) -> CourseSession:
+    session = db.scalar(
+        select(CourseSession)
+        .where(CourseSession.id == session_id)
+        .options(selectinload(CourseSession.days))
+    )
+    if session is None or not (
+        rules.can_see_session(db, user, session) or rules.can_manage_session(db, user, session)
+    ):
+        raise NotFound("There is no such session.")
+    return session
+
+
+@api.get("/sessions", response_model=list[SessionOut])
+def list_sessions(
+    db: DbSession,
+    user: ApiUser,
+    course: str = "",
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> list[SessionOut]:
+    """Scheduled sessions you may see (public, your organisations'), from today by default."""
+    course_id = None
+    if course:
+        course_id = db.scalar(select(Course.id).where(Course.slug == course))
+        if course_id is None:
+            raise NotFound(f"There is no course '{course}'.")
+    sessions = queries.visible_sessions(
+        db, user, course_id=course_id, date_from=date_from or date.today(), date_to=date_to
+    )
+    return session_out(db, queries.with_seats(db, sessions))
+
+
+@api.get("/sessions/{session_id}", response_model=SessionOut)
+def get_session(session_id: int, db: DbSession, user: ApiUser) -> SessionOut:
+    """One session with seats taken and left."""
+    session = _visible(db, user, session_id)
+    return session_out(db, queries.with_seats(db, [session]))[0]
+
+
+@api.post("/sessions/{session_id}/enrollments", response_model=EnrollmentOut, status_code=201)
+def enrol(
+    session_id: int, db: DbSession, user: ApiUser, body: EnrollmentIn | None = None
+) -> EnrollmentOut:
+    """Take a seat (held or confirmed) or join the waitlist; coordinators may name someone.
+
+    409 with the reason when neither is possible (already enrolled, cancelled, started).
+    """
+    email = (body.user_email or "").strip() if body else ""
+    if email and email.lower() != user.email:
+        session = _visible(db, user, session_id)
+        return enrollment_out(changes.coordinator_enrol(db, session, email, user))
+    session = db.get(CourseSession, session_id)
+    if session is None:
+        raise NotFound("There is no such session.")
+    return enrollment_out(seats.take_seat(db, session, user))
+
+
+@api.get("/enrollments", response_model=list[EnrollmentOut])
+def my_enrollments(db: DbSession, user: ApiUser) -> list[EnrollmentOut]:
+    """Your enrolments (every status), by session date."""
+    statuses = [*rules.LIVE_STATUSES, rules.CANCELLED, rules.EXPIRED]
+    rows = queries.learner_enrollments(db, user.id, statuses=statuses)
+    return [enrollment_out(e) for e, _ in rows]
+
+
+def _enrollment_for(db: Session, enrollment_id: int, user: ApiUser) -> Enrollment:
+    enrollment = db.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise NotFound("There is no such enrolment.")
+    if enrollment.user_id == user.id:
+        return enrollment
+    session = db.get(CourseSession, enrollment.session_id)
+    if session is None or not rules.can_manage_person(db, user, session, enrollment.user_id):
+        raise NotFound("There is no such enrolment.")
+    return enrollment
+
+
+@api.delete("/enrollments/{enrollment_id}", response_model=EnrollmentOut)
+def cancel(enrollment_id: int, db: DbSession, user: ApiUser) -> EnrollmentOut:
+    """Cancel your enrolment (until the cut-off), or, as its coordinator, anyone's."""
+    enrollment = _enrollment_for(db, enrollment_id, user)
+    if enrollment.user_id == user.id:
+        return enrollment_out(changes.cancel_enrollment(db, enrollment, user))
+    return enrollment_out(changes.coordinator_cancel(db, enrollment, user))
+
+
+@api.post("/enrollments/{enrollment_id}/accept", response_model=EnrollmentOut)
+def accept(enrollment_id: int, db: DbSession, user: ApiUser) -> EnrollmentOut:
+    """Accept the seat offered to you from the waitlist."""
+    enrollment = db.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.user_id != user.id:
+        raise NotFound("There is no such enrolment.")
+    return enrollment_out(waitlist.accept_offer(db, enrollment, user))
+
+
+@api.post("/bundles", response_model=BundleOut, status_code=201)
+def book_bundle(body: BundleIn, db: DbSession, user: ApiUser) -> BundleOut:
+    """Book 2 or 3 sessions of one series on one date as a day bundle (all or nothing)."""
+    sessions = [_visible(db, user, session_id) for session_id in body.session_ids]
+    bundle, enrollments = bundles.book_day_bundle(db, user, sessions)
+    return BundleOut(
+        id=bundle.id,
+        series_id=bundle.series_id,
+        on_date=bundle.on_date,
+        price_cents=bundle.price_cents,
+        currency=bundle.currency,
+        enrollments=[enrollment_out(e) for e in enrollments],
+    )
+
+
+@api.post("/seat-packs/{pack_id}/assignments", response_model=EnrollmentOut, status_code=201)
+def assign(pack_id: int, body: AssignmentIn, db: DbSession, user: ApiUser) -> EnrollmentOut:
+    """Give one seat of a pack to a member of its organisation on a session (confirmed)."""
+    pack = seat_packs.get_pack(db, pack_id, user)
+    session = db.get(CourseSession, body.session_id)
+    if session is None:
+        raise NotFound("There is no such session.")
+    enrollment = seat_packs.assign_seat(
+        db, pack, employee_email=body.user_email, session=session, acting=user
+    )
+    return enrollment_out(enrollment)

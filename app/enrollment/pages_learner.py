@@ -1,0 +1,301 @@
+"""Learner pages: a session with "Book a seat", My bookings, day bundles, in-house requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation
+from app.accounts.permissions import require_user
+from app.accounts.sessions import Ctx, RequestContext
+from app.db import utcnow
+from app.enrollment import bundles, changes, inhouse, rules, seats, views, waitlist
+from app.enrollment.models import Enrollment
+from app.errors import AppError, Conflict, Invalid, NotFound
+from app.scheduling.models import CourseSession
+from app.web import redirect, render
+
+router = APIRouter()
+
+FormStr = Annotated[str, Form()]
+
+
+def attempt(
+    ctx: RequestContext, back: str, action: Callable[[], str], *, done: str | None = None
+) -> Response:
+    """Run a change; flash its message and go to ``done`` (or its refusal, back to ``back``).
+
+    The change runs in a savepoint, so a refusal leaves nothing half-written.
+    """
+    try:
+        with ctx.db.begin_nested():
+            message = action()
+    except (Conflict, Invalid) as exc:
+        ctx.flash(exc.message, "error")
+        return redirect(back)
+    ctx.flash(message, "success")
+    return redirect(done or back)
+
+
+def visible_session(db: Session, ctx: RequestContext, session_id: int) -> CourseSession:
+    """A session the visitor may see; ``NotFound`` for in-house sessions of others."""
+    session = db.get(CourseSession, session_id)
+    if session is None or not rules.can_see_session(db, ctx.user, session):
+        raise NotFound("There is no such session.")
+    return session
+
+
+def own_booking(db: Session, ctx: RequestContext, enrollment_id: int) -> Enrollment:
+    """One of the signed-in person's bookings; anyone else's is ``NotFound``."""
+    user = require_user(ctx)
+    enrollment = db.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.user_id != user.id:
+        raise NotFound("There is no such booking.")
+    return enrollment
+
+
+def outcome(db: Session, enrollment: Enrollment, *, for_someone: str | None = None) -> str:
+    """What happened, in a sentence for the flash message (about ``for_someone`` if given)."""
+    session = db.get(CourseSession, enrollment.session_id)
+    assert session is not None
+    label = rules.session_label(db, session)
+    whose = f"{for_someone}’s" if for_someone else "Your"
+    you = for_someone or "you"
+    if enrollment.status == rules.CONFIRMED:
+        return f"{whose} seat on {label} is confirmed."
+    if enrollment.status == rules.HELD:
+        assert enrollment.hold_expires_at is not None
+        until = rules.local_time_text(enrollment.hold_expires_at, session)
+        return f"A seat on {label} is held for {you} until {until}."
+    if enrollment.status == rules.WAITLISTED:
+        position = waitlist.waitlist_position(db, enrollment)
+        verb = "is" if for_someone else "are"
+        return f"{label} is full: {you} {verb} number {position} on the waitlist."
+    return f"{whose} booking on {label} is now {enrollment.status}."
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
+    """A session: dates, place, price, seats left, and the visitor's booking or a button."""
+    db = ctx.db
+    session = visible_session(db, ctx, session_id)
+    user = ctx.user
+    mine = rules.live_enrollment(db, session.id, user.id, utcnow()) if user else None
+    view = views.session_view(db, session)
+    same_day: list[object] = []
+    if session.series_id is not None and session.status == rules.SCHEDULED:
+        offer = bundles.bundle_offer(db, user, session.series_id, session.starts_on)
+        same_day = list(offer.sessions) if offer.price_cents is not None else []
+    return render(
+        request,
+        "enrollment/session.html",
+        {
+            "view": view,
+            "mine": views.booking_view(db, mine, view) if mine else None,
+            "bookable": user is not None
+            and session.status == rules.SCHEDULED
+            and not rules.has_started(session, utcnow())
+            and rules.can_book(db, user, session),
+            "started": rules.has_started(session, utcnow()),
+            "bundle_possible": len(same_day) >= 2,
+            "can_manage": user is not None and rules.can_manage_session(db, user, session),
+            "can_attend": user is not None
+            and (rules.is_staff(user) or rules.is_facilitator_of(db, user.id, session.id)),
+        },
+    )
+
+
+@router.post("/sessions/{session_id}/book")
+def book(ctx: Ctx, session_id: int) -> Response:
+    """Take a seat, or join the waitlist when the session is full."""
+    user = require_user(ctx)
+    session = visible_session(ctx.db, ctx, session_id)
+    return attempt(
+        ctx,
+        f"/sessions/{session_id}",
+        lambda: outcome(ctx.db, seats.take_seat(ctx.db, session, user)),
+    )
+
+
+@router.get("/bookings", response_class=HTMLResponse)
+def my_bookings(request: Request, ctx: Ctx) -> Response:
+    """My bookings: seats, holds, offers and waitlist places, with what can be done."""
+    user = require_user(ctx)
+    bookings = views.booking_views(ctx.db, user)
+    targets = {
+        b.enrollment.id: views.transfer_targets(ctx.db, user, b.session.session)
+        for b in bookings
+        if b.can_transfer
+    }
+    return render(request, "enrollment/bookings.html", {"bookings": bookings, "targets": targets})
+
+
+@router.post("/bookings/{enrollment_id}/cancel")
+def cancel_booking(ctx: Ctx, enrollment_id: int) -> Response:
+    """Cancel my booking (a confirmed seat only until the cut-off)."""
+    enrollment = own_booking(ctx.db, ctx, enrollment_id)
+    user = require_user(ctx)
+
+    def run() -> str:
+        changes.cancel_enrollment(ctx.db, enrollment, user)
+        return "Your booking is cancelled."
+
+    return attempt(ctx, "/bookings", run)
+
+
+@router.post("/bookings/{enrollment_id}/transfer")
+def transfer_booking(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
+    """Move my seat to another session of the same course."""
+    enrollment = own_booking(ctx.db, ctx, enrollment_id)
+    user = require_user(ctx)
+    if not session_id.isdigit():
+        ctx.flash("Choose the session to move to.", "error")
+        return redirect("/bookings")
+    target = visible_session(ctx.db, ctx, int(session_id))
+
+    def run() -> str:
+        changes.transfer_enrollment(ctx.db, enrollment, user, target)
+        return f"Moved: you now have your seat on {rules.session_label(ctx.db, target)}."
+
+    return attempt(ctx, "/bookings", run)
+
+
+@router.post("/bookings/{enrollment_id}/accept")
+def accept_offer(ctx: Ctx, enrollment_id: int) -> Response:
+    """Accept a seat offered from the waitlist."""
+    enrollment = own_booking(ctx.db, ctx, enrollment_id)
+    user = require_user(ctx)
+    return attempt(
+        ctx,
+        "/bookings",
+        lambda: outcome(ctx.db, waitlist.accept_offer(ctx.db, enrollment, user)),
+    )
+
+
+@router.post("/bookings/{enrollment_id}/decline")
+def decline_offer(ctx: Ctx, enrollment_id: int) -> Response:
+    """Decline an offer or leave the waitlist; the next in line is offered the seat."""
+    enrollment = own_booking(ctx.db, ctx, enrollment_id)
+    user = require_user(ctx)
+
+    def run() -> str:
+        waitlist.decline_offer(ctx.db, enrollment, user)
+        return "Done: you are no longer in line for that session."
+
+    return attempt(ctx, "/bookings", run)
+
+
+@router.get("/bundles/{series_id}/{on_date}", response_class=HTMLResponse)
+def bundle_page(request: Request, ctx: Ctx, series_id: int, on_date: date) -> Response:
+    """Book 2 or 3 of the courses offered on one date at the bundle price."""
+    offer = bundles.bundle_offer(ctx.db, ctx.user, series_id, on_date)
+    return render(
+        request,
+        "enrollment/bundle.html",
+        {
+            "offer": offer,
+            "views": views.session_views(ctx.db, [s.session for s in offer.sessions]),
+            "price": views.money(offer.price_cents, offer.series.currency)
+            if offer.price_cents is not None
+            else None,
+            "single_total": views.money(
+                sum(s.session.price_cents for s in offer.sessions), offer.series.currency
+            ),
+            "date_text": rules.local_date_text(on_date),
+        },
+    )
+
+
+@router.post("/bundles/{series_id}/{on_date}")
+def book_bundle(
+    ctx: Ctx, series_id: int, on_date: date, session_id: Annotated[list[str] | None, Form()] = None
+) -> Response:
+    """Book the chosen courses as one day bundle, all or nothing."""
+    user = require_user(ctx)
+    offer = bundles.bundle_offer(ctx.db, user, series_id, on_date)
+    offered = {s.session.id: s.session for s in offer.sessions}
+    chosen = [offered[int(v)] for v in session_id or [] if v.isdigit() and int(v) in offered]
+    back = f"/bundles/{series_id}/{on_date.isoformat()}"
+
+    def run() -> str:
+        bundle, enrollments = bundles.book_day_bundle(ctx.db, user, chosen)
+        state = "confirmed" if enrollments[0].status == rules.CONFIRMED else "held for you"
+        price = views.money(bundle.price_cents, bundle.currency)
+        return f"Day bundle booked: {len(enrollments)} seats {state}, {price} in all."
+
+    return attempt(ctx, back, run, done="/bookings")
+
+
+@router.get("/in-house-request", response_class=HTMLResponse)
+def inhouse_form(request: Request, ctx: Ctx) -> Response:
+    """Ask for a private, in-house session of a course."""
+    return _inhouse_page(request, ctx, form={})
+
+
+def _inhouse_page(
+    request: Request, ctx: RequestContext, *, form: dict[str, str], error: AppError | None = None
+) -> Response:
+    user = require_user(ctx)
+    orgs = rules.member_org_ids(ctx.db, user.id)
+    organisations = list(
+        ctx.db.scalars(
+            select(Organisation).where(Organisation.id.in_(orgs)).order_by(Organisation.name)
+        )
+    )
+    return render(
+        request,
+        "enrollment/request_form.html",
+        {
+            "courses": inhouse.course_choices(ctx.db),
+            "organisations": organisations,
+            "form": form,
+            "error": error.message if error else None,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+@router.post("/in-house-request", response_class=HTMLResponse)
+def inhouse_submit(
+    request: Request,
+    ctx: Ctx,
+    course_format: FormStr = "",
+    participants: FormStr = "",
+    preferred_dates: FormStr = "",
+    message: FormStr = "",
+    organisation_id: FormStr = "",
+) -> Response:
+    """Send an in-house request to the coordinators' inbox."""
+    user = require_user(ctx)
+    form = {
+        "course_format": course_format,
+        "participants": participants,
+        "preferred_dates": preferred_dates,
+        "message": message,
+        "organisation_id": organisation_id,
+    }
+    slug, _, format_id = course_format.partition(":")
+    try:
+        with ctx.db.begin_nested():
+            inhouse.create_request(
+                ctx.db,
+                user,
+                course_slug=slug,
+                format_id=format_id,
+                participants=int(participants) if participants.strip().isdigit() else 0,
+                preferred_dates=preferred_dates,
+                message=message,
+                organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
+            )
+    except Invalid as exc:
+        return _inhouse_page(request, ctx, form=form, error=exc)
+    ctx.flash(
+        "Thank you: your request went to our coordinators, who will reply by e-mail.", "success"
+    )
+    return redirect("/in-house-request")

@@ -1,0 +1,165 @@
+"""Seat-pack pages: coordinators sell packs; organisation coordinators assign and release."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from app.accounts.models import Organisation, Role
+from app.accounts.permissions import require_role, require_user
+from app.accounts.sessions import Ctx
+from app.content.models import Course
+from app.enrollment import changes, rules, seat_packs, views
+from app.enrollment.pages_learner import FormStr, attempt
+from app.errors import AppError, Invalid, NotFound
+from app.scheduling.models import CourseSession
+from app.web import redirect, render
+
+router = APIRouter()
+
+PACKS_PAGE = "/coordinator/seat-packs"
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise Invalid(f"Enter the {what} as a date (YYYY-MM-DD).") from exc
+
+
+def _packs_page(
+    request: Request, ctx: Ctx, *, form: dict[str, str], error: AppError | None = None
+) -> Response:
+    organisations = list(ctx.db.scalars(select(Organisation).order_by(Organisation.name)))
+    courses = sorted(
+        rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id))).items(),
+        key=lambda item: item[1],
+    )
+    return render(
+        request,
+        "enrollment/seat_packs.html",
+        {
+            "usages": seat_packs.pack_usages(ctx.db),
+            "organisations": organisations,
+            "courses": courses,
+            "form": form,
+            "error": error.message if error else None,
+            "today": date.today(),
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+@router.get(PACKS_PAGE, response_class=HTMLResponse)
+def packs(request: Request, ctx: Ctx) -> Response:
+    """All seat packs with used and unused seats, and a form to create one."""
+    require_role(ctx, Role.COORDINATOR)
+    return _packs_page(request, ctx, form={})
+
+
+@router.post(PACKS_PAGE, response_class=HTMLResponse)
+def create_pack(
+    request: Request,
+    ctx: Ctx,
+    organisation_id: FormStr = "",
+    seats: FormStr = "",
+    course_id: FormStr = "",
+    valid_from: FormStr = "",
+    valid_until: FormStr = "",
+) -> Response:
+    """Create a seat pack for a client organisation."""
+    user = require_role(ctx, Role.COORDINATOR)
+    form = {
+        "organisation_id": organisation_id,
+        "seats": seats,
+        "course_id": course_id,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
+    try:
+        with ctx.db.begin_nested():
+            if not organisation_id.isdigit():
+                raise Invalid("Choose the client organisation.")
+            if not seats.strip().isdigit():
+                raise Invalid("Enter the number of seats as a whole number.")
+            seat_packs.create_seat_pack(
+                ctx.db,
+                user,
+                organisation_id=int(organisation_id),
+                seats=int(seats),
+                course_id=int(course_id) if course_id.isdigit() else None,
+                valid_from=_date(valid_from, "first valid day"),
+                valid_until=_date(valid_until, "last valid day"),
+            )
+    except Invalid as exc:
+        return _packs_page(request, ctx, form=form, error=exc)
+    ctx.flash(f"Seat pack created: {int(seats)} seats.", "success")
+    return redirect(PACKS_PAGE)
+
+
+@router.get("/orgs/{organisation_id}/seat-packs", response_class=HTMLResponse)
+def org_packs(request: Request, ctx: Ctx, organisation_id: int) -> Response:
+    """An organisation's seat packs: who uses them, and a form to assign a seat."""
+    user = require_user(ctx)
+    organisation = ctx.db.get(Organisation, organisation_id)
+    if organisation is None or not (
+        rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
+    ):
+        raise NotFound("There is no such organisation.")
+    usages = seat_packs.pack_usages(ctx.db, [organisation.id])
+    sessions = {
+        usage.pack.id: views.session_views(ctx.db, seat_packs.eligible_sessions(ctx.db, usage.pack))
+        for usage in usages
+        if usage.unused and usage.pack.valid_until >= date.today()
+    }
+    return render(
+        request,
+        "enrollment/org_seat_packs.html",
+        {
+            "organisation": organisation,
+            "usages": usages,
+            "sessions": sessions,
+            "members": seat_packs.organisation_members(ctx.db, organisation.id),
+        },
+    )
+
+
+@router.post("/orgs/{organisation_id}/seat-packs/{pack_id}/assign")
+def assign(
+    ctx: Ctx, organisation_id: int, pack_id: int, email: FormStr = "", session_id: FormStr = ""
+) -> Response:
+    """Give one pack seat to a member on a session."""
+    user = require_user(ctx)
+    pack = seat_packs.get_pack(ctx.db, pack_id, user)
+    if pack.organisation_id != organisation_id:
+        raise NotFound("There is no such seat pack.")
+    back = f"/orgs/{organisation_id}/seat-packs"
+    session = ctx.db.get(CourseSession, int(session_id)) if session_id.isdigit() else None
+    if session is None:
+        ctx.flash("Choose the session.", "error")
+        return redirect(back)
+
+    def run() -> str:
+        seat_packs.assign_seat(ctx.db, pack, employee_email=email, session=session, acting=user)
+        return f"Seat assigned to {email.strip()} on {rules.session_label(ctx.db, session)}."
+
+    return attempt(ctx, back, run)
+
+
+@router.post("/orgs/{organisation_id}/seat-packs/assignments/{enrollment_id}/release")
+def release(ctx: Ctx, organisation_id: int, enrollment_id: int) -> Response:
+    """Release a pack seat: the employee's enrolment is cancelled, the seat is free again."""
+    user = require_user(ctx)
+    enrollment = changes.get_enrollment(ctx.db, enrollment_id)
+    pack = seat_packs.get_pack(ctx.db, enrollment.seat_pack_id or 0, user)
+    if pack.organisation_id != organisation_id:
+        raise NotFound("There is no such assignment.")
+
+    def run() -> str:
+        seat_packs.release_assignment(ctx.db, enrollment, user)
+        return "The seat is released and free in the pack again."
+
+    return attempt(ctx, f"/orgs/{organisation_id}/seat-packs", run)

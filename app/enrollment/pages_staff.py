@@ -1,0 +1,163 @@
+"""Staff pages: the coordinators' roster and requests inbox, the facilitators' sessions
+and attendance sheets.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import require_role, require_user
+from app.accounts.sessions import Ctx
+from app.enrollment import attendance, changes, inhouse, roster, rules, views
+from app.enrollment.pages_learner import FormStr, attempt, outcome
+from app.errors import Invalid
+from app.scheduling.models import CourseSession
+from app.web import redirect, render
+
+router = APIRouter()
+
+
+@router.get("/coordinator/sessions/{session_id}", response_class=HTMLResponse)
+def roster_page(request: Request, ctx: Ctx, session_id: int) -> Response:
+    """A session's roster: confirmed, held, offered, the waitlist in order, cancelled."""
+    user = require_user(ctx)
+    session = roster.managed_session(ctx.db, session_id, user)
+    return render(
+        request, "enrollment/roster.html", {"roster": roster.build_roster(ctx.db, session, user)}
+    )
+
+
+@router.post("/coordinator/sessions/{session_id}/enrol")
+def enrol_by_email(ctx: Ctx, session_id: int, email: FormStr = "") -> Response:
+    """Enrol someone by e-mail (confirmed, or waitlisted when the session is full)."""
+    user = require_user(ctx)
+    session = roster.managed_session(ctx.db, session_id, user)
+    back = f"/coordinator/sessions/{session_id}"
+
+    def run() -> str:
+        enrollment = changes.coordinator_enrol(ctx.db, session, email, user)
+        person = ctx.db.get(User, enrollment.user_id)
+        return outcome(ctx.db, enrollment, for_someone=person.display_name if person else None)
+
+    return attempt(ctx, back, run)
+
+
+@router.post("/coordinator/enrollments/{enrollment_id}/move")
+def move(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
+    """Move someone to another session of the same course (never overbooking)."""
+    user = require_user(ctx)
+    enrollment = changes.get_enrollment(ctx.db, enrollment_id)
+    back = f"/coordinator/sessions/{enrollment.session_id}"
+    target = ctx.db.get(CourseSession, int(session_id)) if session_id.isdigit() else None
+    if target is None:
+        ctx.flash("Choose the session to move to.", "error")
+        return redirect(back)
+
+    def run() -> str:
+        changes.coordinator_move(ctx.db, enrollment, target, user)
+        return f"Moved to {rules.session_label(ctx.db, target)}."
+
+    return attempt(ctx, back, run)
+
+
+@router.post("/coordinator/enrollments/{enrollment_id}/cancel")
+def cancel(ctx: Ctx, enrollment_id: int) -> Response:
+    """Cancel someone's booking; the seat goes to the first in line."""
+    user = require_user(ctx)
+    enrollment = changes.get_enrollment(ctx.db, enrollment_id)
+    back = f"/coordinator/sessions/{enrollment.session_id}"
+
+    def run() -> str:
+        changes.coordinator_cancel(ctx.db, enrollment, user)
+        return "The booking is cancelled."
+
+    return attempt(ctx, back, run)
+
+
+@router.get("/coordinator/requests", response_class=HTMLResponse)
+def requests_inbox(request: Request, ctx: Ctx) -> Response:
+    """In-house delivery requests, new ones first."""
+    user = require_role(ctx, Role.COORDINATOR)
+    return render(
+        request, "enrollment/requests.html", {"rows": inhouse.list_requests(ctx.db, user)}
+    )
+
+
+@router.post("/coordinator/requests/{request_id}/status")
+def request_status(ctx: Ctx, request_id: int, status: FormStr = "answered") -> Response:
+    """Mark a request answered (or closed, or new again)."""
+    user = require_role(ctx, Role.COORDINATOR)
+
+    def run() -> str:
+        inhouse.set_request_status(ctx.db, request_id, user, status)
+        return f"Request marked {status}."
+
+    return attempt(ctx, "/coordinator/requests", run)
+
+
+@router.get("/facilitator/sessions", response_class=HTMLResponse)
+def my_sessions(request: Request, ctx: Ctx) -> Response:
+    """The sessions I facilitate."""
+    user = require_user(ctx)
+    return render(
+        request,
+        "enrollment/facilitator_sessions.html",
+        {"sessions": attendance.facilitator_sessions(ctx.db, user)},
+    )
+
+
+@router.get("/facilitator/sessions/{session_id}", response_class=HTMLResponse)
+def attendance_page(request: Request, ctx: Ctx, session_id: int) -> Response:
+    """Roster and attendance sheet, one column per day."""
+    user = require_user(ctx)
+    session = attendance.get_session_for_attendance(ctx.db, session_id, user)
+    return render(
+        request,
+        "enrollment/attendance.html",
+        {
+            "sheet": attendance.attendance_sheet(ctx.db, session),
+            "view": views.session_view(ctx.db, session),
+            "day_text": rules.local_date_text,
+        },
+    )
+
+
+def parse_marks(form: FormData) -> dict[tuple[int, int], bool]:
+    """Fields ``mark-<enrolment id>-<day index>`` = present|absent|'' (not marked)."""
+    marks: dict[tuple[int, int], bool] = {}
+    for key, value in form.multi_items():
+        if not key.startswith("mark-") or value == "":
+            continue
+        parts = key.split("-")
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            raise Invalid("The attendance form could not be read; reload the page.")
+        if value not in ("present", "absent"):
+            raise Invalid("Mark each person present or absent.")
+        marks[(int(parts[1]), int(parts[2]))] = value == "present"
+    return marks
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read in the event loop so the handler itself can stay sync."""
+    return await request.form()
+
+
+@router.post("/facilitator/sessions/{session_id}/attendance")
+def save_attendance(
+    ctx: Ctx, session_id: int, form: Annotated[FormData, Depends(posted_form)]
+) -> Response:
+    """Save the attendance marks of the sheet."""
+    user = require_user(ctx)
+    session = attendance.get_session_for_attendance(ctx.db, session_id, user)
+    back = f"/facilitator/sessions/{session_id}"
+
+    def run() -> str:
+        saved = attendance.mark_attendance(ctx.db, session, user, parse_marks(form))
+        return f"Attendance saved ({saved} marks)."
+
+    return attempt(ctx, back, run)

@@ -1,0 +1,165 @@
+"""The public schedule, private calendar feeds, and the course page's upcoming sessions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.accounts.permissions import api_user, require_user
+from app.accounts.sessions import Ctx
+from app.content import catalogue
+from app.content.models import Course
+from app.db import DbSession, utcnow
+from app.enrollment import calendar_feeds, public_schedule
+from app.enrollment.public_schedule import ScheduleFilters
+from app.scheduling import feeds
+from app.web import redirect, render, verify_csrf
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+api = APIRouter(prefix="/api/v1")
+
+ICALENDAR = "text/calendar; charset=utf-8"
+COURSE_PAGE_LIMIT = 5
+
+
+class ScheduleItemOut(BaseModel):
+    """One upcoming session on the public schedule."""
+
+    session_id: int
+    course: str
+    course_title: str
+    format: str
+    starts_on: date
+    days: int
+    times: str
+    timezone: str
+    location: str
+    online: bool
+    price_cents: int
+    currency: str
+    capacity: int
+    seats_left: int
+    full: bool
+    in_house: bool
+    series_id: int | None
+    bundle_url: str | None
+    url: str
+
+
+@router.get("/schedule", response_class=HTMLResponse)
+def schedule_page(request: Request, ctx: Ctx, course: str = "", month: str = "") -> Response:
+    """Upcoming sessions grouped by date, with seats left, filtered by course and month."""
+    now = utcnow()
+    filters = ScheduleFilters(course=course.strip()[:64], month=month.strip()[:7])
+    items = public_schedule.upcoming_sessions(ctx.db, ctx.user, now=now, filters=filters)
+    return render(
+        request,
+        "schedule/index.html",
+        {
+            "days": public_schedule.by_day(items),
+            "count": len(items),
+            "filters": filters,
+            "courses": [(c.id, c.title) for c in catalogue.list_courses(ctx.db)],
+            "months": public_schedule.month_choices(now.date()),
+            "series_feeds": public_schedule.series_feeds(ctx.db, items),
+        },
+    )
+
+
+@router.get("/calendar-feed", response_class=HTMLResponse)
+def calendar_feed_page(request: Request, ctx: Ctx) -> Response:
+    """The person's private calendar URL (created on the first visit)."""
+    user = require_user(ctx)
+    token = feeds.feed_token(ctx.db, user.id)
+    return _feed_page(request, token)
+
+
+@router.post("/calendar-feed", response_class=HTMLResponse)
+def reset_calendar_feed(ctx: Ctx) -> Response:
+    """Replace the private calendar URL; the old one stops working."""
+    user = require_user(ctx)
+    feeds.reset_feed_token(ctx.db, user.id)
+    ctx.flash(
+        "Your calendar link is new. Subscribe again with it; the old link no longer works.",
+        "success",
+    )
+    return redirect("/calendar-feed")
+
+
+def _feed_page(request: Request, token: str) -> Response:
+    url = feeds.feed_url(token)
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return render(request, "schedule/calendar_feed.html", {"feed_url": url, "webcal_url": webcal})
+
+
+@router.get("/calendars/{token}.ics")
+def private_calendar(db: DbSession, token: str) -> Response:
+    """A person's private feed: sessions they attend and sessions they facilitate."""
+    body = calendar_feeds.personal_feed(db, token, now=utcnow())
+    return Response(
+        body,
+        media_type=ICALENDAR,
+        headers={
+            "Content-Disposition": 'inline; filename="apex-my-sessions.ics"',
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@api.get("/schedule", response_model=list[ScheduleItemOut])
+def api_schedule(
+    request: Request, db: DbSession, course: str = "", month: str = ""
+) -> list[ScheduleItemOut]:
+    """The public schedule as JSON; with a bearer token, in-house sessions of your organisations."""
+    user = api_user(request, db) if request.headers.get("authorization") else None
+    filters = ScheduleFilters(course=course.strip()[:64], month=month.strip()[:7])
+    items = public_schedule.upcoming_sessions(db, user, now=utcnow(), filters=filters)
+    return [
+        ScheduleItemOut(
+            session_id=item.session_id,
+            course=item.course_slug,
+            course_title=item.course_title,
+            format=item.format_title,
+            starts_on=item.starts_on,
+            days=item.days,
+            times=item.times,
+            timezone=item.timezone,
+            location=item.location,
+            online=item.online,
+            price_cents=item.price_cents,
+            currency=item.currency,
+            capacity=item.capacity,
+            seats_left=item.seats_left,
+            full=item.full,
+            in_house=item.in_house,
+            series_id=item.series_id,
+            bundle_url=item.bundle_url,
+            url=item.url,
+        )
+        for item in items
+    ]
+
+
+def upcoming_sessions_section(
+    db: Session, slug: str, user: User | None
+) -> tuple[str, dict[str, Any]] | None:
+    """Course-page section: the next sessions of this course that still have seats."""
+    course_id = db.scalar(select(Course.id).where(Course.slug == slug))
+    if course_id is None:
+        return None
+    items = public_schedule.upcoming_sessions(db, user, now=utcnow(), course_id=course_id)
+    open_items = [item for item in items if not item.full][:COURSE_PAGE_LIMIT]
+    if not open_items:
+        return None
+    return (
+        "schedule/course_sessions.html",
+        {"items": open_items, "schedule_url": f"/schedule?course={slug}"},
+    )

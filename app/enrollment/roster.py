@@ -1,0 +1,114 @@
+"""A session's roster for coordinators: seats, holds, offers, the waitlist in order, the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.db import utcnow
+from app.enrollment import queries, rules, views
+from app.enrollment.models import Enrollment
+from app.errors import NotFound
+from app.scheduling.models import CourseSession
+
+
+@dataclass
+class RosterRow:
+    """One person on the roster."""
+
+    enrollment: Enrollment
+    person: User
+    detail: str
+
+
+@dataclass
+class Roster:
+    """Everyone on a session that the viewer manages, grouped by status."""
+
+    view: views.SessionView
+    whole: bool  # False: an organisation coordinator sees only their members
+    confirmed: list[RosterRow] = field(default_factory=list)
+    held: list[RosterRow] = field(default_factory=list)
+    offered: list[RosterRow] = field(default_factory=list)
+    waitlist: list[RosterRow] = field(default_factory=list)
+    ended: list[RosterRow] = field(default_factory=list)  # cancelled and expired
+    move_targets: list[views.SessionView] = field(default_factory=list)
+
+
+def managed_session(db: Session, session_id: int, viewer: User) -> CourseSession:
+    """A session whose roster (or part of it) the viewer manages; else ``NotFound``."""
+    session = db.get(CourseSession, session_id)
+    if session is None:
+        raise NotFound("There is no such session.")
+    if rules.can_manage_session(db, viewer, session):
+        return session
+    if session.organisation_id is None and rules.coordinated_org_ids(db, viewer.id):
+        return session  # an organisation coordinator, for their members on a public session
+    raise NotFound("There is no such session.")
+
+
+def _text(moment: datetime | None, session: CourseSession, prefix: str) -> str:
+    return f"{prefix} {rules.local_time_text(moment, session)}" if moment else ""
+
+
+def build_roster(
+    db: Session, session: CourseSession, viewer: User, *, now: datetime | None = None
+) -> Roster:
+    """The roster the viewer may see, the waitlist in the order offers will be made."""
+    now = now or utcnow()
+    whole = rules.can_manage_session(db, viewer, session)
+    query = (
+        select(Enrollment, User)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.session_id == session.id)
+        .order_by(Enrollment.waitlisted_at, Enrollment.id)
+    )
+    if not whole:
+        query = query.where(rules.managed_people_clause(db, viewer))
+    result = Roster(views.session_view(db, session), whole)
+    for enrollment, person in db.execute(query):
+        status = enrollment.status
+        if status == rules.CONFIRMED:
+            result.confirmed.append(
+                RosterRow(enrollment, person, _text(enrollment.confirmed_at, session, "since"))
+            )
+        elif (
+            status == rules.HELD and enrollment.hold_expires_at and enrollment.hold_expires_at > now
+        ):
+            result.held.append(
+                RosterRow(enrollment, person, _text(enrollment.hold_expires_at, session, "until"))
+            )
+        elif (
+            status == rules.OFFERED
+            and enrollment.offer_expires_at
+            and enrollment.offer_expires_at > now
+        ):
+            result.offered.append(
+                RosterRow(enrollment, person, _text(enrollment.offer_expires_at, session, "until"))
+            )
+        elif status == rules.WAITLISTED:
+            result.waitlist.append(
+                RosterRow(enrollment, person, _text(enrollment.waitlisted_at, session, "since"))
+            )
+        else:
+            when = enrollment.cancelled_at or enrollment.updated_at
+            label = "cancelled" if status == rules.CANCELLED else "expired"
+            result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
+    result.confirmed.sort(key=lambda r: r.person.display_name.lower())
+    targets = [
+        s
+        for s in _same_course(db, viewer, session)
+        if s.id != session.id and not rules.has_started(s, now)
+    ]
+    result.move_targets = [v for v in views.session_views(db, targets) if v.seats_left > 0]
+    return result
+
+
+def _same_course(db: Session, viewer: User, session: CourseSession) -> list[CourseSession]:
+    return queries.visible_sessions(
+        db, viewer, course_id=session.course_id, date_from=date.today(), limit=100
+    )

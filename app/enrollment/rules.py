@@ -1,0 +1,301 @@
+"""Rules every enrolment use case shares: the session lock, seat counting, who sees what.
+
+Lock order, everywhere: a seat pack row first, then sessions by ascending id. Keeping one
+order means two transactions can wait for each other but never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.accounts.models import OrganisationMember, Role, User
+from app.config import get_settings
+from app.content.models import CourseVersion
+from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
+from app.errors import NotFound
+from app.learning.models import AccessGrant
+from app.scheduling.models import CourseSession, SessionFacilitator
+
+HELD = EnrollmentStatus.HELD.value
+CONFIRMED = EnrollmentStatus.CONFIRMED.value
+WAITLISTED = EnrollmentStatus.WAITLISTED.value
+OFFERED = EnrollmentStatus.OFFERED.value
+CANCELLED = EnrollmentStatus.CANCELLED.value
+EXPIRED = EnrollmentStatus.EXPIRED.value
+
+SCHEDULED = "scheduled"
+GRANT_SOURCE = "enrolment"
+# Enrolments that still mean something for the person (a seat, or a place in line).
+LIVE_STATUSES = (HELD, CONFIRMED, WAITLISTED, OFFERED)
+
+
+# --- time -------------------------------------------------------------------------
+
+
+def session_zone(session: CourseSession) -> ZoneInfo:
+    """The session's own time zone."""
+    return ZoneInfo(session.timezone)
+
+
+def session_start(session: CourseSession) -> datetime:
+    """When the session begins, in UTC (its first day at its start time, in its zone)."""
+    local = datetime.combine(session.starts_on, session.start_time, tzinfo=session_zone(session))
+    return local.astimezone(UTC)
+
+
+def has_started(session: CourseSession, now: datetime) -> bool:
+    """True once the session's first day has begun."""
+    return now >= session_start(session)
+
+
+def change_cutoff(session: CourseSession) -> datetime:
+    """The last moment a learner may cancel or transfer a confirmed seat (UTC)."""
+    return session_start(session) - timedelta(days=get_settings().cancellation_cutoff_days)
+
+
+def local_date_text(value: date) -> str:
+    """A date the way people read it: 'Friday 18 December 2026'."""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def local_time_text(moment: datetime, session: CourseSession) -> str:
+    """A UTC moment shown in the session's zone: 'Friday 18 December 2026, 14:30 EST'."""
+    local = moment.astimezone(session_zone(session))
+    return f"{local_date_text(local.date())}, {local:%H:%M %Z}"
+
+
+# --- naming -----------------------------------------------------------------------
+
+
+def course_titles(db: Session, course_ids: Iterable[int]) -> dict[int, str]:
+    """The current title of each course."""
+    ids = set(course_ids)
+    if not ids:
+        return {}
+    query = select(CourseVersion.course_id, CourseVersion.title).where(
+        CourseVersion.course_id.in_(ids), CourseVersion.is_current.is_(True)
+    )
+    titles = dict(db.execute(query).all())
+    return {course_id: titles.get(course_id, "Course") for course_id in ids}
+
+
+def session_label(db: Session, session: CourseSession) -> str:
+    """How messages name a session: '“Client expectations” on Friday 18 December 2026'."""
+    title = course_titles(db, [session.course_id])[session.course_id]
+    return f"“{title}” on {local_date_text(session.starts_on)}"
+
+
+# --- who sees and manages ---------------------------------------------------------
+
+
+def is_staff(user: User) -> bool:
+    """Coordinators and admins of the training company."""
+    return user.has_role(Role.COORDINATOR)
+
+
+def member_org_ids(db: Session, user_id: int) -> set[int]:
+    """Organisations the person belongs to."""
+    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user_id)
+    return set(db.scalars(query))
+
+
+def coordinated_org_ids(db: Session, user_id: int) -> set[int]:
+    """Organisations the person coordinates."""
+    query = select(OrganisationMember.organisation_id).where(
+        OrganisationMember.user_id == user_id, OrganisationMember.is_coordinator.is_(True)
+    )
+    return set(db.scalars(query))
+
+
+def is_facilitator_of(db: Session, user_id: int, session_id: int) -> bool:
+    """True when the person is booked to facilitate the session."""
+    return db.get(SessionFacilitator, (session_id, user_id)) is not None
+
+
+def visible_clause(db: Session, user: User | None) -> ColumnElement[bool]:
+    """SQL filter for the sessions a person may see: public ones, their organisations'."""
+    public = CourseSession.organisation_id.is_(None)
+    if user is None:
+        return public
+    if is_staff(user):
+        return CourseSession.id.is_not(None)
+    return or_(public, CourseSession.organisation_id.in_(member_org_ids(db, user.id)))
+
+
+def can_see_session(db: Session, user: User | None, session: CourseSession) -> bool:
+    """Public sessions are for everyone; in-house ones for the organisation's members."""
+    if session.organisation_id is None:
+        return True
+    if user is None:
+        return False
+    return (
+        is_staff(user)
+        or session.organisation_id in member_org_ids(db, user.id)
+        or is_facilitator_of(db, user.id, session.id)
+    )
+
+
+def can_book(db: Session, user: User, session: CourseSession) -> bool:
+    """Only members take seats on an in-house session (staff too must be members)."""
+    return session.organisation_id is None or session.organisation_id in member_org_ids(db, user.id)
+
+
+def can_manage_session(db: Session, user: User, session: CourseSession) -> bool:
+    """The whole roster: staff, or the coordinator of the in-house session's organisation."""
+    if is_staff(user):
+        return True
+    return session.organisation_id is not None and session.organisation_id in coordinated_org_ids(
+        db, user.id
+    )
+
+
+def can_manage_person(db: Session, user: User, session: CourseSession, person_id: int) -> bool:
+    """May ``user`` enrol, move or cancel ``person_id`` on ``session``?
+
+    Staff manage anyone; an organisation coordinator manages everyone on their own
+    organisation's sessions, and their members on public sessions.
+    """
+    if can_manage_session(db, user, session):
+        return True
+    if session.organisation_id is not None:
+        return False
+    return bool(coordinated_org_ids(db, user.id) & member_org_ids(db, person_id))
+
+
+def managed_people_clause(db: Session, user: User) -> ColumnElement[bool]:
+    """SQL filter on Enrollment.user_id: the people an organisation coordinator manages."""
+    orgs = coordinated_org_ids(db, user.id)
+    members = select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(orgs))
+    return Enrollment.user_id.in_(members)
+
+
+# --- the lock and the count -------------------------------------------------------
+
+
+def lock_sessions(db: Session, session_ids: Iterable[int]) -> dict[int, CourseSession]:
+    """Lock the sessions' rows (SELECT ... FOR UPDATE), in id order, and return them fresh.
+
+    Taking the lock *before* counting is what stops two requests both seeing the last
+    free seat. ``test_disable_seat_lock`` exists only so the concurrency test can show
+    the oversell that happens without it. SQLite ignores FOR UPDATE; it serialises
+    writers on its own.
+    """
+    ids = sorted(set(session_ids))
+    query = select(CourseSession).where(CourseSession.id.in_(ids)).order_by(CourseSession.id)
+    if not get_settings().test_disable_seat_lock:
+        query = query.with_for_update()
+    rows = db.scalars(query.execution_options(populate_existing=True)).all()
+    return {row.id: row for row in rows}
+
+
+def lock_session(db: Session, session_id: int) -> CourseSession:
+    """Lock one session row (see ``lock_sessions``); ``NotFound`` when it does not exist."""
+    session = lock_sessions(db, [session_id]).get(session_id)
+    if session is None:
+        raise NotFound("There is no such session.")
+    return session
+
+
+def lock_seat_pack(db: Session, pack_id: int) -> SeatPack:
+    """Lock a seat pack row before counting its used seats (always before any session)."""
+    query = select(SeatPack).where(SeatPack.id == pack_id)
+    if not get_settings().test_disable_seat_lock:
+        query = query.with_for_update()
+    pack = db.scalar(query.execution_options(populate_existing=True))
+    if pack is None:
+        raise NotFound("There is no such seat pack.")
+    return pack
+
+
+def seat_clause(now: datetime) -> ColumnElement[bool]:
+    """SQL: enrolments holding a seat at ``now`` (confirmed, or a hold/offer not yet run out)."""
+    return or_(
+        Enrollment.status == CONFIRMED,
+        and_(Enrollment.status == HELD, Enrollment.hold_expires_at > now),
+        and_(Enrollment.status == OFFERED, Enrollment.offer_expires_at > now),
+    )
+
+
+def count_seats(db: Session, session_id: int, now: datetime) -> int:
+    """Seats taken on one session at ``now``; call with the session locked."""
+    query = select(func.count(Enrollment.id)).where(
+        Enrollment.session_id == session_id, seat_clause(now)
+    )
+    return int(db.scalar(query) or 0)
+
+
+def live_enrollment(db: Session, session_id: int, user_id: int, now: datetime) -> Enrollment | None:
+    """The person's current seat or place in line on the session, if any."""
+    query = (
+        select(Enrollment)
+        .where(
+            Enrollment.session_id == session_id,
+            Enrollment.user_id == user_id,
+            or_(seat_clause(now), Enrollment.status == WAITLISTED),
+        )
+        .order_by(Enrollment.id.desc())
+        .limit(1)
+    )
+    return db.scalar(query)
+
+
+# --- confirmation -----------------------------------------------------------------
+
+
+def is_invoice_customer(db: Session, user_id: int, on: date) -> bool:
+    """Members of an organisation with a seat pack valid on ``on`` are billed by invoice.
+
+    Until the payments issue lands this is the whole rule; then card payments confirm
+    held seats through ``seats.confirm_enrollment``.
+    """
+    query = (
+        select(SeatPack.id)
+        .join(OrganisationMember, OrganisationMember.organisation_id == SeatPack.organisation_id)
+        .where(
+            OrganisationMember.user_id == user_id,
+            SeatPack.valid_from <= on,
+            SeatPack.valid_until >= on,
+        )
+        .limit(1)
+    )
+    return db.scalar(query) is not None
+
+
+def needs_payment(db: Session, enrollment: Enrollment, price_cents: int, on: date) -> bool:
+    """Must this seat wait (held) for a payment, or is it confirmed at once?"""
+    if price_cents == 0 or enrollment.source in ("coordinator", "seat_pack"):
+        return False
+    return not is_invoice_customer(db, enrollment.user_id, on)
+
+
+def mark_confirmed(db: Session, enrollment: Enrollment, course_id: int, now: datetime) -> None:
+    """Confirm a seat and give the learner the course's online modules."""
+    enrollment.status = CONFIRMED
+    enrollment.confirmed_at = now
+    enrollment.hold_expires_at = None
+    enrollment.offer_expires_at = None
+    grant_online_access(db, enrollment.user_id, course_id)
+
+
+def mark_held(enrollment: Enrollment, now: datetime) -> None:
+    """Hold a seat for ``hold_minutes`` while payment is awaited."""
+    enrollment.status = HELD
+    enrollment.hold_expires_at = now + timedelta(minutes=get_settings().hold_minutes)
+    enrollment.offer_expires_at = None
+
+
+def grant_online_access(db: Session, user_id: int, course_id: int) -> None:
+    """Insert an AccessGrant(source="enrolment") unless it exists (race-safe upsert)."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(AccessGrant)
+        .values(user_id=user_id, course_id=course_id, source=GRANT_SOURCE)
+        .on_conflict_do_nothing(index_elements=["user_id", "course_id", "source"])
+    )
+    db.execute(statement)

@@ -1,0 +1,178 @@
+"""What the enrolment pages show: sessions and bookings, formatted in the session's zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, User
+from app.db import utcnow
+from app.enrollment import queries, rules
+from app.enrollment.models import Enrollment
+from app.enrollment.waitlist import waitlist_position
+from app.scheduling.models import CourseSession, Venue
+
+STATUS_TEXT = {
+    rules.HELD: "Seat held",
+    rules.CONFIRMED: "Confirmed",
+    rules.WAITLISTED: "On the waitlist",
+    rules.OFFERED: "Seat offered",
+    rules.CANCELLED: "Cancelled",
+    rules.EXPIRED: "Expired",
+}
+
+
+def money(cents: int, currency: str) -> str:
+    """'Free', or an amount such as 'USD 495.00'."""
+    return "Free" if cents == 0 else f"{currency} {cents / 100:,.2f}"
+
+
+def when_text(session: CourseSession) -> str:
+    """Dates and times of a session in its own zone."""
+    hours = f"{session.start_time:%H:%M}–{session.end_time:%H:%M}"
+    if session.ends_on == session.starts_on:
+        days = rules.local_date_text(session.starts_on)
+    else:
+        first, last = session.starts_on, session.ends_on
+        days = f"{rules.local_date_text(first)} to {rules.local_date_text(last)}"
+    return f"{days}, {hours} ({session.timezone} time)"
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session as pages show it."""
+
+    session: CourseSession
+    course_title: str
+    when: str
+    price: str
+    seats_left: int
+    waitlisted: int
+    venue: Venue | None
+    organisation_name: str | None
+
+    @property
+    def full(self) -> bool:
+        """True when no seat is free (new bookings join the waitlist)."""
+        return self.seats_left == 0
+
+
+def session_views(db: Session, sessions: list[CourseSession]) -> list[SessionView]:
+    """Sessions with titles, seat figures, venue and (in-house) organisation name."""
+    figures = queries.with_seats(db, sessions)
+    venue_ids = {s.venue_id for s in sessions if s.venue_id}
+    venues = {v.id: v for v in db.scalars(select(Venue).where(Venue.id.in_(venue_ids)))}
+    org_ids = {s.organisation_id for s in sessions if s.organisation_id}
+    orgs = dict(
+        db.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        ).all()
+    )
+    return [
+        SessionView(
+            f.session,
+            f.course_title,
+            when_text(f.session),
+            money(f.session.price_cents, f.session.currency),
+            f.seats_left,
+            f.waitlisted,
+            venues.get(f.session.venue_id) if f.session.venue_id else None,
+            orgs.get(f.session.organisation_id) if f.session.organisation_id else None,
+        )
+        for f in figures
+    ]
+
+
+def session_view(db: Session, session: CourseSession) -> SessionView:
+    """One session as pages show it."""
+    return session_views(db, [session])[0]
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """One of the learner's bookings with what they can do about it."""
+
+    enrollment: Enrollment
+    session: SessionView
+    status_text: str
+    detail: str
+    can_cancel: bool
+    can_transfer: bool
+    cutoff: str
+    upcoming: bool
+
+
+def _detail(db: Session, enrollment: Enrollment, session: CourseSession, now: datetime) -> str:
+    if enrollment.status == rules.HELD and enrollment.hold_expires_at:
+        if enrollment.hold_expires_at <= now:
+            return "The hold ran out."
+        return f"Held for you until {rules.local_time_text(enrollment.hold_expires_at, session)}."
+    if enrollment.status == rules.OFFERED and enrollment.offer_expires_at:
+        if enrollment.offer_expires_at <= now:
+            return "The offer ran out."
+        until = rules.local_time_text(enrollment.offer_expires_at, session)
+        return f"A seat is free for you: accept it by {until}."
+    if enrollment.status == rules.WAITLISTED:
+        return f"Number {waitlist_position(db, enrollment)} in line."
+    return ""
+
+
+def booking_view(
+    db: Session, enrollment: Enrollment, view: SessionView, *, now: datetime | None = None
+) -> BookingView:
+    """One booking with its status in words and what the learner may still do."""
+    now = now or utcnow()
+    session = view.session
+    live_hold = (
+        enrollment.status == rules.HELD
+        and enrollment.hold_expires_at is not None
+        and enrollment.hold_expires_at > now
+    )
+    live_seat = enrollment.status == rules.CONFIRMED or live_hold
+    in_line = enrollment.status in (rules.WAITLISTED, rules.OFFERED)
+    # A confirmed seat may change only until the cut-off; holds and places in line any time.
+    changeable = enrollment.status != rules.CONFIRMED or now <= rules.change_cutoff(session)
+    upcoming = not rules.has_started(session, now) and session.status == rules.SCHEDULED
+    status_text = STATUS_TEXT[enrollment.status]
+    if enrollment.status == rules.HELD and not live_hold:
+        status_text = STATUS_TEXT[rules.EXPIRED]
+    return BookingView(
+        enrollment,
+        view,
+        status_text,
+        _detail(db, enrollment, session, now),
+        can_cancel=upcoming and (live_seat or in_line) and changeable,
+        can_transfer=upcoming and live_seat and changeable,
+        cutoff=rules.local_time_text(rules.change_cutoff(session), session),
+        upcoming=upcoming and (live_seat or in_line),
+    )
+
+
+def booking_views(db: Session, user: User) -> list[BookingView]:
+    """All of a learner's bookings: upcoming ones first (by date), then the rest."""
+    now = utcnow()
+    rows = queries.learner_enrollments(db, user.id, statuses=list(STATUS_TEXT))
+    sessions = list({s.id: s for _, s in rows}.values())
+    by_id = {v.session.id: v for v in session_views(db, sessions)}
+    result = [booking_view(db, e, by_id[s.id], now=now) for e, s in rows]
+    result.sort(key=lambda b: (not b.upcoming, b.session.session.starts_on))
+    return result
+
+
+def transfer_targets(
+    db: Session, user: User, session: CourseSession, *, today: date | None = None
+) -> list[SessionView]:
+    """Other upcoming sessions of the same course the person may move to, with free seats."""
+    candidates = queries.visible_sessions(
+        db, user, course_id=session.course_id, date_from=today or date.today()
+    )
+    now = utcnow()
+    candidates = [
+        s
+        for s in candidates
+        if s.id != session.id and not rules.has_started(s, now) and rules.can_book(db, user, s)
+    ]
+    return [v for v in session_views(db, candidates) if v.seats_left > 0]

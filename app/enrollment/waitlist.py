@@ -1,0 +1,184 @@
+"""The waitlist: expiring holds and offers, offering freed seats in order, answering offers.
+
+Everything here runs with the session row locked, so a freed seat is offered once, to
+the first in line (by ``waitlisted_at``, then id), however many workers run at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import utcnow
+from app.enrollment import notices, queries, rules
+from app.enrollment.models import Enrollment
+from app.errors import Conflict, NotFound
+from app.scheduling.models import CourseSession
+
+
+def settle_session(db: Session, session: CourseSession, now: datetime) -> Counter[str]:
+    """Expire run-out holds and offers, then offer every free seat to the next in line.
+
+    Call with the session locked. Idempotent: a second call at the same ``now`` finds
+    nothing left to do.
+    """
+    done: Counter[str] = Counter()
+    stale = db.scalars(
+        select(Enrollment).where(
+            Enrollment.session_id == session.id,
+            or_(
+                and_(Enrollment.status == rules.HELD, Enrollment.hold_expires_at <= now),
+                and_(Enrollment.status == rules.OFFERED, Enrollment.offer_expires_at <= now),
+            ),
+        )
+    ).all()
+    for enrollment in stale:
+        done["holds_expired" if enrollment.status == rules.HELD else "offers_expired"] += 1
+        enrollment.status = rules.EXPIRED
+    if stale:
+        db.flush()
+    if session.status != rules.SCHEDULED or rules.has_started(session, now):
+        return done  # nobody is offered a seat on a session that will not (or did) run
+    free = session.capacity - rules.count_seats(db, session.id, now)
+    if free <= 0:
+        return done
+    in_line = db.scalars(
+        select(Enrollment)
+        .where(Enrollment.session_id == session.id, Enrollment.status == rules.WAITLISTED)
+        .order_by(Enrollment.waitlisted_at, Enrollment.id)
+        .limit(free)
+    ).all()
+    # An offer never outlives the session's start: after that a seat is worthless.
+    until = min(
+        now + timedelta(hours=get_settings().waitlist_offer_hours), rules.session_start(session)
+    )
+    for enrollment in in_line:
+        enrollment.status = rules.OFFERED
+        enrollment.offer_expires_at = until
+        done["offers_made"] += 1
+    if in_line:
+        db.flush()
+        for enrollment in in_line:
+            notices.waitlist_offer(db, enrollment)
+    return done
+
+
+def waitlist_position(db: Session, enrollment: Enrollment) -> int | None:
+    """1 for the first in line; None when the enrolment is not waitlisted."""
+    if enrollment.status != rules.WAITLISTED or enrollment.waitlisted_at is None:
+        return None
+    ahead = db.scalars(
+        select(Enrollment.id).where(
+            Enrollment.session_id == enrollment.session_id,
+            Enrollment.status == rules.WAITLISTED,
+            or_(
+                Enrollment.waitlisted_at < enrollment.waitlisted_at,
+                and_(
+                    Enrollment.waitlisted_at == enrollment.waitlisted_at,
+                    Enrollment.id < enrollment.id,
+                ),
+            ),
+        )
+    ).all()
+    return len(ahead) + 1
+
+
+def _own_enrollment(db: Session, enrollment_id: int, user: User) -> Enrollment:
+    enrollment = db.get(Enrollment, enrollment_id, populate_existing=True)
+    if enrollment is None or enrollment.user_id != user.id:
+        raise NotFound("There is no such booking.")
+    return enrollment
+
+
+def accept_offer(
+    db: Session, enrollment: Enrollment, user: User, *, now: datetime | None = None
+) -> Enrollment:
+    """Take up a live offer: confirmed, or held while a payment is awaited."""
+    now = now or utcnow()
+    session = rules.lock_session(db, enrollment.session_id)
+    enrollment = _own_enrollment(db, enrollment.id, user)
+    label = rules.session_label(db, session)
+    if enrollment.status != rules.OFFERED:
+        raise Conflict(f"There is no seat offer to accept for {label}.")
+    assert enrollment.offer_expires_at is not None
+    if enrollment.offer_expires_at <= now:
+        expired_at = rules.local_time_text(enrollment.offer_expires_at, session)
+        settle_session(db, session, now)
+        raise Conflict(
+            f"The offer of a seat on {label} ran out at {expired_at} and passed to the next "
+            "person in line."
+        )
+    if rules.needs_payment(db, enrollment, session.price_cents, session.starts_on):
+        rules.mark_held(enrollment, now)
+        db.flush()
+        notices.enrollment_held(db, enrollment)
+    else:
+        rules.mark_confirmed(db, enrollment, session.course_id, now)
+        db.flush()
+        notices.enrollment_confirmed(db, enrollment)
+    return enrollment
+
+
+def decline_offer(
+    db: Session, enrollment: Enrollment, user: User, *, now: datetime | None = None
+) -> Enrollment:
+    """Turn down an offer (or leave the waitlist); the seat passes to the next in line."""
+    now = now or utcnow()
+    session = rules.lock_session(db, enrollment.session_id)
+    enrollment = _own_enrollment(db, enrollment.id, user)
+    if enrollment.status not in (rules.OFFERED, rules.WAITLISTED):
+        raise Conflict(f"There is no offer to decline for {rules.session_label(db, session)}.")
+    enrollment.status = rules.CANCELLED
+    enrollment.cancelled_at = now
+    enrollment.offer_expires_at = None
+    db.flush()
+    settle_session(db, session, now)
+    return enrollment
+
+
+def expire_due(db: Session, now: datetime) -> dict[str, int]:
+    """Expire run-out holds and offers and promote the waitlist, for every session due.
+
+    For the ticker (``run_due_work``). Safe to run twice or in several workers at once:
+    each session is locked and re-examined before anything changes.
+    """
+    stale = (
+        select(Enrollment.session_id)
+        .where(
+            or_(
+                and_(Enrollment.status == rules.HELD, Enrollment.hold_expires_at <= now),
+                and_(Enrollment.status == rules.OFFERED, Enrollment.offer_expires_at <= now),
+            )
+        )
+        .distinct()
+    )
+    session_ids = set(db.scalars(stale))
+    # Seats can also free up without an expiry (capacity raised): offer those too.
+    waiting = (
+        select(Enrollment.session_id)
+        .distinct()
+        .join(CourseSession, CourseSession.id == Enrollment.session_id)
+        .where(
+            Enrollment.status == rules.WAITLISTED,
+            CourseSession.status == rules.SCHEDULED,
+            CourseSession.starts_on >= now.date() - timedelta(days=1),
+        )
+    )
+    taken = queries.seats_taken(db, list(db.scalars(waiting)), now=now)
+    capacities = dict(
+        db.execute(
+            select(CourseSession.id, CourseSession.capacity).where(CourseSession.id.in_(taken))
+        ).all()
+    )
+    session_ids |= {sid for sid, count in taken.items() if count < capacities.get(sid, 0)}
+    totals: Counter[str] = Counter()
+    for session_id in sorted(session_ids):  # one lock order: ascending id
+        session = rules.lock_sessions(db, [session_id]).get(session_id)
+        if session is not None:
+            totals += settle_session(db, session, now)
+    return {key: totals[key] for key in ("holds_expired", "offers_expired", "offers_made")}

@@ -1,0 +1,375 @@
+"""200 simultaneous requests through the real HTTP app on PostgreSQL: seats, day bundles
+and seat packs are never oversold while the lock is on, and are oversold when it is off.
+
+These need committed data and truly parallel transactions, so they run on a scratch
+database of their own (not the rolled-back ``db`` fixture), with the app served by
+uvicorn in a thread. Each scenario prints one line of figures per run for the report.
+The control runs switch the lock off with the test-only ``test_disable_seat_lock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import migrate
+from app.accounts.models import Organisation, OrganisationMember, User
+from app.accounts.service import issue_api_token
+from app.config import get_settings
+from app.db import get_db, make_engine, utcnow
+from app.enrollment.models import DayBundle, Enrollment
+from app.enrollment.rules import seat_clause
+from app.main import create_app
+from tests.enrollment import helpers as h
+from tests.pg import scratch_database
+
+LEARNERS = 200
+SEATS = 20
+CONTROL_BURSTS = 3  # the race without the lock is near-certain; bounded retries anyway
+
+pytestmark = pytest.mark.postgres_only
+
+
+@dataclass
+class Stack:
+    """The served app, its database, and the people (with API tokens) who hit it."""
+
+    base_url: str
+    factory: sessionmaker[Session]
+    learner_tokens: list[str]
+    learner_ids: list[int]
+    employee_emails: list[str]
+    coordinator_tokens: list[str]  # one organisation coordinator, one token per request
+    organisation_id: int
+
+
+@dataclass
+class Burst:
+    """What one burst of simultaneous requests got back."""
+
+    codes: Counter[int] = field(default_factory=Counter)
+    failures: int = 0  # 5xx answers and requests that got no answer
+    seconds: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        """Requests answered per second over the whole burst."""
+        return sum(self.codes.values()) / self.seconds if self.seconds else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _build_people(db: Session) -> dict[str, Any]:
+    h.fast_courses(db)
+    learners = [h.learner(db) for _ in range(LEARNERS)]
+    employees = [h.learner(db) for _ in range(LEARNERS)]
+    org_coordinator = h.learner(db)
+    org = h.organisation(db, members=employees, coordinators=[org_coordinator])
+    return {
+        "learner_tokens": [issue_api_token(db, u, name="burst") for u in learners],
+        "learner_ids": [u.id for u in learners],
+        "employee_emails": [u.email for u in employees],
+        "coordinator_tokens": [
+            issue_api_token(db, org_coordinator, name=f"burst {i}") for i in range(LEARNERS)
+        ],
+        "organisation_id": org.id,
+    }
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """A migrated scratch database with 200 learners, served by the real app."""
+    with scratch_database("apex_concurrency") as url:
+        migrate.upgrade(url=url)
+        # A bigger server than the defaults: 80 requests in flight on 80 connections, so
+        # many transactions really overlap (with the default 20 the race window is small
+        # and the lock-off control may not show the bug). In-flight never exceeds the pool.
+        settings = get_settings()
+        saved = settings.max_requests_in_flight
+        settings.max_requests_in_flight = 80
+        engine = make_engine(url, pool_size=60, max_overflow=20, pool_timeout=60)
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        with factory() as db:
+            people = _build_people(db)
+            db.commit()
+
+        def scratch_db() -> Iterator[Session]:
+            session = factory()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+        app = create_app()
+        app.dependency_overrides[get_db] = scratch_db
+        quiet = logging.getLogger("app")
+        level = quiet.level
+        quiet.setLevel(logging.WARNING)  # 200 "notice sent" lines per burst help nobody
+        port = _free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", backlog=1024)
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline:
+                pytest.fail("the app did not start within 20 s")
+            time.sleep(0.05)
+        try:
+            yield Stack(base_url=f"http://127.0.0.1:{port}", factory=factory, **people)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=15)
+            quiet.setLevel(level)
+            engine.dispose()
+            settings.max_requests_in_flight = saved
+
+
+async def _fire(base_url: str, calls: list[tuple[str, str, Any]]) -> Burst:
+    """POST every (path, token, json body) at once; bounded timeouts, nothing retried."""
+    burst = Burst()
+    limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=len(calls))
+    timeout = httpx.Timeout(60.0, connect=20.0)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
+        start = time.perf_counter()
+        answers = await asyncio.gather(
+            *(
+                client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+                for path, token, body in calls
+            ),
+            return_exceptions=True,
+        )
+        burst.seconds = time.perf_counter() - start
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            burst.failures += 1
+            continue
+        burst.codes[answer.status_code] += 1
+        if answer.status_code >= 500:
+            burst.failures += 1
+    return burst
+
+
+def fire(stack: Stack, calls: list[tuple[str, str, Any]]) -> Burst:
+    """One burst of simultaneous requests from this (test) thread."""
+    return asyncio.run(_fire(stack.base_url, calls))
+
+
+def _seat_counts(db: Session, session_id: int) -> Counter[str]:
+    query = select(Enrollment.status).where(Enrollment.session_id == session_id)
+    return Counter(db.scalars(query))
+
+
+def _seats_taken(db: Session, session_id: int) -> int:
+    query = select(func.count(Enrollment.id)).where(
+        Enrollment.session_id == session_id, seat_clause(utcnow())
+    )
+    return int(db.scalar(query) or 0)
+
+
+def _report(name: str, burst: Burst, **figures: int) -> None:
+    shown = " ".join(f"{key}={value}" for key, value in figures.items())
+    codes = ",".join(f"{code}:{n}" for code, n in sorted(burst.codes.items()))
+    print(
+        f"\nconcurrency {name}: {shown} errors={burst.failures} codes={codes} "
+        f"requests={sum(burst.codes.values())} seconds={burst.seconds:.2f} rps={burst.rps:.0f}"
+    )
+
+
+@pytest.fixture
+def lock_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Switch the seat lock off for a control run (the served app shares these settings)."""
+    monkeypatch.setattr(get_settings(), "test_disable_seat_lock", True)
+    yield
+
+
+# --- single seats ---------------------------------------------------------------------
+
+
+def _seat_burst(stack: Stack) -> tuple[int, Burst]:
+    with stack.factory() as db:
+        target = h.session(db, capacity=SEATS, price_cents=49500)
+        db.commit()
+        session_id = target.id
+    path = f"/api/v1/sessions/{session_id}/enrollments"
+    return session_id, fire(stack, [(path, token, None) for token in stack.learner_tokens])
+
+
+def test_200_learners_racing_for_20_seats_take_exactly_20(stack: Stack) -> None:
+    session_id, burst = _seat_burst(stack)
+    with stack.factory() as db:
+        counts = _seat_counts(db, session_id)
+        taken = _seats_taken(db, session_id)
+    _report("seats (lock on)", burst, seats=taken, waitlisted=counts["waitlisted"])
+    assert burst.failures == 0, burst.codes
+    assert burst.codes == Counter({201: LEARNERS})
+    assert taken == SEATS and counts["held"] + counts["confirmed"] == SEATS
+    assert counts["waitlisted"] == LEARNERS - SEATS
+
+
+def test_without_the_lock_the_same_burst_oversells(stack: Stack, lock_off: None) -> None:
+    oversold = 0
+    for attempt in range(1, CONTROL_BURSTS + 1):
+        session_id, burst = _seat_burst(stack)
+        with stack.factory() as db:
+            counts = _seat_counts(db, session_id)
+            oversold = _seats_taken(db, session_id)
+        _report(
+            f"seats (lock OFF, burst {attempt})",
+            burst,
+            seats=oversold,
+            waitlisted=counts["waitlisted"],
+        )
+        if oversold > SEATS:
+            break
+    assert oversold > SEATS, "no overselling seen without the lock: the control proves nothing"
+
+
+# --- day bundles ----------------------------------------------------------------------
+
+
+def _bundle_burst(stack: Stack) -> tuple[list[int], Burst]:
+    with stack.factory() as db:
+        _, sessions = h.series_day(
+            db,
+            on=date.today() + timedelta(days=40),
+            courses=("client-expectations", "status-communication"),
+            capacity=SEATS,
+            bundle_price_cents=89000,
+        )
+        db.commit()
+        ids = [s.id for s in sessions]
+    body = {"session_ids": ids}
+    return ids, fire(stack, [("/api/v1/bundles", token, body) for token in stack.learner_tokens])
+
+
+def _bundle_figures(stack: Stack, ids: list[int]) -> tuple[list[int], Counter[int], int]:
+    with stack.factory() as db:
+        taken = [_seats_taken(db, sid) for sid in ids]
+        per_user = Counter(
+            db.scalars(
+                select(Enrollment.user_id).where(
+                    Enrollment.session_id.in_(ids), seat_clause(utcnow())
+                )
+            )
+        )
+        bundles = db.scalar(
+            select(func.count(DayBundle.id)).where(
+                DayBundle.id.in_(select(Enrollment.bundle_id).where(Enrollment.session_id.in_(ids)))
+            )
+        )
+    return taken, per_user, int(bundles or 0)
+
+
+def test_200_learners_racing_for_20_day_bundles_get_exactly_20_whole_ones(stack: Stack) -> None:
+    ids, burst = _bundle_burst(stack)
+    taken, per_user, bundles = _bundle_figures(stack, ids)
+    _report("bundles (lock on)", burst, bundles=bundles, seats_a=taken[0], seats_b=taken[1])
+    assert burst.failures == 0, burst.codes
+    assert burst.codes == Counter({201: SEATS, 409: LEARNERS - SEATS})
+    assert taken == [SEATS, SEATS] and bundles == SEATS
+    assert set(per_user.values()) == {2}, "a half-booked bundle"  # 0 (absent) or 2 seats
+    assert len(per_user) == SEATS
+
+
+def test_without_the_lock_day_bundles_oversell(stack: Stack, lock_off: None) -> None:
+    worst = 0
+    for attempt in range(1, CONTROL_BURSTS + 1):
+        ids, burst = _bundle_burst(stack)
+        taken, _, bundles = _bundle_figures(stack, ids)
+        worst = max(taken)
+        _report(
+            f"bundles (lock OFF, burst {attempt})",
+            burst,
+            bundles=bundles,
+            seats_a=taken[0],
+            seats_b=taken[1],
+        )
+        if worst > SEATS:
+            break
+    assert worst > SEATS, "no overselling seen without the lock: the control proves nothing"
+
+
+# --- seat packs -----------------------------------------------------------------------
+
+
+def _pack_burst(stack: Stack) -> tuple[int, int, Burst]:
+    with stack.factory() as db:
+        org = db.get(Organisation, stack.organisation_id)
+        assert org is not None
+        pack = h.seat_pack(db, org, seats=SEATS)
+        target = h.session(db, capacity=100, price_cents=49500)
+        db.commit()
+        pack_id, session_id = pack.id, target.id
+    path = f"/api/v1/seat-packs/{pack_id}/assignments"
+    calls = [
+        (path, token, {"user_email": email, "session_id": session_id})
+        for token, email in zip(stack.coordinator_tokens, stack.employee_emails, strict=True)
+    ]
+    return pack_id, session_id, fire(stack, calls)
+
+
+def _pack_used(stack: Stack, pack_id: int) -> int:
+    with stack.factory() as db:
+        query = select(func.count(Enrollment.id)).where(
+            Enrollment.seat_pack_id == pack_id, Enrollment.status.in_(("held", "confirmed"))
+        )
+        return int(db.scalar(query) or 0)
+
+
+def test_200_assignments_racing_for_a_20_seat_pack_use_exactly_20(stack: Stack) -> None:
+    pack_id, session_id, burst = _pack_burst(stack)
+    used = _pack_used(stack, pack_id)
+    with stack.factory() as db:
+        taken = _seats_taken(db, session_id)
+    _report("seat pack (lock on)", burst, used=used, session_seats=taken)
+    assert burst.failures == 0, burst.codes
+    assert burst.codes == Counter({201: SEATS, 409: LEARNERS - SEATS})
+    assert used == SEATS and taken == SEATS
+
+
+def test_without_the_lock_seat_packs_are_overused(stack: Stack, lock_off: None) -> None:
+    used = 0
+    for attempt in range(1, CONTROL_BURSTS + 1):
+        pack_id, _, burst = _pack_burst(stack)
+        used = _pack_used(stack, pack_id)
+        _report(f"seat pack (lock OFF, burst {attempt})", burst, used=used)
+        if used > SEATS:
+            break
+    assert used > SEATS, "no overuse seen without the lock: the control proves nothing"
+
+
+def test_the_learners_and_employees_are_distinct_people(stack: Stack) -> None:
+    # Guards the set-up: the seat scenarios must not run as invoice customers by accident.
+    with stack.factory() as db:
+        members = set(
+            db.scalars(
+                select(OrganisationMember.user_id).where(
+                    OrganisationMember.organisation_id == stack.organisation_id
+                )
+            )
+        )
+        learners = set(db.scalars(select(User.id).where(User.id.in_(stack.learner_ids))))
+    assert learners and not (learners & members)
