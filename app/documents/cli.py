@@ -1,0 +1,68 @@
+"""``apex documents``: make a session's print pack or workbooks from the command line.
+
+Runs the same job code as the web page, in this process, with a Rich progress bar; the
+job is recorded in the database like any other.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.errors import AppError
+
+documents_cli = typer.Typer(
+    help="Print documents: session print packs and participant workbooks.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+SessionOption = Annotated[int, typer.Option("--session", help="The session's id.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Where to write the PDF.")]
+
+
+def make_to_file(session_id: int, kind: str, out: Path) -> Path:
+    """Run a document job for the session now and copy its PDF to ``out``."""
+    from app.documents import jobs, storage
+
+    if out.is_dir():
+        raise AppError(f"{out} is a folder; give a file name, e.g. {out / 'pack.pdf'}.")
+    if not out.parent.is_dir():
+        raise AppError(f"The folder {out.parent} does not exist.")
+    with jobs.default_scope() as db:
+        job_id = jobs.start_job(db, kind=kind, session_id=session_id, user=None).id
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(f"Making the {kind.replace('_', ' ')}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        outcome = jobs.run_job(jobs.default_scope, job_id, on_progress=progress)
+    if outcome.status != jobs.DONE or outcome.inputs_hash is None:
+        raise AppError(outcome.error or "The document could not be made.")
+    shutil.copyfile(storage.path_for(outcome.inputs_hash), out)
+    how = "rendered" if outcome.rendered else "unchanged, taken from storage"
+    console.print(f"Wrote {out} ({out.stat().st_size // 1024} KiB, {how}).", highlight=False)
+    return out
+
+
+@documents_cli.command("pack")
+def pack(session: SessionOption, out: OutOption) -> None:
+    """The session's print pack: guide, sign-in sheet, name tents, workbooks, certificates."""
+    make_to_file(session, "session_pack", out)
+
+
+@documents_cli.command("workbooks")
+def workbooks(session: SessionOption, out: OutOption) -> None:
+    """Every confirmed participant's personalised workbook, in one PDF."""
+    make_to_file(session, "workbooks", out)

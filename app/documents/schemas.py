@@ -1,0 +1,51 @@
+"""API and page shapes for document jobs."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from app.documents.models import DocumentJob
+from app.documents.packs import KINDS
+
+STATUS_TEXT = {
+    "queued": "Waiting to start",
+    "running": "Being made",
+    "done": "Ready",
+    "failed": "Failed",
+}
+
+
+class JobOut(BaseModel):
+    """A document job's state, as the API and the progress bar see it."""
+
+    id: int
+    kind: str
+    label: str
+    status: str
+    status_text: str
+    progress_done: int
+    progress_total: int
+    error: str
+    download_url: str | None
+
+    @property
+    def percent(self) -> int:
+        """Progress as a whole percentage (0 before the job knows its size)."""
+        if self.progress_total <= 0:
+            return 100 if self.status == "done" else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @classmethod
+    def of(cls, job: DocumentJob) -> JobOut:
+        """The shape of one job row."""
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            label=KINDS.get(job.kind, job.kind),
+            status=job.status,
+            status_text=STATUS_TEXT.get(job.status, job.status),
+            progress_done=job.progress_done,
+            progress_total=job.progress_total,
+            error=job.error,
+            download_url=f"/documents/jobs/{job.id}/download" if job.status == "done" else None,
+        )

@@ -1,0 +1,137 @@
+"""Public certificate verification: what a token says, and a per-address lookup limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.accounts.models import LoginThrottle
+from app.config import get_settings
+from app.db import utcnow
+from app.documents.certificate_render import credit_hours_text, date_range, long_date
+from app.documents.certificates import certificate_by_token
+from app.documents.models import Certificate
+from app.errors import TooManyRequests
+
+VALID = "valid"
+REVOKED = "revoked"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to a verification lookup; ``certificate`` is None when unknown."""
+
+    status: str  # valid | revoked | unknown
+    certificate: Certificate | None = None
+    replaced_by: Certificate | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API body: the status, and for a known token what the certificate states."""
+        cert = self.certificate
+        if cert is None:
+            return {"status": UNKNOWN}
+        body: dict[str, Any] = {
+            "status": self.status,
+            "serial": cert.serial,
+            "holder_name": cert.holder_name,
+            "course_title": cert.course_title,
+            "course_version": cert.course_version,
+            "credit_hours": cert.credit_hours,
+            "first_date": cert.first_date.isoformat(),
+            "last_date": cert.last_date.isoformat(),
+            "facilitators": cert.facilitator_names,
+            "issued_on": cert.issued_at.date().isoformat(),
+            "revoked_on": None,
+            "revoke_reason": None,
+            "replaced_by": None,
+        }
+        if cert.revoked_at is not None:
+            body["revoked_on"] = cert.revoked_at.date().isoformat()
+            body["revoke_reason"] = cert.revoke_reason
+        if self.replaced_by is not None:
+            body["replaced_by"] = {
+                "serial": self.replaced_by.serial,
+                "verify_url": f"/verify/{self.replaced_by.token}",
+            }
+        return body
+
+    @property
+    def display(self) -> dict[str, str]:
+        """Display strings for the page."""
+        cert = self.certificate
+        if cert is None:
+            return {}
+        return {
+            "dates": date_range(cert.first_date, cert.last_date),
+            "credit_hours": credit_hours_text(cert.credit_hours),
+            "issued": long_date(cert.issued_at.date()),
+            "revoked": long_date(cert.revoked_at.date()) if cert.revoked_at else "",
+        }
+
+
+def verify_token(db: Session, token: str) -> Verification:
+    """Look a token up: valid, revoked (with date, reason, replacement) or unknown.
+
+    Tokens carry 256 random bits, so an exact database lookup is all the comparison
+    needs; the lookup limit stops anyone trying tokens in bulk.
+    """
+    cert = certificate_by_token(db, token)
+    if cert is None:
+        return Verification(UNKNOWN)
+    if cert.revoked_at is None:
+        return Verification(VALID, cert)
+    replaced_by = db.get(Certificate, cert.replaced_by_id) if cert.replaced_by_id else None
+    return Verification(REVOKED, cert, replaced_by)
+
+
+def _throttle_key(address: str) -> str:
+    # The login_throttle table is a keyed counter with a window start, exactly what a
+    # lookup limit needs; the "verify:" prefix keeps these rows apart from sign-in
+    # failures ("email:", "ip:"), which the sign-in code reads and clears by exact key.
+    return f"verify:{address}"
+
+
+def count_lookup(db: Session, address: str | None, *, now: datetime | None = None) -> None:
+    """Count one verification lookup for a client address; 429 once the window's limit is used.
+
+    Every lookup counts (valid ones too): a scanner trying tokens mostly hits unknown
+    ones, but the limit must not tell it which answers were which.
+    """
+    settings = get_settings()
+    now = now or utcnow()
+    window = timedelta(seconds=settings.verify_window_seconds)
+    key = _throttle_key(address or "unknown")
+    # Insert-if-absent in the database, then lock the row: two first lookups racing
+    # cannot both insert, and concurrent ones count one after the other.
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(
+        dialect.insert(LoginThrottle)
+        .values(key=key, failures=0, first_failure_at=now, last_failure_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    row = db.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+    assert row is not None
+    if row.first_failure_at + window <= now:
+        row.failures, row.first_failure_at = 0, now  # a new window
+    if row.failures >= settings.verify_lookups_per_window:
+        retry_after = int((row.first_failure_at + window - now).total_seconds()) + 1
+        raise TooManyRequests(
+            "Too many certificate lookups from your address. "
+            f"Try again in {_wait_text(retry_after)}.",
+            retry_after=retry_after,
+        )
+    row.failures += 1
+    row.last_failure_at = now
+    db.flush()
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minutes"

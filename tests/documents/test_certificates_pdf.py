@@ -1,0 +1,180 @@
+"""Certificate PDFs: what they say, real glyphs for every script, the QR code, batches."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import UTC, date, datetime
+
+import pytest
+import segno
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.documents import certificate_render, certificates, storage
+from app.documents.certificate_render import render_certificate, render_certificates
+from app.documents.models import Certificate
+from tests.documents.cert_helpers import current_version, one_line, pdf_text
+from tests.documents.glyphs import missing_characters, page_glyphs
+from tests.factories import make_user
+
+NAMES = {
+    "Zoë Ødegård": "Noto-Sans",
+    "Łukasz Żółć": "Noto-Sans",
+    "Σωκράτης": "Noto-Sans",
+    "Дмитрий": "Noto-Sans",
+    "محمد": "Arabic",
+    "李小龍": "CJK",
+}
+
+
+def _cert(db: Session, name: str = "Grace Hopper", **kwargs) -> Certificate:
+    user = make_user(db, name=name)
+    return certificates.issue_certificate(
+        db,
+        user=user,
+        course_version=current_version(db),
+        first_date=kwargs.pop("first_date", date(2026, 3, 9)),
+        last_date=kwargs.pop("last_date", date(2026, 3, 11)),
+        facilitator_names=kwargs.pop("facilitator_names", ["Ada Lovelace"]),
+    )
+
+
+def test_the_pdf_states_everything(db: Session) -> None:
+    cert = _cert(db)
+    pdf = render_certificate(cert)
+    (page,) = pdf_text(pdf)
+    text = one_line(page)
+    for expected in (
+        "Grace Hopper",
+        cert.course_title,
+        f"Version {cert.course_version}",
+        "6.5 credit hours",
+        "9–11 March 2026",
+        "Facilitated by Ada Lovelace",
+        f"Serial {cert.serial}",
+        f"{get_settings().base_url}/verify/{cert.token}",
+    ):
+        assert expected in text, expected
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert box.width > box.height  # landscape
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "text"),
+    [
+        (date(2026, 3, 14), date(2026, 3, 14), "14 March 2026"),
+        (date(2026, 3, 9), date(2026, 3, 11), "9–11 March 2026"),
+        (date(2026, 3, 30), date(2026, 4, 1), "30 March – 1 April 2026"),
+        (date(2026, 12, 30), date(2027, 1, 2), "30 December 2026 – 2 January 2027"),
+    ],
+)
+def test_date_ranges(first: date, last: date, text: str) -> None:
+    assert certificate_render.date_range(first, last) == text
+
+
+def test_paper_size_follows_the_setting(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    cert = _cert(db)
+    sizes = {}
+    for paper in ("A4", "Letter"):
+        monkeypatch.setattr(get_settings(), "paper_size", paper)
+        box = PdfReader(io.BytesIO(render_certificate(cert))).pages[0].mediabox
+        sizes[paper] = (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4))
+    assert sizes == {"A4": (297, 210), "Letter": (279, 216)}
+
+
+@pytest.mark.parametrize("name", list(NAMES))
+def test_international_names_render_with_real_glyphs(db: Session, name: str) -> None:
+    cert = _cert(db, name=name)
+    pdf = render_certificate(cert)
+    lines = [unicodedata.normalize("NFC", line.strip()) for line in pdf_text(pdf)[0].splitlines()]
+    assert name in lines  # the name comes back out as text, in logical order
+    # Real glyphs: every character maps (through the embedded font's ToUnicode map) to a
+    # glyph that exists in the embedded font program and has an outline; a missing-glyph
+    # box would be glyph 0 or an empty glyph. And the face is the script's own Noto face.
+    assert missing_characters(pdf, [0], [name]) == []
+    faces = {ch: g.font for g in page_glyphs(pdf, [0]) if g.in_font and g.inked for ch in g.text}
+    for char in name.replace(" ", ""):
+        assert NAMES[name] in faces[char], (char, faces[char])
+
+
+def test_qr_code_carries_the_verification_url(db: Session) -> None:
+    cert = _cert(db)
+    page = PdfReader(io.BytesIO(render_certificate(cert))).pages[0]
+    (image,) = page.images
+    pixels = image.image.convert("L")
+    width, height = pixels.size
+    border = certificate_render.QR_BORDER
+    drawn = [
+        [1 if pixels.getpixel((x, y)) < 128 else 0 for x in range(border, width - border)]
+        for y in range(border, height - border)
+    ]
+    # No QR decoder is installed: re-encode the expected URL with the same settings and
+    # compare the module matrices, which proves the code says exactly this URL.
+    url = f"{get_settings().base_url}/verify/{cert.token}"
+    expected = segno.make(url, error="m", micro=False, boost_error=False)
+    assert drawn == [list(row) for row in expected.matrix]
+    # Printed crisp: one pixel per module, no interpolation.
+    xobject = next(iter(page["/Resources"]["/XObject"].values())).get_object()
+    assert xobject["/Interpolate"] is False or str(xobject["/Interpolate"]) == "False"
+
+
+def test_a_revoked_certificate_says_so(db: Session) -> None:
+    cert = _cert(db)
+    certificates.revoke(db, cert, "Issued in error", acting=make_user(db))
+    text = one_line(pdf_text(render_certificate(cert))[0])
+    assert "Revoked on" in text and "Issued in error" in text
+
+
+def test_batch_renders_one_page_per_certificate(db: Session) -> None:
+    long_name = "Maximilian Alexander " * 9 + "von Hohenzollern-Sigmaringen"
+    certs = [_cert(db, name=name) for name in [*NAMES, long_name[:200], "Jane Doe"]]
+    pages = pdf_text(render_certificates(certs))
+    assert len(pages) == len(certs)
+    for cert, page in zip(certs, pages, strict=True):
+        assert cert.serial in page
+        assert cert.token in one_line(page).replace(" ", "")
+
+
+def test_rendering_is_repeatable(db: Session) -> None:
+    cert = _cert(db)
+    assert render_certificate(cert) == render_certificate(cert)
+
+
+def test_render_needs_certificates() -> None:
+    with pytest.raises(ValueError):
+        render_certificates([])
+
+
+def test_stored_file_is_reused_and_changes_with_its_inputs(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert = _cert(db)
+    renders: list[str] = []
+    real = certificate_render.render_certificate
+
+    def counting(c: Certificate) -> bytes:
+        renders.append(c.serial)
+        return real(c)
+
+    monkeypatch.setattr(certificate_render, "render_certificate", counting)
+    first = certificate_render.certificate_file(cert)
+    second = certificate_render.certificate_file(cert)
+    assert first == second and len(renders) == 1
+    assert first.parent == storage.documents_dir()
+    cert.revoked_at = datetime(2026, 4, 1, tzinfo=UTC)
+    cert.revoke_reason = "Issued in error"
+    third = certificate_render.certificate_file(cert)
+    assert third != first and len(renders) == 2
+    assert "Issued in error" in one_line(pdf_text(third.read_bytes())[0])
+
+
+def test_certificate_document_joins_a_larger_pdf(db: Session) -> None:
+    from app.documents import engine
+
+    certs = [_cert(db, name="Zoë Ødegård"), _cert(db, name="李小龍")]
+    document = certificate_render.certificate_document(certs)
+    assert len(document.pages) == 2
+    pages = pdf_text(engine.write_pdf([document]))
+    assert ["Zoë Ødegård" in pages[0], "李小龍" in pages[1]] == [True, True]

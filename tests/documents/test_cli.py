@@ -1,0 +1,96 @@
+"""``apex documents pack|workbooks``: the job run in-process with a progress bar."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.db import make_engine
+from tests.documents.helpers import make_documents_session, page_count, pages_text, sync_demo_pack
+
+# Until app/cli.py registers the group, the test registers it the same way.
+RUN_APEX = (
+    "from app.cli import cli, main\n"
+    "from app.documents.cli import documents_cli\n"
+    "if not any(g.name == 'documents' for g in cli.registered_groups):\n"
+    "    cli.add_typer(documents_cli, name='documents')\n"
+    "main()\n"
+)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], int]:
+    """A migrated scratch database with a demo-course session of two participants."""
+    folder = tmp_path_factory.mktemp("documents-cli")
+    url = f"sqlite:///{folder / 'cli.db'}"
+    migrate.upgrade(url=url)
+    engine = make_engine(url)
+    with Session(bind=engine, expire_on_commit=False) as db:
+        course = sync_demo_pack(db, folder)
+        session = make_documents_session(db, course, names=["Ada Lovelace", "Grace Hopper"])
+        db.commit()
+    engine.dispose()
+    env = {"APEX_DATABASE_URL": url, "APEX_VAR_DIR": str(folder / "var")}
+    return env, session.id
+
+
+def _apex(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", RUN_APEX, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+
+
+def test_pack_writes_the_pdf_and_a_second_run_reuses_it(
+    scratch: tuple[dict[str, str], int], tmp_path: Path
+) -> None:
+    env, session_id = scratch
+    out = tmp_path / "pack.pdf"
+    result = _apex(env, "documents", "pack", "--session", str(session_id), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "rendered" in result.stderr and f"Wrote {out}" in result.stderr
+    text = "\n".join(pages_text(out.read_bytes()))
+    assert "Facilitator guide" in text and "Ada Lovelace" in text and "Grace Hopper" in text
+    again = _apex(env, "documents", "pack", "--session", str(session_id), "--out", str(out))
+    assert again.returncode == 0 and "taken from storage" in again.stderr
+
+
+def test_workbooks_only(scratch: tuple[dict[str, str], int], tmp_path: Path) -> None:
+    env, session_id = scratch
+    out = tmp_path / "workbooks.pdf"
+    result = _apex(env, "documents", "workbooks", "--session", str(session_id), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    pages = pages_text(out.read_bytes())
+    assert "Ada Lovelace" in pages[0]
+    assert page_count(out.read_bytes()) % 2 == 0  # two identical workbooks
+    assert "Facilitator guide" not in "\n".join(pages)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--session", "999999", "--out", "{tmp}/x.pdf"], "There is no session 999999."),
+        (["--session", "{id}", "--out", "{tmp}/missing/x.pdf"], "does not exist"),
+        (["--session", "abc", "--out", "{tmp}/x.pdf"], "Invalid value for '--session'"),
+        (["--out", "{tmp}/x.pdf"], "Missing option '--session'"),
+    ],
+)
+def test_bad_input_gives_one_line(
+    scratch: tuple[dict[str, str], int], tmp_path: Path, args: list[str], message: str
+) -> None:
+    env, session_id = scratch
+    filled = [a.format(tmp=tmp_path, id=session_id) for a in args]
+    result = _apex(env, "documents", "pack", *filled)
+    assert result.returncode in (1, 2)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("apex: error:") and message in lines[0]
