@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     redis_url: str = ""
 
+    # Database pool and request concurrency. FastAPI runs a request's sync dependencies
+    # and endpoint in separate worker-thread calls and the request keeps its connection in
+    # between; admitting no more requests at once than there are connections means no
+    # thread ever waits on the pool while a connection waits for a thread.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    max_requests_in_flight: int = 20
+
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""

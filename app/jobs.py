@@ -1,4 +1,4 @@
-"""Background work: the in-process ticker that runs time-driven enrolment work.
+"""Background work: the ticker for time-driven work, and the document job workers.
 
 Every worker process runs its own ticker; the work it calls is idempotent and takes row
 locks, so several tickers at once do each thing once.
@@ -11,6 +11,8 @@ import threading
 
 from app.config import get_settings
 from app.db import get_session_factory, utcnow
+from app.documents import jobs as document_jobs
+from app.documents.certificate_issuing import issue_due_certificates
 from app.enrollment.ticker import run_due_work
 
 log = logging.getLogger(__name__)
@@ -39,20 +41,28 @@ class Ticker:
 
 
 def tick_once() -> dict[str, int]:
-    """Run due work in its own transaction; errors are logged, never raised to the thread."""
-    session = get_session_factory()()
-    try:
-        done = run_due_work(session, utcnow())
-        session.commit()
-        if any(done.values()):
-            log.info("ticker: %s", ", ".join(f"{k}={v}" for k, v in done.items() if v))
-        return done
-    except Exception:
-        session.rollback()
-        log.exception("ticker: due work failed; it will be retried on the next tick")
-        return {}
-    finally:
-        session.close()
+    """Run due work, then issue due certificates, each in its own transaction.
+
+    Errors are logged and retried on the next tick, never raised to the thread; a failure
+    in one part does not hold back the other.
+    """
+    done: dict[str, int] = {}
+    for name, work in (
+        ("enrolment", lambda db: run_due_work(db, utcnow())),
+        ("certificates", lambda db: {"certificates_issued": issue_due_certificates(db)}),
+    ):
+        session = get_session_factory()()
+        try:
+            done.update(work(session))
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("ticker: %s work failed; it will be retried on the next tick", name)
+        finally:
+            session.close()
+    if any(done.values()):
+        log.info("ticker: %s", ", ".join(f"{k}={v}" for k, v in done.items() if v))
+    return done
 
 
 def start_ticker() -> Ticker | None:
@@ -63,3 +73,8 @@ def start_ticker() -> Ticker | None:
     ticker = Ticker(settings.ticker_seconds)
     ticker.start()
     return ticker
+
+
+def start_document_workers() -> document_jobs.Workers:
+    """Start the document workers: a Dramatiq worker when APEX_REDIS_URL is set."""
+    return document_jobs.start_workers()

@@ -16,20 +16,26 @@ from app.accounts.sessions import SessionCookieMiddleware
 from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
 from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
+from app.documents import certificate_routes
+from app.documents import routes as document_routes
+from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
 from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers
 from app.learning import routes as learning_routes
+from app.scheduling import feed_routes as scheduling_feed_routes
 from app.scheduling import hooks as scheduling_hooks
 from app.scheduling import routes as scheduling_routes
-from app.web import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from app.web import BodySizeLimitMiddleware, InFlightLimitMiddleware, SecurityHeadersMiddleware
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Start the ticker with the app and stop it on shutdown."""
+    """Start the ticker and the document workers with the app; stop them on shutdown."""
     ticker = jobs.start_ticker()
+    document_workers = jobs.start_document_workers()
     yield
+    document_workers.stop()
     if ticker is not None:
         ticker.stop()
 
@@ -43,6 +49,11 @@ def create_app() -> FastAPI:
     )
     # Scheduling asks enrolment which sessions are in use without importing it.
     scheduling_hooks.register_sessions_in_use(enrollment_queries.sessions_in_use)
+    scheduling_hooks.register_seat_counts(enrollment_queries.seats_taken)
+    # The course page lists upcoming sessions; the catalogue does not import enrolment.
+    upcoming = enrollment_public_routes.upcoming_sessions_section
+    if upcoming not in content_routes.COURSE_PAGE_SECTIONS:
+        content_routes.COURSE_PAGE_SECTIONS.append(upcoming)
     app = FastAPI(
         lifespan=lifespan,
         title="APEX",
@@ -57,6 +68,7 @@ def create_app() -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_pack_upload_bytes + 1024 * 1024
     )
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.max_requests_in_flight)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(site.router)
@@ -68,7 +80,11 @@ def create_app() -> FastAPI:
         content_admin_routes,
         learning_routes,
         scheduling_routes,
+        scheduling_feed_routes,
         enrollment_routes,
+        enrollment_public_routes,
+        document_routes,
+        certificate_routes,
     ):
         app.include_router(feature.router)
         app.include_router(feature.api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -35,14 +36,21 @@ class NavItem:
 
 def navigation(ctx: RequestContext | None) -> list[NavItem]:
     """The main navigation for this visitor, by role."""
-    items = [NavItem("Home", "/"), NavItem("Courses", "/courses")]
+    items = [NavItem("Home", "/"), NavItem("Courses", "/courses"), NavItem("Schedule", "/schedule")]
     user = ctx.user if ctx else None
     if user is None:
         return items
-    items.append(NavItem("My learning", "/learning"))
+    items += [
+        NavItem("My learning", "/learning"),
+        NavItem("My bookings", "/bookings"),
+        NavItem("Certificates", "/certificates"),
+    ]
     roles = user.roles
+    if Role.FACILITATOR in roles or Role.ADMIN in roles:
+        items.append(NavItem("My sessions", "/facilitator/sessions"))
     if Role.COORDINATOR in roles or Role.ADMIN in roles:
-        items.append(NavItem("Grant access", "/learning/grants"))
+        # The coordinator pages carry their own sub-navigation (series, seat packs, ...).
+        items.append(NavItem("Coordinate", "/coordinator/calendar"))
     if Role.ADMIN in roles:
         items += [
             NavItem("Content", "/admin/content"),
@@ -168,6 +176,28 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, max_bytes: int)
     else:
         response = PlainTextResponse(message, status_code=413)
     await response(scope, receive, send)
+
+
+class InFlightLimitMiddleware:
+    """Admits at most ``limit`` requests at once; the rest wait their turn in the event loop.
+
+    The limit matches the database pool (see ``Settings.max_requests_in_flight``): a burst
+    of requests then queues cheaply instead of stalling threads on pool checkouts.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._semaphore: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.limit)
+        async with self._semaphore:
+            await self.app(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:

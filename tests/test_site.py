@@ -76,7 +76,7 @@ def test_readyz_reports_a_dead_database(monkeypatch, client: TestClient) -> None
     def broken_factory():  # the database is unreachable
         raise ConnectionError("refused")
 
-    monkeypatch.setattr(site, "get_session_factory", broken_factory)
+    monkeypatch.setattr(site, "get_engine", broken_factory)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"

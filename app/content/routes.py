@@ -49,9 +49,13 @@ def catalogue_page(
 @router.get("/courses/{slug}", response_class=HTMLResponse)
 def course_page(request: Request, ctx: Ctx, slug: str) -> Response:
     """A course: summary, objectives, modules with durations, formats, credit hours."""
-    return render(
-        request, "catalogue/course.html", {"course": catalogue.course_detail(ctx.db, slug)}
-    )
+    course = catalogue.course_detail(ctx.db, slug)
+    sections = [
+        section
+        for provider in COURSE_PAGE_SECTIONS
+        if (section := provider(ctx.db, slug, ctx.user)) is not None
+    ]
+    return render(request, "catalogue/course.html", {"course": course, "sections": sections})
 
 
 @router.get("/assets/{sha256}/{name}")
