@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.config import ConfigurationError, get_settings, resolve_secret_key
-from app.db import get_session_factory
+from app.db import transaction
 from app.documents.cli import documents_cli
 from app.errors import AppError
 from app.scheduling.cli import schedule_cli
@@ -41,18 +40,9 @@ cli.add_typer(documents_cli, name="documents")
 console = Console()
 
 
-@contextmanager
-def session_scope() -> Iterator[Session]:
+def session_scope() -> AbstractContextManager[Session]:
     """A session committed on success, rolled back on any error."""
-    session = get_session_factory()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return transaction()
 
 
 @db_cli.command("upgrade")

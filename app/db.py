@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
@@ -106,9 +107,10 @@ def get_session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_db() -> Iterator[Session]:
-    """Request dependency: one session, committed once at the edge or rolled back."""
-    session = get_session_factory()()
+@contextmanager
+def transaction(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """A session committed once on success, rolled back on any error, always closed."""
+    session = (factory or get_session_factory())()
     try:
         yield session
         session.commit()
@@ -117,6 +119,22 @@ def get_db() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_db() -> Iterator[Session]:
+    """Request dependency: one session, committed once at the edge or rolled back."""
+    with transaction() as session:
+        yield session
+
+
+def db_dependency(factory: sessionmaker[Session]) -> Callable[[], Iterator[Session]]:
+    """A ``get_db`` stand-in bound to another database (scratch servers in tests, benches)."""
+
+    def dependency() -> Iterator[Session]:
+        with transaction(factory) as session:
+            yield session
+
+    return dependency
 
 
 # scope="function" makes FastAPI run the commit before the response is sent, so a

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import User
 from app.config import get_settings
-from app.db import get_session_factory, utcnow
+from app.db import get_session_factory, transaction, utcnow
 from app.documents import packs
 from app.documents.models import DocumentJob
 from app.errors import AppError, Invalid
@@ -61,19 +61,7 @@ dramatiq.set_broker(broker)  # so `dramatiq app.documents.jobs` finds the same b
 def scope_for(factory: sessionmaker[Session]) -> SessionScope:
     """A context manager factory: a session committed on success, rolled back on error."""
 
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    return scope
+    return lambda: transaction(factory)
 
 
 def default_scope() -> AbstractContextManager[Session]:

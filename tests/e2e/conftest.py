@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from app import migrate
-from app.db import get_db, make_engine
+from app.db import db_dependency, get_db, make_engine
 from app.main import create_app
 from tests.conftest import skip_or_fail
 
@@ -54,19 +54,8 @@ def live_server(live_database_url: str) -> Iterator[str]:
     engine = make_engine(live_database_url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
 
-    def scratch_db() -> Iterator[Session]:
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
     app = create_app()
-    app.dependency_overrides[get_db] = scratch_db
+    app.dependency_overrides[get_db] = db_dependency(factory)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

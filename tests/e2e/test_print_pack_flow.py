@@ -32,7 +32,7 @@ from app.accounts.service import create_user
 from app.config import get_settings
 from app.content.models import Course
 from app.content.sync import sync_folder
-from app.db import get_db, make_engine, utcnow
+from app.db import db_dependency, get_db, make_engine, utcnow
 from app.documents import routes as document_routes
 from app.enrollment.models import Enrollment
 from app.main import create_app
@@ -61,22 +61,11 @@ def pack_server(
     engine = make_engine(url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
 
-    def scratch_db() -> Iterator[Session]:
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
     app = create_app()
     if "/sessions/{session_id}/documents" not in {getattr(r, "path", "") for r in app.routes}:
         app.include_router(document_routes.router)
         app.include_router(document_routes.api)
-    app.dependency_overrides[get_db] = scratch_db
+    app.dependency_overrides[get_db] = db_dependency(factory)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

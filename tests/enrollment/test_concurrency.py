@@ -30,7 +30,7 @@ from app import migrate
 from app.accounts.models import Organisation, OrganisationMember, User
 from app.accounts.service import issue_api_token
 from app.config import get_settings
-from app.db import get_db, make_engine, utcnow
+from app.db import db_dependency, get_db, make_engine, utcnow
 from app.enrollment.models import DayBundle, Enrollment
 from app.enrollment.rules import seat_clause
 from app.main import create_app
@@ -111,19 +111,8 @@ def stack() -> Iterator[Stack]:
             people = _build_people(db)
             db.commit()
 
-        def scratch_db() -> Iterator[Session]:
-            session = factory()
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
-
         app = create_app()
-        app.dependency_overrides[get_db] = scratch_db
+        app.dependency_overrides[get_db] = db_dependency(factory)
         quiet = logging.getLogger("app")
         level = quiet.level
         quiet.setLevel(logging.WARNING)  # 200 "notice sent" lines per burst help nobody
