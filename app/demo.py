@@ -1,13 +1,19 @@
-"""Demo data for ``make run``: one account per role and a client organisation."""
+"""Demo data for ``make run``: one account per role, a client organisation, a schedule."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations, service
 from app.accounts.models import Role
+from app.content.models import Course
+from app.enrollment.models import SeatPack
+from app.scheduling.series import SeriesInput, create_series
+from app.scheduling.venues import create_venue
 
 
 @dataclass(frozen=True)
@@ -76,4 +82,51 @@ def load_demo_data(db: Session) -> bool:
     org = organisations.create_organisation(db, name=DEMO_ORGANISATION)
     organisations.add_member(db, org, email="orgcoord@northwind.example.com", coordinator=True)
     organisations.add_member(db, org, email="learner@apex.example.com")
+    _load_demo_schedule(db, org.id)
     return True
+
+
+def _load_demo_schedule(db: Session, organisation_id: int) -> None:
+    """'APEX Last Friday' with three courses side by side, and a seat pack for Northwind.
+
+    Needs the courses loaded (``apex serve`` syncs ``courses/`` first); without them the
+    demo simply has no schedule.
+    """
+    slugs = ["client-expectations", "status-communication", "trust-and-confidence"]
+    loaded = set(db.scalars(select(Course.slug).where(Course.slug.in_(slugs))))
+    if loaded != set(slugs):
+        return
+    today = date.today()
+    venue = create_venue(
+        db, name="APEX Training Centre", address="200 Peachtree St NE, Atlanta, GA 30303"
+    )
+    create_series(
+        db,
+        SeriesInput(
+            title="APEX Last Friday",
+            rrule="last-friday",
+            timezone="America/New_York",
+            starts_on=today,
+            start_time=time(9, 0),
+            end_time=time(16, 30),
+            course_slugs=slugs,
+            default_capacity=16,
+            default_price_cents=49500,
+            bundle_price_cents=119000,
+            min_participants=4,
+            holiday_country="US",
+            holiday_policy="previous",
+            venue_id=venue.id,
+        ),
+    )
+    # Northwind pays by invoice: its seat pack makes its members' bookings confirm at once.
+    db.add(
+        SeatPack(
+            organisation_id=organisation_id,
+            course_id=None,
+            seats=10,
+            valid_from=today,
+            valid_until=today + timedelta(days=365),
+        )
+    )
+    db.flush()
