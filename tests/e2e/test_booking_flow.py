@@ -65,9 +65,12 @@ def test_day_bundle_with_confirmation_and_ics(
     learning_db: Callable[[], Session],  # noqa: F811
 ) -> None:
     tag = uuid.uuid4().hex[:8]
-    first_friday = date.today() + timedelta(days=40)
+    # Far from the months the series browser test inspects, so the grids never mix.
+    first_friday = date(2029, 6, 1)
     with learning_db() as db:
-        series = make_series(db, title=f"APEX Last Friday {tag}", starts_on=first_friday)
+        series = make_series(
+            db, title=f"Bundle test series {tag}", starts_on=first_friday, horizon_months=1
+        )
         # Northwind pays by invoice (it holds a seat pack), so the seats confirm at once.
         org = organisations.create_organisation(db, name=f"Northwind {tag}")
         email = _person(db, tag, "Zoë Ødegård")
@@ -128,7 +131,7 @@ def test_waitlisted_learner_is_promoted_when_someone_cancels(
     with learning_db() as db:
         session = make_session(
             db, course_slug="trust-and-confidence", capacity=1,
-            starts_on=date.today() + timedelta(days=30), price_cents=0,
+            starts_on=date(2029, 7, 10), price_cents=0,
         )  # fmt: skip
         first = _person(db, tag, "Łukasz Żółć")
         second = _person(db, tag, "Дмитрий Иванов")
