@@ -17,6 +17,7 @@ from app.config import ConfigurationError, get_settings, resolve_secret_key
 from app.db import transaction
 from app.documents.cli import documents_cli
 from app.errors import AppError
+from app.payments.cli import payments_cli
 from app.scheduling.cli import schedule_cli
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(packs_cli, name="packs")
 cli.add_typer(schedule_cli, name="schedule")
 cli.add_typer(documents_cli, name="documents")
+cli.add_typer(payments_cli, name="payments")
 
 console = Console()
 

@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     verify_lookups_per_window: int = 30  # certificate lookups per client per window
     verify_window_seconds: int = 300
 
+    # Payments. Without a Stripe secret key the invoice provider is the only one, so the
+    # platform runs offline; with one, card payments go through Stripe PaymentIntents.
+    currency: str = "USD"
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    stripe_timeout_seconds: float = 20.0
+    # Learner cancellations: "days before start:percent refunded", most generous first;
+    # courses and sessions may set their own (apex payments policy).
+    refund_policy: str = "14:100,7:50"
+    invoice_due_days: int = 30
+
     # Test-only: switch off the seat lock to prove the concurrency test sees overselling.
     test_disable_seat_lock: bool = False
     load_demo_data: bool = True

@@ -18,11 +18,16 @@ from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
 from app.documents import certificate_routes
 from app.documents import routes as document_routes
+from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
 from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers
 from app.learning import routes as learning_routes
+from app.payments import admin_routes as payment_admin_routes
+from app.payments import checkout as payment_checkout
+from app.payments import refunds as payment_refunds
+from app.payments import routes as payment_routes
 from app.scheduling import feed_routes as scheduling_feed_routes
 from app.scheduling import hooks as scheduling_hooks
 from app.scheduling import routes as scheduling_routes
@@ -54,6 +59,9 @@ def create_app() -> FastAPI:
     upcoming = enrollment_public_routes.upcoming_sessions_section
     if upcoming not in content_routes.COURSE_PAGE_SECTIONS:
         content_routes.COURSE_PAGE_SECTIONS.append(upcoming)
+    # Enrolment tells payments about cancelled seats and invoice bookings without importing it.
+    enrollment_hooks.register_seats_released(payment_refunds.on_seats_released)
+    enrollment_hooks.register_invoice_booking(payment_checkout.on_invoice_booking)
     app = FastAPI(
         lifespan=lifespan,
         title="APEX",
@@ -88,4 +96,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(feature.router)
         app.include_router(feature.api)
+    app.include_router(payment_routes.router)
+    app.include_router(payment_routes.webhook_router)
+    app.include_router(payment_admin_routes.router)
     return app

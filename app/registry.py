@@ -6,6 +6,7 @@ from app.db import Base
 from app.documents import models as documents_models
 from app.enrollment import models as enrollment_models
 from app.learning import models as learning_models
+from app.payments import models as payments_models
 from app.scheduling import models as scheduling_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "documents_models",
     "enrollment_models",
     "learning_models",
+    "payments_models",
     "scheduling_models",
 ]

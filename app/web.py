@@ -43,6 +43,7 @@ def navigation(ctx: RequestContext | None) -> list[NavItem]:
     items += [
         NavItem("My learning", "/learning"),
         NavItem("My bookings", "/bookings"),
+        NavItem("My orders", "/orders"),
         NavItem("Certificates", "/certificates"),
     ]
     roles = user.roles

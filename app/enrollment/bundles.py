@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import queries, rules
+from app.enrollment import hooks, queries, rules
 from app.enrollment.models import DayBundle, Enrollment
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
@@ -105,6 +105,8 @@ def book_day_bundle(
     enrollments = [
         take_seat(db, locked[sid], user, source="bundle", bundle=bundle, now=now) for sid in ids
     ]
+    if bundle.price_cents > 0 and enrollments[0].status == rules.CONFIRMED:
+        hooks.invoice_booking(db, enrollments)  # an invoice customer: bill the bundle
     return bundle, enrollments
 
 

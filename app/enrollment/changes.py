@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.db import utcnow
-from app.enrollment import notices, rules
+from app.enrollment import hooks, notices, rules
 from app.enrollment.models import Enrollment, Reminder, SeatPack
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
@@ -83,6 +83,7 @@ def cancel_enrollment(
     if enrollment.status == rules.CONFIRMED:
         _refuse_after_cutoff(session, rules.session_label(db, session), now)
     cancel_locked(db, enrollment, session, now)
+    hooks.seats_released(db, [enrollment], hooks.Release.LEARNER)
     return enrollment
 
 
@@ -214,6 +215,7 @@ def coordinator_cancel(
     session = rules.lock_session(db, enrollment.session_id)
     enrollment = get_enrollment(db, enrollment.id)
     cancel_locked(db, enrollment, session, now)
+    hooks.seats_released(db, [enrollment], hooks.Release.COORDINATOR)
     return enrollment
 
 
@@ -239,4 +241,5 @@ def cancel_session_enrollments(
     db.flush()
     if live:
         notices.session_cancelled(db, session, list(live))
+        hooks.seats_released(db, list(live), hooks.Release.SESSION_CANCELLED)
     return list(live)

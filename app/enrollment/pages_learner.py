@@ -15,7 +15,7 @@ from app.accounts.models import Organisation
 from app.accounts.permissions import require_user
 from app.accounts.sessions import Ctx, RequestContext
 from app.db import utcnow
-from app.enrollment import bundles, changes, inhouse, rules, seats, views, waitlist
+from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views, waitlist
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.scheduling.models import CourseSession
@@ -113,14 +113,28 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
 
 @router.post("/sessions/{session_id}/book")
 def book(ctx: Ctx, session_id: int) -> Response:
-    """Take a seat, or join the waitlist when the session is full."""
+    """Take a seat, or join the waitlist when the session is full; a held seat goes to pay."""
     user = require_user(ctx)
     session = visible_session(ctx.db, ctx, session_id)
-    return attempt(
-        ctx,
-        f"/sessions/{session_id}",
-        lambda: outcome(ctx.db, seats.take_seat(ctx.db, session, user)),
+    return attempt_then_pay(
+        ctx, f"/sessions/{session_id}", lambda: seats.take_seat(ctx.db, session, user)
     )
+
+
+def attempt_then_pay(
+    ctx: RequestContext, back: str, action: Callable[[], Enrollment], *, done: str | None = None
+) -> Response:
+    """Like ``attempt``; a seat left held (awaiting payment) continues to its payment page."""
+    held: list[int] = []
+
+    def run() -> str:
+        enrollment = action()
+        if enrollment.status == rules.HELD:
+            held.append(enrollment.id)
+        return outcome(ctx.db, enrollment)
+
+    response = attempt(ctx, back, run, done=done)
+    return redirect(hooks.payment_url(held[0])) if held else response
 
 
 @router.get("/bookings", response_class=HTMLResponse)
@@ -171,10 +185,8 @@ def accept_offer(ctx: Ctx, enrollment_id: int) -> Response:
     """Accept a seat offered from the waitlist."""
     enrollment = own_booking(ctx.db, ctx, enrollment_id)
     user = require_user(ctx)
-    return attempt(
-        ctx,
-        "/bookings",
-        lambda: outcome(ctx.db, waitlist.accept_offer(ctx.db, enrollment, user)),
+    return attempt_then_pay(
+        ctx, "/bookings", lambda: waitlist.accept_offer(ctx.db, enrollment, user)
     )
 
 
@@ -223,13 +235,18 @@ def book_bundle(
     chosen = [offered[int(v)] for v in session_id or [] if v.isdigit() and int(v) in offered]
     back = f"/bundles/{series_id}/{on_date.isoformat()}"
 
+    held: list[int] = []
+
     def run() -> str:
         bundle, enrollments = bundles.book_day_bundle(ctx.db, user, chosen)
         state = "confirmed" if enrollments[0].status == rules.CONFIRMED else "held for you"
+        if enrollments[0].status == rules.HELD:
+            held.append(enrollments[0].id)
         price = views.money(bundle.price_cents, bundle.currency)
         return f"Day bundle booked: {len(enrollments)} seats {state}, {price} in all."
 
-    return attempt(ctx, back, run, done="/bookings")
+    response = attempt(ctx, back, run, done="/bookings")
+    return redirect(hooks.payment_url(held[0])) if held else response
 
 
 @router.get("/in-house-request", response_class=HTMLResponse)

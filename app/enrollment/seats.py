@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import notices, rules
+from app.enrollment import hooks, notices, rules
 from app.enrollment.models import DayBundle, Enrollment, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
@@ -122,6 +122,8 @@ def take_seat(
         db.add(enrollment)
         db.flush()
         notices.enrollment_confirmed(db, enrollment)
+        if price > 0 and source == "self":  # an invoice customer: bill the seat
+            hooks.invoice_booking(db, [enrollment])
     return enrollment
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import notices, queries, rules
+from app.enrollment import hooks, notices, queries, rules
 from app.enrollment.models import Enrollment
 from app.errors import Conflict, NotFound
 from app.scheduling.models import CourseSession
@@ -121,6 +121,8 @@ def accept_offer(
         rules.mark_confirmed(db, enrollment, session.course_id, now)
         db.flush()
         notices.enrollment_confirmed(db, enrollment)
+        if session.price_cents > 0 and enrollment.source == "self":
+            hooks.invoice_booking(db, [enrollment])  # an invoice customer: bill the seat
     return enrollment
 
 

@@ -32,9 +32,12 @@ def test_session_page_books_a_seat_and_shows_it(db: Session, client: TestClient)
     response = post_form(
         client, f"/sessions/{target.id}/book", {}, token_from=f"/sessions/{target.id}"
     )
-    assert response.status_code == 303 and response.headers["location"] == f"/sessions/{target.id}"
+    held = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)).one()
+    # A held seat goes on to its payment page (tests/payments covers what happens there).
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/bookings/{held.id}/pay"
     page = client.get(f"/sessions/{target.id}")
-    assert "is held for you until" in page.text
+    assert "is held for you until" in page.text and "Pay now" in page.text
     assert "2 of 3" in page.text
     assert _statuses_of(db, person.id) == ["held"]
 
@@ -130,7 +133,9 @@ def test_bundle_page_books_two_courses(db: Session, client: TestClient) -> None:
     assert page.status_code == 200 and "USD 990.00" in page.text
     data = {"session_id": [str(sessions[0].id), str(sessions[1].id)]}
     response = client.post(path, data={**data, "csrf_token": csrf_from(client, path)})
-    assert response.status_code == 303 and response.headers["location"] == "/bookings"
+    first = min(e.id for e in db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)))
+    assert response.status_code == 303  # held: on to pay for the bundle
+    assert response.headers["location"] == f"/bookings/{first}/pay"
     assert "Day bundle booked: 2 seats" in client.get("/bookings").text
     assert _statuses_of(db, person.id) == ["held", "held"]
 

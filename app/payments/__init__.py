@@ -1,0 +1,1 @@
+"""Payments: orders, the invoice and Stripe providers, webhook intake, refunds, promo codes."""

@@ -1,0 +1,245 @@
+"""Coordinator pages: orders with filters, refunds, invoices marked paid, promo codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import or_, select
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import require_role
+from app.accounts.sessions import Ctx
+from app.config import get_settings
+from app.content.models import Course
+from app.db import utcnow
+from app.enrollment import rules
+from app.errors import AppError, Conflict, Invalid, NotFound
+from app.payments import checkout, gateway, promos, refunds, views
+from app.payments.models import Order
+from app.web import redirect, render, verify_csrf
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+FormStr = Annotated[str, Form()]
+ORDERS_PAGE = "/coordinator/orders"
+PROMOS_PAGE = "/coordinator/promo-codes"
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""
+    provider: str = ""
+    q: str = ""
+
+
+def parse_cents(value: str, what: str = "amount") -> int:
+    """'12.50' or '12,50' → 1250; ``Invalid`` for anything else."""
+    text = value.strip().replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise Invalid(f"Enter the {what} as a number, e.g. 49.50.") from exc
+    if amount.as_tuple().exponent < -2 or not amount.is_finite():  # type: ignore[operator]
+        raise Invalid(f"The {what} has at most two decimals.")
+    return int(amount * 100)
+
+
+def _filtered_orders(ctx: Ctx, filters: OrderFilters) -> list[Order]:
+    query = select(Order).join(User, User.id == Order.user_id)
+    if filters.status in views.STATUS_TEXT:
+        query = query.where(Order.status == filters.status)
+    if filters.provider in ("stripe", "invoice", "free"):
+        query = query.where(Order.provider == filters.provider)
+    if filters.q:
+        like = f"%{filters.q.lower()}%"
+        query = query.where(
+            or_(
+                Order.reference.ilike(like),
+                Order.invoice_number.ilike(like),
+                User.email.ilike(like),
+                Order.payment_intent_id == filters.q,
+            )
+        )
+    return list(ctx.db.scalars(query.order_by(Order.id.desc()).limit(LIST_LIMIT)))
+
+
+@router.get(ORDERS_PAGE, response_class=HTMLResponse)
+def orders_page(
+    request: Request, ctx: Ctx, status: str = "", provider: str = "", q: str = ""
+) -> Response:
+    """Every order, newest first, filtered by state, payment method and a search."""
+    require_role(ctx, Role.COORDINATOR)
+    filters = OrderFilters(status.strip()[:20], provider.strip()[:12], q.strip()[:100])
+    found = _filtered_orders(ctx, filters)
+    return render(
+        request,
+        "payments/admin_orders.html",
+        {
+            "orders": [views.order_view(ctx.db, order) for order in found],
+            "limited": len(found) == LIST_LIMIT,
+            "filters": filters,
+            "statuses": list(views.STATUS_TEXT.items()),
+            "providers": [(k, v) for k, v in views.PROVIDER_TEXT.items() if k],
+        },
+    )
+
+
+def _order_page(
+    request: Request, ctx: Ctx, order: Order, error: AppError | None = None
+) -> Response:
+    return render(
+        request,
+        "payments/order.html",
+        {
+            "order": views.order_view(ctx.db, order),
+            "staff": True,
+            "error": error.message if error else None,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+def _order(ctx: Ctx, order_id: int) -> Order:
+    order = ctx.db.get(Order, order_id)
+    if order is None:
+        raise NotFound("There is no such order.")
+    return order
+
+
+@router.get(ORDERS_PAGE + "/{order_id}", response_class=HTMLResponse)
+def order_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """One order with its refunds, a refund form and (for invoices) "mark paid"."""
+    require_role(ctx, Role.COORDINATOR)
+    return _order_page(request, ctx, _order(ctx, order_id))
+
+
+@router.post(ORDERS_PAGE + "/{order_id}/refund", response_class=HTMLResponse)
+def refund(
+    request: Request, ctx: Ctx, order_id: int, amount: FormStr = "", reason: FormStr = ""
+) -> Response:
+    """Refund any amount up to what is left; the learner is told by e-mail."""
+    user = require_role(ctx, Role.COORDINATOR)
+    order = _order(ctx, order_id)
+    try:
+        cents = parse_cents(amount)
+        with ctx.db.begin_nested():
+            done = refunds.refund_order(
+                ctx.db,
+                order,
+                amount=cents,
+                reason=reason,
+                # One key per coordinator action: a double-submitted form refunds once.
+                key=f"staff-{order.id}-{order.refunded_cents}-{cents}",
+                by=user,
+            )
+    except (Invalid, Conflict, gateway.PaymentServiceError) as exc:
+        ctx.db.refresh(order)
+        return _order_page(request, ctx, order, exc)
+    ctx.flash(
+        f"Refunded {views.orders.order_money(order, done.amount_cents)} on {order.reference}.",
+        "success",
+    )
+    return redirect(f"{ORDERS_PAGE}/{order.id}")
+
+
+@router.post(ORDERS_PAGE + "/{order_id}/mark-paid", response_class=HTMLResponse)
+def mark_paid(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """Record that an invoice was paid."""
+    require_role(ctx, Role.COORDINATOR)
+    order = _order(ctx, order_id)
+    try:
+        with ctx.db.begin_nested():
+            checkout.mark_invoice_paid(ctx.db, order, now=utcnow())
+    except Conflict as exc:
+        return _order_page(request, ctx, order, exc)
+    ctx.flash(f"Invoice {order.invoice_number} is marked paid.", "success")
+    return redirect(f"{ORDERS_PAGE}/{order.id}")
+
+
+def _promos_page(
+    request: Request, ctx: Ctx, *, form: dict[str, str], error: AppError | None = None
+) -> Response:
+    titles = rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id)))
+    slugs = dict(ctx.db.execute(select(Course.id, Course.slug)).tuples().all())
+    courses = sorted(((slugs[i], t) for i, t in titles.items()), key=lambda item: item[1])
+    return render(
+        request,
+        "payments/promo_codes.html",
+        {
+            "codes": promos.list_promo_codes(ctx.db),
+            "courses": courses,
+            "titles": titles,
+            "form": form,
+            "error": error.message if error else None,
+            "today": date.today(),
+            "currency": get_settings().currency,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+@router.get(PROMOS_PAGE, response_class=HTMLResponse)
+def promo_codes(request: Request, ctx: Ctx) -> Response:
+    """Promo codes with their use, and a form to create one."""
+    require_role(ctx, Role.COORDINATOR)
+    return _promos_page(request, ctx, form={})
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise Invalid(f"Enter the {what} as a date (YYYY-MM-DD).") from exc
+
+
+@router.post(PROMOS_PAGE, response_class=HTMLResponse)
+def create_promo(
+    request: Request,
+    ctx: Ctx,
+    code: FormStr = "",
+    percent_off: FormStr = "",
+    amount_off: FormStr = "",
+    course: FormStr = "",
+    valid_from: FormStr = "",
+    valid_until: FormStr = "",
+    usage_limit: FormStr = "",
+) -> Response:
+    """Create a promo code."""
+    require_role(ctx, Role.COORDINATOR)
+    form = {
+        "code": code,
+        "percent_off": percent_off,
+        "amount_off": amount_off,
+        "course": course,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "usage_limit": usage_limit,
+    }
+    try:
+        if percent_off.strip() and not percent_off.strip().isdigit():
+            raise Invalid("A percent off is a whole number from 1 to 100.")
+        if usage_limit.strip() and not usage_limit.strip().isdigit():
+            raise Invalid("A usage limit is a whole number (leave it empty for no limit).")
+        with ctx.db.begin_nested():
+            promo = promos.create_promo_code(
+                ctx.db,
+                code=code,
+                percent_off=int(percent_off) if percent_off.strip() else None,
+                amount_off_cents=parse_cents(amount_off, "amount off")
+                if amount_off.strip()
+                else None,
+                valid_from=_date(valid_from, "first day"),
+                valid_until=_date(valid_until, "last day"),
+                course_slug=course.strip() or None,
+                usage_limit=int(usage_limit) if usage_limit.strip() else None,
+            )
+    except (Invalid, Conflict) as exc:
+        return _promos_page(request, ctx, form=form, error=exc)
+    ctx.flash(f"Promo code {promo.code} created.", "success")
+    return redirect(PROMOS_PAGE)

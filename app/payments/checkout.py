@@ -1,0 +1,203 @@
+"""Paying for an order: by card (a Stripe PaymentIntent) or by invoice, and invoices paid.
+
+The two providers share one small interface: ``start`` turns an open order into one that
+is paid or awaiting payment. Invoice customers' seats are confirmed at once; card seats
+stay held until Stripe says the money arrived (``fulfilment.settle_order``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import OrganisationMember, User
+from app.config import get_settings
+from app.db import utcnow
+from app.enrollment import seats
+from app.enrollment.models import Enrollment, SeatPack
+from app.errors import Conflict, Invalid
+from app.payments import gateway, notices, orders
+from app.payments.models import Order
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """What the checkout page needs next: done, or a client secret for Stripe.js."""
+
+    order: Order
+    client_secret: str | None = None
+
+
+class PaymentProvider(Protocol):
+    """A way to pay: ``start`` moves an open order to paid or awaiting payment."""
+
+    name: str
+
+    def start(self, db: Session, order: Order, *, now: datetime) -> PaymentStart: ...
+
+
+def invoice_organisation(db: Session, user_id: int, on: date) -> int | None:
+    """The client organisation that pays this person's seats by invoice, if any.
+
+    An organisation may pay by invoice while it holds a seat pack valid on the date.
+    """
+    query = (
+        select(SeatPack.organisation_id)
+        .join(OrganisationMember, OrganisationMember.organisation_id == SeatPack.organisation_id)
+        .where(
+            OrganisationMember.user_id == user_id,
+            SeatPack.valid_from <= on,
+            SeatPack.valid_until >= on,
+        )
+        .order_by(SeatPack.organisation_id)
+        .limit(1)
+    )
+    return db.scalar(query)
+
+
+def invoice_allowed(db: Session, user: User, on: date) -> bool:
+    """Invoice customers may always pay by invoice; anyone may when no card provider is set."""
+    return not gateway.is_configured() or invoice_organisation(db, user.id, on) is not None
+
+
+def _next_invoice_number(order: Order, on: date) -> str:
+    return f"INV-{on.year}-{order.id:06d}"
+
+
+class InvoiceProvider:
+    """The order gets an invoice number and due date; its seats are confirmed at once."""
+
+    name = orders.INVOICE
+
+    def start(self, db: Session, order: Order, *, now: datetime) -> PaymentStart:
+        """Invoice the order and confirm its seats (``Conflict`` if a seat is gone)."""
+        for enrollment in orders.held_enrollments(db, order):
+            seats.confirm_enrollment(db, enrollment, now=now)
+        issue_invoice(db, order, now=now)
+        return PaymentStart(order)
+
+
+def issue_invoice(db: Session, order: Order, *, now: datetime) -> None:
+    """Number the invoice, set its due date, and send it."""
+    order.provider = orders.INVOICE
+    order.status = orders.AWAITING
+    order.invoice_number = _next_invoice_number(order, now.date())
+    order.invoice_due_on = now.date() + timedelta(days=get_settings().invoice_due_days)
+    if order.organisation_id is None:
+        order.organisation_id = invoice_organisation(db, order.user_id, now.date())
+    db.flush()
+    notices.invoice_sent(db, order)
+
+
+class StripeProvider:
+    """A PaymentIntent for the order's total; Stripe.js confirms it in the browser."""
+
+    name = orders.STRIPE
+
+    def start(self, db: Session, order: Order, *, now: datetime) -> PaymentStart:
+        """Create (or reuse) the order's PaymentIntent; the key ties it to order and amount."""
+        if order.payment_intent_id is not None:
+            intent = gateway.retrieve_intent(order.payment_intent_id)
+            if intent.amount == order.total_cents and intent.status != gateway.CANCELED:
+                return PaymentStart(order, intent.client_secret)
+        key = f"apex-order-{order.id}-{order.total_cents}-{order.currency}"
+        intent = gateway.create_intent(
+            order_id=order.id,
+            reference=order.reference or str(order.id),
+            amount=order.total_cents,
+            currency=order.currency,
+            key=key,
+        )
+        order.payment_intent_id = intent.id
+        order.provider = orders.STRIPE
+        order.status = orders.AWAITING
+        db.flush()
+        return PaymentStart(order, intent.client_secret)
+
+
+class FreeProvider:
+    """A promo code took the whole price: the seats are confirmed with nothing to pay."""
+
+    name = orders.FREE
+
+    def start(self, db: Session, order: Order, *, now: datetime) -> PaymentStart:
+        """Confirm the seats and mark the order paid."""
+        for enrollment in orders.held_enrollments(db, order):
+            seats.confirm_enrollment(db, enrollment, now=now)
+        order.provider = orders.FREE
+        order.status = orders.PAID
+        order.paid_at = now
+        db.flush()
+        notices.receipt(db, order)
+        return PaymentStart(order)
+
+
+def start_payment(
+    db: Session, user: User, order: Order, method: str, *, if_seat_gone: str, now: datetime
+) -> PaymentStart:
+    """Pay for an open order by ``card`` or ``invoice``, as the checkout form chose."""
+    order = orders.lock_order(db, order.id)
+    if order.user_id != user.id:
+        raise Invalid("This is not your order.")
+    orders.refuse_unless_payable(db, order, now)
+    if if_seat_gone not in ("refund", "waitlist"):
+        raise Invalid("Choose what should happen if your seat is gone when the payment arrives.")
+    order.if_seat_gone = if_seat_gone
+    provider = _provider(db, user, order, method, now)
+    if order.status == orders.AWAITING and provider.name != order.provider:
+        if order.provider == orders.STRIPE and order.payment_intent_id:
+            gateway.cancel_intent(order.payment_intent_id)  # switching from card to invoice
+            order.payment_intent_id = None
+        order.status = orders.OPEN
+    return provider.start(db, order, now=now)
+
+
+def _provider(db: Session, user: User, order: Order, method: str, now: datetime) -> PaymentProvider:
+    if order.total_cents == 0:
+        return FreeProvider()
+    if method == "card":
+        if not gateway.is_configured():
+            raise Conflict("Card payments are not available here; choose invoice.")
+        return StripeProvider()
+    if method == "invoice":
+        if not invoice_allowed(db, user, now.date()):
+            raise Conflict(
+                "Paying by invoice is for client organisations with an account; pay by card."
+            )
+        return InvoiceProvider()
+    raise Invalid("Choose how to pay: card or invoice.")
+
+
+def mark_invoice_paid(db: Session, order: Order, *, now: datetime) -> Order:
+    """A coordinator records that an invoice was paid."""
+    order = orders.lock_order(db, order.id)
+    if order.provider != orders.INVOICE or order.status != orders.AWAITING:
+        raise Conflict(f"Order {order.reference} is not an unpaid invoice.")
+    order.status = orders.PAID
+    order.paid_at = now
+    orders.set_status_from_refunds(order)  # credit notes already given count
+    db.flush()
+    notices.receipt(db, order)
+    return order
+
+
+def on_invoice_booking(db: Session, enrollments: Sequence[Enrollment]) -> None:
+    """Enrolment hook: seats confirmed at once for an invoice customer get an invoiced order."""
+    first = enrollments[0]
+    if orders.order_for_enrollment(db, first.id) is not None:
+        return
+    user = db.get(User, first.user_id)
+    assert user is not None
+    now = utcnow()
+    order = orders.create_order(
+        db,
+        user,
+        list(enrollments),
+        organisation_id=invoice_organisation(db, user.id, now.date()),
+    )
+    issue_invoice(db, order, now=now)

@@ -1,0 +1,92 @@
+"""``apex payments``: reconcile with Stripe, and set refund policies."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from app.content.models import Course
+from app.db import get_session_factory, transaction
+from app.errors import Invalid, NotFound
+from app.payments import reconcile, refunds
+from app.scheduling.models import CourseSession
+
+payments_cli = typer.Typer(
+    help="Payments: reconcile with Stripe, refund policies.", no_args_is_help=True
+)
+console = Console()
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+    except ValueError as exc:
+        raise Invalid(f"--since takes a date as YYYY-MM-DD, not '{value}'.") from exc
+
+
+@payments_cli.command("reconcile")
+def reconcile_command(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only Stripe objects created from this date.")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Replay fulfilment for each order found.")
+    ] = False,
+) -> int:
+    """List Stripe payments and refunds that disagree with orders; --apply replays fulfilment."""
+    start = _since(since)
+    session = get_session_factory()()
+    try:
+        report = reconcile.find_mismatches(session, start)
+        session.rollback()  # looking changed nothing; start fixes from a fresh transaction
+        if apply:
+            reconcile.apply_fixes(session, report, commit=session.commit, rollback=session.rollback)
+    finally:
+        session.close()
+    console.print(
+        f"Checked {report.intents_checked} PaymentIntents, {report.refunds_checked} refunds "
+        f"and {report.orders_checked} paid orders.",
+        highlight=False,
+    )
+    if not report.mismatches:
+        console.print("Everything matches.", highlight=False)
+        return 0
+    table = Table("kind", "Stripe id", "order", "detail")
+    for m in report.mismatches:
+        table.add_row(m.kind, m.stripe_id or "", m.order_reference or "", m.detail)
+    console.print(table)
+    for line in report.fixed:
+        console.print(f"fixed: {line}", highlight=False)
+    for line in report.failed:
+        console.print(f"[red]not fixed[/red]: {line}", highlight=False)
+    if not apply:
+        console.print("Nothing was changed. Run again with --apply to replay fulfilment.")
+    return 1 if report.failed or not apply else 0
+
+
+@payments_cli.command("policy")
+def policy_command(
+    rules_text: Annotated[str, typer.Argument(help="e.g. '14:100,7:50' (days before:percent).")],
+    course: Annotated[str | None, typer.Option("--course", help="A course's slug.")] = None,
+    session_id: Annotated[int | None, typer.Option("--session", help="A session's id.")] = None,
+) -> None:
+    """Give a course or a session its own cancellation refund policy."""
+    with transaction() as db:
+        course_id = None
+        if course:
+            course_id = db.scalar(select(Course.id).where(Course.slug == course))
+            if course_id is None:
+                raise NotFound(f"There is no course '{course}'.")
+        if session_id is not None and db.get(CourseSession, session_id) is None:
+            raise NotFound(f"There is no session {session_id}.")
+        refunds.set_policy(db, rules_text=rules_text, course_id=course_id, session_id=session_id)
+        text = refunds.describe_policy(refunds.parse_policy(rules_text))
+    target = f"course {course}" if course else f"session {session_id}"
+    console.print(f"Refund policy for {target}: {text}", highlight=False)

@@ -1,0 +1,239 @@
+"""Refunds: by the cancellation policy, in full for a cancelled session, or by a coordinator.
+
+Every refund has a key. The ``Refund`` row is unique by key and the key goes to Stripe as
+the idempotency key (and into the refund's metadata), so a retried refund — a webhook
+redelivered, a ticker run twice, a double click — gives money back once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import utcnow
+from app.enrollment import rules
+from app.enrollment.hooks import Release
+from app.enrollment.models import Enrollment
+from app.errors import Conflict, Invalid
+from app.payments import gateway, notices, orders, promos
+from app.payments.models import Order, OrderLine, Refund, RefundPolicy
+from app.scheduling.models import CourseSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """Cancel at least ``days`` before the start and get ``percent`` back."""
+
+    days: int
+    percent: int
+
+
+def parse_policy(text: str) -> list[PolicyStep]:
+    """'14:100,7:50' → steps, most days first; ``Invalid`` with the reason otherwise."""
+    steps: list[PolicyStep] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        days, sep, percent = part.partition(":")
+        if not sep or not days.strip().isdigit() or not percent.strip().isdigit():
+            raise Invalid(
+                f"'{part}' is not 'days:percent'; write e.g. '14:100,7:50' "
+                "(full refund up to 14 days before, half up to 7 days, none after)."
+            )
+        step = PolicyStep(int(days), int(percent))
+        if step.percent > 100:
+            raise Invalid(f"'{part}': a refund is at most 100 percent.")
+        steps.append(step)
+    return sorted(steps, key=lambda s: s.days, reverse=True)
+
+
+def policy_for(db: Session, session: CourseSession) -> list[PolicyStep]:
+    """The session's own policy, else its course's, else the platform default."""
+    for clause in (
+        RefundPolicy.session_id == session.id,
+        RefundPolicy.course_id == session.course_id,
+    ):
+        own = db.scalar(select(RefundPolicy.rules).where(clause))
+        if own is not None:
+            return parse_policy(own)
+    return parse_policy(get_settings().refund_policy)
+
+
+def policy_percent(steps: Sequence[PolicyStep], starts_at: datetime, now: datetime) -> int:
+    """The share refunded when cancelling at ``now`` for a session starting ``starts_at``."""
+    before = starts_at - now
+    for step in steps:
+        if before >= timedelta(days=step.days):
+            return step.percent
+    return 0
+
+
+def describe_policy(steps: Sequence[PolicyStep]) -> str:
+    """The policy in a sentence for pages: 'Full refund up to 14 days before; 50% up to 7 ...'."""
+    if not steps:
+        return "No refund when you cancel."
+    parts = [
+        f"{'a full refund' if s.percent == 100 else f'{s.percent}% back'} "
+        f"if you cancel at least {s.days} days before"
+        for s in steps
+    ]
+    return "You get " + "; ".join(parts) + "; nothing after that."
+
+
+def set_policy(
+    db: Session, *, rules_text: str, course_id: int | None, session_id: int | None
+) -> RefundPolicy:
+    """Give a course or a session its own policy (replacing an earlier one)."""
+    parse_policy(rules_text)  # refuse a bad policy before storing it
+    if (course_id is None) == (session_id is None):
+        raise Invalid("A refund policy belongs to one course or one session.")
+    clause = (
+        RefundPolicy.course_id == course_id
+        if course_id is not None
+        else RefundPolicy.session_id == session_id
+    )
+    policy = db.scalar(select(RefundPolicy).where(clause))
+    if policy is None:
+        policy = RefundPolicy(course_id=course_id, session_id=session_id, rules=rules_text)
+        db.add(policy)
+    policy.rules = rules_text
+    db.flush()
+    return policy
+
+
+def refundable(order: Order) -> int:
+    """What can still be given back on an order."""
+    if order.status in orders.SETTLED or order.provider == orders.INVOICE:
+        return max(order.total_cents - order.refunded_cents, 0)
+    return 0
+
+
+def refund_order(
+    db: Session,
+    order: Order,
+    *,
+    amount: int,
+    reason: str,
+    key: str,
+    by: User | None = None,
+    line: OrderLine | None = None,
+) -> Refund:
+    """Give ``amount`` back once per ``key``; card money via Stripe, invoices as a credit note."""
+    order = orders.lock_order(db, order.id)
+    existing = db.scalar(select(Refund).where(Refund.key == key))
+    if existing is not None:
+        return existing
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Say why the money is given back; the learner sees the reason.")
+    limit = refundable(order)
+    if amount <= 0:
+        raise Invalid("A refund is more than zero.")
+    if amount > limit:
+        raise Invalid(
+            f"At most {orders.order_money(order, limit)} can be refunded on order "
+            f"{order.reference} (paid {orders.order_money(order, order.total_cents)}, "
+            f"refunded {orders.order_money(order, order.refunded_cents)})."
+        )
+    refund = Refund(
+        order_id=order.id,
+        key=key,
+        amount_cents=amount,
+        reason=reason[:300],
+        status="succeeded",
+        created_by_id=by.id if by else None,
+    )
+    if order.provider == orders.STRIPE:
+        assert order.payment_intent_id is not None
+        sent = gateway.create_refund(
+            intent_id=order.payment_intent_id, amount=amount, key=key, order_id=order.id
+        )
+        if db.scalar(select(Refund.id).where(Refund.provider_refund_id == sent.id)):
+            raise Conflict("Stripe returned a refund that is already recorded; run reconcile.")
+        refund.provider_refund_id = sent.id
+        refund.status = sent.status
+    db.add(refund)
+    order.refunded_cents += amount
+    if line is not None:
+        line.refunded_cents += amount
+    orders.set_status_from_refunds(order)
+    db.flush()
+    notices.refunded(db, order, refund)
+    return refund
+
+
+def record_stripe_refund(db: Session, order: Order, sent: gateway.StripeRefund) -> bool:
+    """Record a refund Stripe knows and we do not (e.g. made in Stripe's dashboard)."""
+    key = sent.key or f"stripe:{sent.id}"
+    known = db.scalar(
+        select(Refund.id).where((Refund.provider_refund_id == sent.id) | (Refund.key == key))
+    )
+    if known is not None or sent.status not in ("succeeded", "pending"):
+        return False
+    refund = Refund(
+        order_id=order.id,
+        key=key,
+        amount_cents=sent.amount,
+        reason="Refunded in Stripe",
+        provider_refund_id=sent.id,
+        status=sent.status,
+    )
+    db.add(refund)
+    order.refunded_cents += sent.amount
+    orders.set_status_from_refunds(order)
+    db.flush()
+    notices.refunded(db, order, refund)
+    return True
+
+
+def cancel_unpaid(db: Session, order: Order, *, now: datetime) -> None:
+    """Cancel an order nobody paid (its seats were let go); its promo use is given back."""
+    if order.status not in orders.UNPAID or order.provider == orders.INVOICE:
+        return
+    promos.release_promo(db, order)
+    order.status = orders.CANCELLED
+    order.cancelled_at = now
+    if order.payment_intent_id:
+        gateway.cancel_intent(order.payment_intent_id)
+
+
+def on_seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Release) -> None:
+    """Enrolment hook: refund cancelled seats by policy (or fully), cancel unpaid orders."""
+    now = utcnow()
+    for enrollment in enrollments:
+        order = orders.order_for_enrollment(db, enrollment.id)
+        if order is None:
+            continue
+        line = db.scalar(
+            select(OrderLine).where(
+                OrderLine.order_id == order.id, OrderLine.enrollment_id == enrollment.id
+            )
+        )
+        assert line is not None
+        if order.status in orders.UNPAID and order.provider != orders.INVOICE:
+            if all(e.status == rules.CANCELLED for e in orders.held_enrollments(db, order)):
+                cancel_unpaid(db, order, now=now)
+            continue
+        session = db.get(CourseSession, enrollment.session_id)
+        assert session is not None
+        if reason == Release.SESSION_CANCELLED:
+            percent, why = 100, f"{rules.session_label(db, session)} was cancelled"
+        elif reason == Release.LEARNER:
+            percent = policy_percent(policy_for(db, session), rules.session_start(session), now)
+            why = f"you cancelled your seat on {rules.session_label(db, session)}"
+        else:
+            continue  # a coordinator's cancellation: the coordinator decides on a refund
+        amount = min(line.amount_cents * percent // 100 - line.refunded_cents, refundable(order))
+        if amount > 0:
+            refund_order(
+                db, order, amount=amount, reason=why, key=f"line-{line.id}-{reason}", line=line
+            )

@@ -1,0 +1,253 @@
+"""Learner pages for paying (checkout, card, return, My orders) and the Stripe webhook."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from app.accounts.permissions import require_user
+from app.accounts.sessions import Ctx, RequestContext
+from app.config import get_settings
+from app.db import DbSession, utcnow
+from app.enrollment.models import Enrollment
+from app.errors import AppError, Conflict, Invalid
+from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
+from app.payments.models import Order
+from app.web import CONTENT_SECURITY_POLICY, redirect, render, verify_csrf
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+webhook_router = APIRouter()  # no CSRF: Stripe signs its requests instead
+
+FormStr = Annotated[str, Form()]
+
+
+def _attempt(ctx: RequestContext, back: str, action: object) -> str | None:
+    """Run a change in a savepoint; on refusal flash why and return None."""
+    try:
+        with ctx.db.begin_nested():
+            return action()  # type: ignore[operator]
+    except (Conflict, Invalid, gateway.PaymentServiceError) as exc:
+        ctx.flash(exc.message, "error")
+        return None
+
+
+@router.get("/bookings/{enrollment_id}/pay")
+def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
+    """Start (or resume) paying for a held seat: find or create its order, go to checkout."""
+    user = require_user(ctx)
+    now = utcnow()
+    enrollment = ctx.db.get(Enrollment, enrollment_id)
+    existing = orders.order_for_enrollment(ctx.db, enrollment_id) if enrollment else None
+    if (
+        existing is not None
+        and enrollment is not None
+        and enrollment.user_id == user.id
+        and existing.credit_cents > 0
+    ):
+        used = _attempt(
+            ctx,
+            "/bookings",
+            lambda: fulfilment.use_credit(ctx.db, existing, enrollment, now=now) and "ok",
+        )
+        if used:
+            ctx.flash("Your seat is confirmed, paid with the credit from your earlier payment.")
+            return redirect(f"/orders/{existing.id}")
+    order = _attempt(
+        ctx,
+        "/bookings",
+        lambda: orders.order_for_held_booking(ctx.db, user, enrollment_id, now=now),
+    )
+    if order is None:
+        return redirect("/bookings")
+    assert isinstance(order, Order)
+    if order.status in orders.SETTLED:
+        return redirect(f"/orders/{order.id}")
+    return redirect(f"/orders/{order.id}/checkout")
+
+
+@router.get("/orders/{order_id}/checkout", response_class=HTMLResponse)
+def checkout_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """Order summary, promo code, and the ways to pay that this person may use."""
+    user = require_user(ctx)
+    order = orders.own_order(ctx.db, user, order_id)
+    if order.status in orders.SETTLED:
+        return redirect(f"/orders/{order.id}")
+    now = utcnow()
+    problem = None
+    try:
+        orders.refuse_unless_payable(ctx.db, order, now)
+    except Conflict as exc:
+        problem = exc.message
+    return render(
+        request,
+        "payments/checkout.html",
+        {
+            "order": views.order_view(ctx.db, order),
+            "problem": problem,
+            "card": gateway.is_configured(),
+            "invoice": checkout.invoice_allowed(ctx.db, user, now.date()),
+            "policy": views.policy_text(ctx.db, order),
+            "deadline": views.deadline_text(ctx.db, order),
+        },
+    )
+
+
+@router.post("/orders/{order_id}/promo")
+def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
+    """Apply a promo code to an unpaid order."""
+    user = require_user(ctx)
+    order = orders.own_order(ctx.db, user, order_id)
+    back = f"/orders/{order.id}/checkout"
+    done = _attempt(
+        ctx, back, lambda: promos.apply_promo_code(ctx.db, order, code[:40], now=utcnow())
+    )
+    if done is not None:
+        ctx.flash(f"Promo code applied: the total is now {views.total_text(order)}.", "success")
+    return redirect(back)
+
+
+@router.post("/orders/{order_id}/pay")
+def pay(
+    ctx: Ctx, order_id: int, method: FormStr = "", if_seat_gone: FormStr = "refund"
+) -> Response:
+    """Pay by invoice (seat confirmed now) or go on to the card page."""
+    user = require_user(ctx)
+    order = orders.own_order(ctx.db, user, order_id)
+    back = f"/orders/{order.id}/checkout"
+    started = _attempt(
+        ctx,
+        back,
+        lambda: checkout.start_payment(
+            ctx.db, user, order, method, if_seat_gone=if_seat_gone, now=utcnow()
+        ),
+    )
+    if started is None:
+        return redirect(back)
+    if order.provider == orders.STRIPE:
+        return redirect(f"/orders/{order.id}/card")
+    if order.provider == orders.INVOICE:
+        ctx.flash(
+            f"Your seat is confirmed. Invoice {order.invoice_number} is on its way by e-mail.",
+            "success",
+        )
+    else:
+        ctx.flash("Your seat is confirmed: the promo code covered the whole price.", "success")
+    return redirect(f"/orders/{order.id}")
+
+
+def _card_csp() -> str:
+    """The site's policy, plus Stripe.js's origin for its script, frames and API calls."""
+    parts = urlsplit(get_settings().stripe_js_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    api = urlsplit(get_settings().stripe_api_base)
+    api_origin = f"{api.scheme}://{api.netloc}"
+    return (
+        CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src 'self' {origin}")
+        .replace("connect-src 'self'", f"connect-src 'self' {origin} {api_origin}")
+        .replace("object-src 'none'", f"object-src 'none'; frame-src {origin}")
+    )
+
+
+@router.get("/orders/{order_id}/card", response_class=HTMLResponse)
+def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """Stripe's Payment Element confirms the PaymentIntent (cards, wallets, 3-D Secure)."""
+    user = require_user(ctx)
+    order = orders.own_order(ctx.db, user, order_id)
+    if order.status in orders.SETTLED:
+        return redirect(f"/orders/{order.id}")
+    if order.provider != orders.STRIPE or order.status != orders.AWAITING:
+        return redirect(f"/orders/{order.id}/checkout")
+    try:
+        orders.refuse_unless_payable(ctx.db, order, utcnow())
+        started = checkout.StripeProvider().start(ctx.db, order, now=utcnow())
+    except (Conflict, gateway.PaymentServiceError) as exc:
+        ctx.flash(exc.message, "error")
+        return redirect(f"/orders/{order.id}/checkout")
+    settings = get_settings()
+    response = render(
+        request,
+        "payments/card.html",
+        {
+            "order": views.order_view(ctx.db, order),
+            "client_secret": started.client_secret,
+            "publishable_key": settings.stripe_publishable_key,
+            "stripe_js_url": settings.stripe_js_url,
+            "return_url": f"{settings.base_url}/orders/{order.id}/return",
+            "deadline": views.deadline_text(ctx.db, order),
+        },
+    )
+    response.headers["content-security-policy"] = _card_csp()
+    return response
+
+
+@router.get("/orders/{order_id}/return", response_class=HTMLResponse)
+def return_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """Where Stripe sends the learner back: shows the real state, read from Stripe now."""
+    user = require_user(ctx)
+    order = orders.own_order(ctx.db, user, order_id)
+    error = None
+    try:
+        with ctx.db.begin_nested():
+            fulfilment.settle_order(ctx.db, order.id)
+    except gateway.PaymentServiceError as exc:
+        error = exc.message
+    ctx.db.refresh(order)
+    return render(
+        request,
+        "payments/return.html",
+        {"order": views.order_view(ctx.db, order), "error": error},
+    )
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def my_orders(request: Request, ctx: Ctx) -> Response:
+    """My orders: what I bought, paid, and got back."""
+    user = require_user(ctx)
+    mine = ctx.db.scalars(select(Order).where(Order.user_id == user.id).order_by(Order.id.desc()))
+    return render(
+        request,
+        "payments/orders.html",
+        {"orders": [views.order_view(ctx.db, order) for order in mine]},
+    )
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """One order as a receipt (or invoice), with its refunds."""
+    user = require_user(ctx)
+    order = orders.own_order(ctx.db, user, order_id)
+    return render(
+        request,
+        "payments/order.html",
+        {"order": views.order_view(ctx.db, order), "staff": False},
+    )
+
+
+@webhook_router.post("/payments/stripe/webhook")
+async def stripe_webhook(request: Request, db: DbSession) -> Response:
+    """Stripe events: verified, stored once by id, acted on by re-reading Stripe."""
+    payload = await request.body()
+    signature = request.headers.get("stripe-signature")
+    try:
+        # The work is blocking (database, Stripe API): keep it off the event loop.
+        outcome = await run_in_threadpool(webhooks.handle, db, payload, signature)
+    except (webhooks.BadWebhook, webhooks.UnknownOrder) as exc:
+        await run_in_threadpool(db.rollback)
+        log.info("stripe webhook refused (%s): %s", exc.status, exc.message)
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+    except AppError as exc:  # Stripe unreachable while re-reading: let Stripe retry
+        await run_in_threadpool(db.rollback)
+        log.warning("stripe webhook failed: %s", exc.message)
+        return JSONResponse({"error": exc.message}, status_code=503)
+    await run_in_threadpool(db.commit)
+    return JSONResponse(
+        {"event": outcome.event_id, "result": outcome.result, "order": outcome.order_reference}
+    )

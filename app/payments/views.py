@@ -1,0 +1,138 @@
+"""What order pages show: amounts as text, states in words, lines and refunds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, User
+from app.enrollment import rules
+from app.payments import orders, refunds
+from app.payments.models import Order, PromoCode, Refund
+from app.scheduling.models import CourseSession
+
+STATUS_TEXT = {
+    orders.OPEN: "Not paid yet",
+    orders.AWAITING: "Awaiting payment",
+    orders.PAID: "Paid",
+    orders.REFUNDED: "Refunded",
+    orders.PARTIALLY_REFUNDED: "Partly refunded",
+    orders.CANCELLED: "Cancelled",
+}
+PROVIDER_TEXT = {
+    orders.STRIPE: "Card (Stripe)",
+    orders.INVOICE: "Invoice",
+    orders.FREE: "Promo code (nothing to pay)",
+    None: "Not chosen yet",
+}
+
+
+@dataclass(frozen=True)
+class LineView:
+    description: str
+    amount: str
+    refunded: str | None
+    session_id: int | None
+
+
+@dataclass(frozen=True)
+class RefundView:
+    amount: str
+    reason: str
+    when: str
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """One order, ready for a page."""
+
+    order: Order
+    status_text: str
+    provider_text: str
+    lines: list[LineView]
+    subtotal: str
+    discount: str | None
+    promo_code: str | None
+    total: str
+    refunded: str | None
+    refundable: str | None
+    refundable_cents: int
+    credit: str | None
+    refunds: list[RefundView]
+    buyer: str
+    buyer_email: str
+    organisation: str | None
+
+
+def total_text(order: Order) -> str:
+    """The order's total as text."""
+    return orders.order_money(order, order.total_cents)
+
+
+def order_view(db: Session, order: Order) -> OrderView:
+    """Everything a receipt, checkout or coordinator page shows about an order."""
+    money = orders.order_money
+    lines = [
+        LineView(
+            line.description,
+            money(order, line.amount_cents),
+            money(order, line.refunded_cents) if line.refunded_cents else None,
+            line.session_id,
+        )
+        for line in orders.order_lines(db, order.id)
+    ]
+    given_back = db.scalars(
+        select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
+    ).all()
+    promo = db.get(PromoCode, order.promo_code_id) if order.promo_code_id else None
+    buyer = db.get(User, order.user_id)
+    organisation = db.get(Organisation, order.organisation_id) if order.organisation_id else None
+    left = refunds.refundable(order)
+    return OrderView(
+        order=order,
+        status_text=STATUS_TEXT.get(order.status, order.status),
+        provider_text=PROVIDER_TEXT.get(order.provider, order.provider or ""),
+        lines=lines,
+        subtotal=money(order, order.subtotal_cents),
+        discount=money(order, order.discount_cents) if order.discount_cents else None,
+        promo_code=promo.code if promo else None,
+        total=money(order, order.total_cents),
+        refunded=money(order, order.refunded_cents) if order.refunded_cents else None,
+        refundable=money(order, left) if left else None,
+        refundable_cents=left,
+        credit=money(order, order.credit_cents) if order.credit_cents else None,
+        refunds=[
+            RefundView(
+                money(order, r.amount_cents),
+                r.reason,
+                f"{r.created_at:%Y-%m-%d %H:%M} UTC",
+                r.provider_refund_id,
+            )
+            for r in given_back
+        ],
+        buyer=buyer.display_name if buyer else "",
+        buyer_email=buyer.email if buyer else "",
+        organisation=organisation.name if organisation else None,
+    )
+
+
+def policy_text(db: Session, order: Order) -> str:
+    """The cancellation refund policy of the order's first session, in a sentence."""
+    first = next((line for line in orders.order_lines(db, order.id) if line.session_id), None)
+    session = db.get(CourseSession, first.session_id) if first and first.session_id else None
+    if session is None:
+        return ""
+    return refunds.describe_policy(refunds.policy_for(db, session))
+
+
+def deadline_text(db: Session, order: Order) -> str | None:
+    """'Friday 18 December 2026, 14:30 CET': when the order's seats stop being held."""
+    deadline = orders.hold_deadline(db, order)
+    first = next((line for line in orders.order_lines(db, order.id) if line.session_id), None)
+    session = db.get(CourseSession, first.session_id) if first and first.session_id else None
+    if deadline is None or session is None:
+        return None
+    return rules.local_time_text(deadline, session)

@@ -1,0 +1,120 @@
+"""Checkout without Stripe keys: a learner books, pays by invoice, and the seat is confirmed."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.enrollment.models import Enrollment
+from app.payments.models import Order, OrderLine
+from tests.enrollment import helpers as h
+from tests.factories import log_in, post_form, read_outbox
+
+
+def _book(client: TestClient, session_id: int) -> str:
+    response = post_form(
+        client, f"/sessions/{session_id}/book", {}, token_from=f"/sessions/{session_id}"
+    )
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+def test_learner_books_and_pays_by_invoice_offline(db: Session, client: TestClient, outbox) -> None:
+    target = h.session(db, capacity=5, price_cents=49500)
+    person = h.learner(db)
+    db.commit()
+    log_in(client, person.email)
+
+    pay_url = _book(client, target.id)
+    enrollment = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)).one()
+    assert pay_url == f"/bookings/{enrollment.id}/pay"
+    assert enrollment.status == "held"
+
+    to_checkout = client.get(pay_url)
+    assert to_checkout.status_code == 303
+    checkout_url = to_checkout.headers["location"]
+    order = db.scalars(select(Order).where(Order.user_id == person.id)).one()
+    assert checkout_url == f"/orders/{order.id}/checkout"
+    assert (order.status, order.total_cents, order.currency) == ("open", 49500, "USD")
+    line = db.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).one()
+    assert line.enrollment_id == enrollment.id and line.amount_cents == 49500
+
+    page = client.get(checkout_url)
+    assert page.status_code == 200
+    assert "USD 495.00" in page.text and "Invoice" in page.text
+    assert 'value="card"' not in page.text  # no Stripe keys: no card option
+
+    # Visiting the pay link again reuses the same order.
+    assert client.get(pay_url).headers["location"] == checkout_url
+    assert len(db.scalars(select(Order).where(Order.user_id == person.id)).all()) == 1
+
+    paid = post_form(
+        client, f"/orders/{order.id}/pay", {"method": "invoice"}, token_from=checkout_url
+    )
+    assert paid.status_code == 303 and paid.headers["location"] == f"/orders/{order.id}"
+    db.expire_all()
+    assert db.get(Enrollment, enrollment.id).status == "confirmed"
+    order = db.get(Order, order.id)
+    assert order.status == "awaiting_payment" and order.provider == "invoice"
+    assert order.invoice_number == f"INV-{order.created_at.year}-{order.id:06d}"
+    receipt = client.get(f"/orders/{order.id}")
+    assert order.invoice_number in receipt.text and "Awaiting payment" in receipt.text
+    subjects = [m["Subject"] for m in read_outbox(outbox)]
+    assert f"Invoice {order.invoice_number} for order {order.reference}" in subjects
+
+    mine = client.get("/orders")
+    assert order.reference in mine.text
+
+
+def test_someone_elses_order_and_pay_link_are_not_found(db: Session, client: TestClient) -> None:
+    target = h.session(db, capacity=5, price_cents=49500)
+    owner, other = h.learner(db), h.learner(db)
+    db.commit()
+    log_in(client, owner.email)
+    pay_url = _book(client, target.id)
+    order_url = client.get(pay_url).headers["location"]
+    client.post("/logout", data={})
+    client.cookies.clear()
+    log_in(client, other.email)
+    assert client.get(pay_url).status_code == 404
+    assert client.get(order_url).status_code == 404
+    assert client.get(order_url.replace("/checkout", "")).status_code == 404
+
+
+def test_coordinator_marks_invoice_paid_and_refunds_part(
+    db: Session, client: TestClient, outbox
+) -> None:
+    target = h.session(db, capacity=5, price_cents=49500)
+    person = h.learner(db)
+    coordinator = h.person(db, roles={Role.COORDINATOR})
+    db.commit()
+    log_in(client, person.email)
+    order_url = client.get(_book(client, target.id)).headers["location"]
+    post_form(
+        client, order_url.replace("/checkout", "/pay"), {"method": "invoice"}, token_from=order_url
+    )
+    order = db.scalars(select(Order).where(Order.user_id == person.id)).one()
+    client.cookies.clear()
+    log_in(client, coordinator.email)
+    listing = client.get("/coordinator/orders?provider=invoice&status=awaiting_payment")
+    assert order.reference in listing.text
+    admin_url = f"/coordinator/orders/{order.id}"
+    marked = post_form(client, f"{admin_url}/mark-paid", {}, token_from=admin_url)
+    assert marked.status_code == 303
+    too_much = post_form(
+        client, f"{admin_url}/refund", {"amount": "600", "reason": "goodwill"}, token_from=admin_url
+    )
+    assert too_much.status_code == 422 and "At most USD 495.00" in too_much.text
+    refunded = post_form(
+        client,
+        f"{admin_url}/refund",
+        {"amount": "100.50", "reason": "goodwill"},
+        token_from=admin_url,
+    )
+    assert refunded.status_code == 303
+    db.expire_all()
+    order = db.get(Order, order.id)
+    assert (order.status, order.refunded_cents) == ("partially_refunded", 10050)
+    assert any("Refund of USD 100.50" in m["Subject"] for m in read_outbox(outbox))
