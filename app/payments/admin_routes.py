@@ -166,7 +166,7 @@ def _promos_page(
     request: Request, ctx: Ctx, *, form: dict[str, str], error: AppError | None = None
 ) -> Response:
     titles = rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id)))
-    slugs = dict(ctx.db.execute(select(Course.id, Course.slug)).tuples().all())
+    slugs = {row.id: row.slug for row in ctx.db.execute(select(Course.id, Course.slug))}
     courses = sorted(((slugs[i], t) for i, t in titles.items()), key=lambda item: item[1])
     return render(
         request,
