@@ -78,6 +78,9 @@ def policy_command(
     session_id: Annotated[int | None, typer.Option("--session", help="A session's id.")] = None,
 ) -> None:
     """Give a course or a session its own cancellation refund policy."""
+    text = refunds.describe_policy(refunds.parse_policy(rules_text))  # refuse a bad one first
+    if (course is None) == (session_id is None):
+        raise Invalid("Name either --course SLUG or --session ID.")
     with transaction() as db:
         course_id = None
         if course:
@@ -87,6 +90,5 @@ def policy_command(
         if session_id is not None and db.get(CourseSession, session_id) is None:
             raise NotFound(f"There is no session {session_id}.")
         refunds.set_policy(db, rules_text=rules_text, course_id=course_id, session_id=session_id)
-        text = refunds.describe_policy(refunds.parse_policy(rules_text))
     target = f"course {course}" if course else f"session {session_id}"
     console.print(f"Refund policy for {target}: {text}", highlight=False)

@@ -202,6 +202,7 @@ def cancel_unpaid(db: Session, order: Order, *, now: datetime) -> None:
     promos.release_promo(db, order)
     order.status = orders.CANCELLED
     order.cancelled_at = now
+    db.flush()
     if order.payment_intent_id:
         gateway.cancel_intent(order.payment_intent_id)
 

@@ -1,0 +1,162 @@
+"""Orders: invoice customers billed at once, bundles priced as one, expired holds refused,
+reconciliation with Stripe, and the command line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.db import utcnow
+from app.enrollment import bundles
+from app.enrollment.models import Enrollment
+from app.enrollment.seats import take_seat
+from app.errors import Conflict
+from app.payments import checkout, fulfilment, gateway, orders, reconcile
+from app.payments.models import Order, OrderLine
+from tests.enrollment import helpers as h
+from tests.factories import log_in, read_outbox
+from tests.payments import conftest as stripe_test
+from tests.payments.helpers import book_to_checkout, fresh
+
+
+def _lines(db: Session, order: Order) -> list[OrderLine]:
+    return list(db.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
+
+
+def test_an_invoice_customers_seat_is_confirmed_and_invoiced_to_the_organisation(
+    db: Session, client: TestClient, stripe_on: str, outbox
+) -> None:
+    employee = h.learner(db)
+    org = h.organisation(db, members=[employee])
+    h.seat_pack(db, org, seats=5)
+    target = h.session(db, capacity=5, price_cents=49500)
+    enrollment = take_seat(db, target, employee)
+    assert enrollment.status == "confirmed"
+    order = orders.order_for_enrollment(db, enrollment.id)
+    assert order is not None
+    assert (order.provider, order.status, order.organisation_id) == (
+        "invoice",
+        "awaiting_payment",
+        org.id,
+    )
+    assert order.invoice_number and order.invoice_due_on == utcnow().date() + timedelta(days=30)
+    assert [line.amount_cents for line in _lines(db, order)] == [49500]
+    assert any(order.invoice_number in m["Subject"] for m in read_outbox(outbox))
+    # With card payments on, an invoice customer may still choose invoice at checkout.
+    assert checkout.invoice_allowed(db, employee, utcnow().date())
+    assert not checkout.invoice_allowed(db, h.learner(db), utcnow().date())
+
+
+def test_a_day_bundle_is_one_order_at_the_bundle_price(db: Session) -> None:
+    series, sessions = h.series_day(db, price_cents=49500, bundle_price_cents=99001)
+    person = h.learner(db)
+    _, enrollments = bundles.book_day_bundle(db, person, sessions[:3])
+    order = orders.order_for_held_booking(db, person, enrollments[1].id, now=utcnow())
+    lines = _lines(db, order)
+    assert [line.kind for line in lines] == ["bundle_seat"] * 3
+    assert sum(line.amount_cents for line in lines) == order.total_cents == 99001
+    assert sorted(line.enrollment_id for line in lines) == sorted(e.id for e in enrollments)
+    # Every seat of the bundle leads to the same order.
+    assert orders.order_for_held_booking(db, person, enrollments[2].id, now=utcnow()) == order
+    assert series.id is not None
+
+
+def test_an_order_whose_hold_ran_out_cannot_be_paid(db: Session, client: TestClient) -> None:
+    target = h.session(db, capacity=5, price_cents=20000)
+    person = h.learner(db)
+    db.commit()
+    log_in(client, person.email)
+    order = book_to_checkout(client, db, target.id, person)
+    enrollment = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)).one()
+    enrollment.hold_expires_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    page = client.get(f"/orders/{order.id}/checkout")
+    assert "ran out, so it cannot be paid" in page.text and 'name="method"' not in page.text
+    with pytest.raises(Conflict, match="ran out"):
+        checkout.start_payment(db, person, order, "invoice", if_seat_gone="refund", now=utcnow())
+    assert fresh(db, order).status == "open"
+
+
+def test_learner_letting_a_held_seat_go_cancels_its_order(
+    db: Session, client: TestClient, stripe_on: str
+) -> None:
+    target = h.session(db, capacity=5, price_cents=20000)
+    person = h.learner(db)
+    db.commit()
+    log_in(client, person.email)
+    order = book_to_checkout(client, db, target.id, person)
+    checkout.start_payment(db, person, order, "card", if_seat_gone="refund", now=utcnow())
+    enrollment = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)).one()
+    from app.enrollment import changes
+
+    changes.cancel_enrollment(db, enrollment, person)
+    order = fresh(db, order)
+    assert order.status == "cancelled"
+    assert stripe_test.intent(stripe_on, order.payment_intent_id)["status"] == "canceled"
+
+
+def test_reconcile_finds_a_payment_whose_webhook_never_came_and_apply_fixes_it(
+    db: Session, client: TestClient, stripe_on: str
+) -> None:
+    target = h.session(db, capacity=5, price_cents=30000)
+    person = h.learner(db)
+    enrollment = take_seat(db, target, person)
+    order = orders.order_for_held_booking(db, person, enrollment.id, now=utcnow())
+    checkout.start_payment(db, person, order, "card", if_seat_gone="refund", now=utcnow())
+    stripe_test.pay_with_card(stripe_on, order.payment_intent_id)  # no webhook, no return page
+    stray = stripe_test.refund_at_stripe(stripe_on, order.payment_intent_id, 1000)
+
+    report = reconcile.find_mismatches(db, None)
+    mine = [m for m in report.mismatches if m.order_id == order.id]
+    assert {m.kind for m in mine} == {"unpaid_order", "unrecorded_refund"}
+    assert any(m.stripe_id == stray["id"] for m in mine)
+    assert fresh(db, order).status == "awaiting_payment"  # reporting changed nothing
+
+    reconcile.apply_fixes(db, report, commit=db.flush, rollback=db.rollback)
+    order = fresh(db, order)
+    assert (order.status, order.refunded_cents) == ("partially_refunded", 1000)
+    assert db.get(Enrollment, enrollment.id).status == "confirmed"
+    again = reconcile.find_mismatches(db, None)
+    assert not [m for m in again.mismatches if m.order_id == order.id]
+
+
+def test_settle_is_idempotent_when_called_directly(db: Session, stripe_on: str, outbox) -> None:
+    target = h.session(db, capacity=5, price_cents=30000)
+    person = h.learner(db)
+    enrollment = take_seat(db, target, person)
+    order = orders.order_for_held_booking(db, person, enrollment.id, now=utcnow())
+    checkout.start_payment(db, person, order, "card", if_seat_gone="refund", now=utcnow())
+    stripe_test.pay_with_card(stripe_on, order.payment_intent_id)
+    for _ in range(3):
+        fulfilment.settle_order(db, order.id)
+    assert fresh(db, order).status == "paid"
+    receipts = [m for m in read_outbox(outbox) if m["Subject"].startswith("Receipt for order")]
+    assert len(receipts) == 1
+
+
+def test_cli_reconcile_refuses_a_bad_date_and_reports_without_stripe(engine: object) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["payments", "reconcile", "--since", "yesterday"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in str(bad.exception or bad.output)
+    no_stripe = runner.invoke(cli, ["payments", "reconcile"])
+    assert no_stripe.exit_code != 0
+    assert isinstance(no_stripe.exception, gateway.PaymentServiceError)
+    assert "no Stripe secret key" in str(no_stripe.exception)
+
+
+def test_cli_policy_refuses_bad_rules_and_unknown_targets(engine: object) -> None:
+    runner = CliRunner()
+    wrong = runner.invoke(cli, ["payments", "policy", "14:100,7", "--course", "x"])
+    assert wrong.exit_code != 0 and "days:percent" in str(wrong.exception)
+    neither = runner.invoke(cli, ["payments", "policy", "14:100"])
+    assert neither.exit_code != 0 and "--course" in str(neither.exception)
+    missing = runner.invoke(cli, ["payments", "policy", "14:100", "--course", "no-such-course"])
+    assert missing.exit_code != 0 and "no course" in str(missing.exception)
+    session = runner.invoke(cli, ["payments", "policy", "14:100", "--session", "999999"])
+    assert session.exit_code != 0 and "no session 999999" in str(session.exception)
