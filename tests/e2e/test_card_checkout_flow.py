@@ -1,0 +1,106 @@
+"""In a browser: a learner books a seat, reaches the card page, pays (the card step done
+against localstripe's API, as Stripe.js would), localstripe delivers the signed webhook,
+and the learner's page shows the seat confirmed."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.accounts.service import create_user
+from app.enrollment.models import Enrollment
+from app.payments.models import Order, PaymentEvent
+from tests.e2e.learning_fixtures import learning_db  # noqa: F401  (fixture used by name)
+from tests.payments import conftest as stripe_test
+from tests.payments.conftest import localstripe, stripe_on  # noqa: F401  (fixtures)
+from tests.scheduling.factories import make_session
+
+pytestmark = [pytest.mark.e2e]
+
+PASSWORD = "a long browser passphrase"
+
+
+def _log_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
+    browser: Browser,
+    live_server: str,
+    learning_db: Callable[[], Session],  # noqa: F811
+    stripe_on: str,  # noqa: F811
+) -> None:
+    stripe_test.register_webhook(stripe_on, f"{live_server}/payments/stripe/webhook")
+    tag = uuid.uuid4().hex[:8]
+    email = f"card-{tag}@example.com"
+    with learning_db() as db:
+        target = make_session(
+            db, course_slug="client-expectations", starts_on=date(2029, 9, 3), price_cents=45000
+        )
+        create_user(
+            db, email=email, display_name="Łukasz Żółć", password=PASSWORD, roles={Role.LEARNER}
+        )
+        db.commit()
+        session_id = target.id
+
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        _log_in(page, email)
+        page.goto(f"/sessions/{session_id}")
+        page.get_by_role("button", name="Book a seat").click()
+        expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+        expect(page.get_by_text("USD 450.00").first).to_be_visible()
+        expect(page.get_by_label("Card (processed by Stripe)")).to_be_checked()
+        page.get_by_role("button", name="Pay USD 450.00").click()
+        expect(page.get_by_role("heading", name="Pay USD 450.00 by card")).to_be_visible()
+        # localstripe's Stripe.js loaded (CSP allowed it) but offers no Payment Element.
+        assert page.evaluate("typeof window.Stripe") == "function"
+
+        with learning_db() as db:
+            order = db.scalars(
+                select(Order).join(Enrollment, Enrollment.session_id == session_id)
+            ).first()
+            assert order is not None and order.payment_intent_id
+            order_id, intent_id = order.id, order.payment_intent_id
+        # The card step, as the Payment Element would do it (see pay_with_card's docstring).
+        stripe_test.pay_with_card(stripe_on, intent_id)
+
+        # localstripe delivers payment_intent.succeeded to the live server (about 1 s on).
+        deadline = time.monotonic() + 20
+        while True:
+            with learning_db() as db:
+                event = db.scalar(
+                    select(PaymentEvent).where(PaymentEvent.payment_intent_id == intent_id)
+                )
+                if event is not None and event.processed_at is not None:
+                    break
+            assert time.monotonic() < deadline, "localstripe's webhook did not arrive in 20 s"
+            time.sleep(0.2)
+        assert event.type == "payment_intent.succeeded"
+        page.goto("/bookings")
+        expect(page.get_by_text("Confirmed").first).to_be_visible()
+        with learning_db() as db:
+            statuses = list(
+                db.scalars(select(Enrollment.status).where(Enrollment.session_id == session_id))
+            )
+        assert statuses == ["confirmed"]
+        page.goto(f"/orders/{order_id}/return")
+        expect(page.locator("#payment-state")).to_contain_text("your seat is confirmed")
+        page.goto("/orders")
+        expect(page.get_by_role("cell", name="Paid")).to_be_visible()
+    finally:
+        context.close()
