@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format lock bench clean
+.PHONY: run test lint format lock bench clean localstripe
 
 $(BIN)/python:
 	@$(PYTHON) app/syscheck.py
@@ -45,6 +45,10 @@ format: $(VENV)/.dev
 lock: $(VENV)/.dev
 	$(BIN)/pip-compile -q --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
 	$(BIN)/pip-compile -q --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe --extra dev -o requirements-dev.lock pyproject.toml
+
+# A local Stripe server for trying card payments offline (see README, "Card payments").
+localstripe: $(VENV)/.dev
+	$(BIN)/localstripe --port 8420 --from-scratch
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

@@ -12,6 +12,7 @@ from app.accounts import organisations, service
 from app.accounts.models import Role
 from app.content.models import Course
 from app.enrollment.models import SeatPack
+from app.payments import promos
 from app.scheduling.series import SeriesInput, create_series
 from app.scheduling.venues import create_venue
 
@@ -33,6 +34,13 @@ DEMO_ACCOUNTS = (
         "learner@apex.example.com",
         "Lena Learner",
         "learn-apex-2026",
+        frozenset({Role.LEARNER}),
+    ),
+    DemoAccount(
+        "learner who pays by card or invoice",
+        "pat@apex.example.com",
+        "Pat Payer",
+        "pay-apex-2026",
         frozenset({Role.LEARNER}),
     ),
     DemoAccount(
@@ -130,3 +138,13 @@ def _load_demo_schedule(db: Session, organisation_id: int) -> None:
         )
     )
     db.flush()
+    # A code to try at checkout.
+    promos.create_promo_code(
+        db,
+        code="WELCOME10",
+        percent_off=10,
+        amount_off_cents=None,
+        valid_from=today,
+        valid_until=today + timedelta(days=365),
+        usage_limit=100,
+    )

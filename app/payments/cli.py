@@ -92,3 +92,32 @@ def policy_command(
         refunds.set_policy(db, rules_text=rules_text, course_id=course_id, session_id=session_id)
     target = f"course {course}" if course else f"session {session_id}"
     console.print(f"Refund policy for {target}: {text}", highlight=False)
+
+
+@payments_cli.command("test-card")
+def test_card_command(
+    reference: Annotated[str, typer.Argument(help="The order's reference, e.g. APX-000012.")],
+    card: Annotated[str, typer.Option("--card", help="A test card number.")] = "4242424242424242",
+) -> None:
+    """Development only: pay an order's PaymentIntent with a test card (as Stripe.js would).
+
+    For a local Stripe server without a Payment Element (localstripe); refused with live
+    keys. The webhook (or the return page) then confirms the seat as usual.
+    """
+    from app.config import get_settings
+    from app.payments import gateway
+    from app.payments.models import Order
+
+    if get_settings().stripe_secret_key.startswith(("sk_live", "rk_live")):
+        raise Invalid("test-card refuses to run with live Stripe keys.")
+    with transaction() as db:
+        order = db.scalar(select(Order).where(Order.reference == reference.strip().upper()))
+        if order is None:
+            raise NotFound(f"There is no order {reference}.")
+        if not order.payment_intent_id:
+            raise Invalid(
+                f"Order {order.reference} has no card payment started; choose card first."
+            )
+        intent_id = order.payment_intent_id
+    status = gateway.pay_with_test_card(intent_id, card)
+    console.print(f"PaymentIntent {intent_id}: {status}", highlight=False)

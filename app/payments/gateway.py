@@ -214,3 +214,23 @@ def construct_event(payload: bytes, signature: str, secret: str) -> stripe.Event
     ``stripe.SignatureVerificationError`` for a bad or stale signature.
     """
     return stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
+
+
+def pay_with_test_card(intent_id: str, card_number: str) -> str:
+    """Attach a test card to a PaymentIntent and confirm it (development servers only).
+
+    Stripe.js's Payment Element does this in the browser; localstripe has none, so the
+    ``apex payments test-card`` command and the tests do it over the API.
+    """
+    api = client().v1
+    try:
+        method = api.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": card_number, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+            }
+        )
+        api.payment_intents.update(intent_id, params={"payment_method": method.id})
+        return api.payment_intents.confirm(intent_id).status
+    except stripe.StripeError as exc:
+        raise _failed("pay with the test card", exc) from exc
