@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.config import get_settings
 from app.db import utcnow
 from app.enrollment import bundles
 from app.enrollment.models import Enrollment
@@ -160,3 +161,16 @@ def test_cli_policy_refuses_bad_rules_and_unknown_targets(engine: object) -> Non
     assert missing.exit_code != 0 and "no course" in str(missing.exception)
     session = runner.invoke(cli, ["payments", "policy", "14:100", "--session", "999999"])
     assert session.exit_code != 0 and "no session 999999" in str(session.exception)
+
+
+def test_test_card_pays_an_intent_and_refuses_live_keys(
+    db: Session, stripe_on: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = gateway.create_intent(
+        order_id=1, reference="APX-000001", amount=2500, currency="USD", key="k-test-card"
+    )
+    assert gateway.pay_with_test_card(made.id, "4242424242424242") == "succeeded"
+    assert gateway.retrieve_intent(made.id).status == "succeeded"
+    monkeypatch.setattr(get_settings(), "stripe_secret_key", "sk_live_not_really")
+    refused = CliRunner().invoke(cli, ["payments", "test-card", "APX-000001"])
+    assert refused.exit_code != 0 and "live Stripe keys" in str(refused.exception)
