@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import or_, select
 
-from app.accounts.models import Role, User
+from app.accounts.models import Organisation, Role, User
 from app.accounts.permissions import require_role
 from app.accounts.sessions import Ctx
 from app.config import get_settings
@@ -76,7 +76,25 @@ def orders_page(
     """Every order, newest first, filtered by state, payment method and a search."""
     require_role(ctx, Role.COORDINATOR)
     filters = OrderFilters(status.strip()[:20], provider.strip()[:12], q.strip()[:100])
+    return _orders_page(request, ctx, filters)
+
+
+def _orders_page(
+    request: Request,
+    ctx: Ctx,
+    filters: OrderFilters,
+    *,
+    form: dict[str, str] | None = None,
+    error: AppError | None = None,
+) -> Response:
     found = _filtered_orders(ctx, filters)
+    organisations = {
+        row.id: row.name for row in ctx.db.execute(select(Organisation.id, Organisation.name))
+    }
+    packs = [
+        (pack, organisations.get(pack.organisation_id, ""))
+        for pack in checkout.uninvoiced_seat_packs(ctx.db)
+    ]
     return render(
         request,
         "payments/admin_orders.html",
@@ -86,8 +104,34 @@ def orders_page(
             "filters": filters,
             "statuses": list(views.STATUS_TEXT.items()),
             "providers": [(k, v) for k, v in views.PROVIDER_TEXT.items() if k],
+            "packs": packs,
+            "form": form or {},
+            "error": error.message if error else None,
+            "currency": get_settings().currency,
         },
+        status_code=error.status if error else 200,
     )
+
+
+@router.post(ORDERS_PAGE + "/seat-pack", response_class=HTMLResponse)
+def invoice_seat_pack(
+    request: Request, ctx: Ctx, seat_pack_id: FormStr = "", price: FormStr = ""
+) -> Response:
+    """Invoice a client organisation for one of its seat packs."""
+    user = require_role(ctx, Role.COORDINATOR)
+    form = {"seat_pack_id": seat_pack_id, "price": price}
+    try:
+        if not seat_pack_id.isdigit():
+            raise Invalid("Choose the seat pack to invoice.")
+        cents = parse_cents(price, "price")
+        with ctx.db.begin_nested():
+            order = checkout.invoice_seat_pack(
+                ctx.db, int(seat_pack_id), price_cents=cents, by=user, now=utcnow()
+            )
+    except (Invalid, Conflict) as exc:
+        return _orders_page(request, ctx, OrderFilters(), form=form, error=exc)
+    ctx.flash(f"Invoice {order.invoice_number} sent for the seat pack ({order.reference}).")
+    return redirect(f"{ORDERS_PAGE}/{order.id}")
 
 
 def _order_page(

@@ -15,14 +15,14 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import OrganisationMember, User
+from app.accounts.models import Organisation, OrganisationMember, User
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import seats
+from app.enrollment import rules, seats
 from app.enrollment.models import Enrollment, SeatPack
 from app.errors import Conflict, Invalid
 from app.payments import gateway, notices, orders
-from app.payments.models import Order
+from app.payments.models import Order, OrderLine
 
 
 @dataclass(frozen=True)
@@ -201,3 +201,77 @@ def on_invoice_booking(db: Session, enrollments: Sequence[Enrollment]) -> None:
         organisation_id=invoice_organisation(db, user.id, now.date()),
     )
     issue_invoice(db, order, now=now)
+
+
+def invoice_seat_pack(
+    db: Session, pack_id: int, *, price_cents: int, by: User, now: datetime
+) -> Order:
+    """Invoice a client organisation for a seat pack (one order per pack)."""
+    pack = db.get(SeatPack, pack_id)
+    if pack is None:
+        raise Invalid("Choose the seat pack to invoice.")
+    if price_cents <= 0:
+        raise Invalid("A seat pack's price is more than zero.")
+    billed = db.scalar(
+        select(Order.reference)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.seat_pack_id == pack.id, Order.status != orders.CANCELLED)
+    )
+    if billed is not None:
+        raise Conflict(f"This seat pack is already invoiced on order {billed}.")
+    organisation = db.get(Organisation, pack.organisation_id)
+    assert organisation is not None
+    # The buyer is the organisation's coordinator (who sees the order), else the seller.
+    buyer_id = db.scalar(
+        select(OrganisationMember.user_id)
+        .where(
+            OrganisationMember.organisation_id == pack.organisation_id,
+            OrganisationMember.is_coordinator.is_(True),
+        )
+        .order_by(OrganisationMember.user_id)
+        .limit(1)
+    )
+    course = rules.course_titles(db, [pack.course_id])[pack.course_id] if pack.course_id else None
+    order = Order(
+        user_id=buyer_id or by.id,
+        organisation_id=organisation.id,
+        status=orders.OPEN,
+        currency=get_settings().currency,
+        subtotal_cents=price_cents,
+        discount_cents=0,
+        total_cents=price_cents,
+        refunded_cents=0,
+        credit_cents=0,
+        if_seat_gone="refund",
+        note="",
+    )
+    db.add(order)
+    db.flush()
+    order.reference = f"APX-{order.id:06d}"
+    db.add(
+        OrderLine(
+            order_id=order.id,
+            kind="seat_pack",
+            description=(
+                f"Seat pack for {organisation.name}: {pack.seats} seats"
+                f"{f' of “{course}”' if course else ', any course'}, "
+                f"valid {pack.valid_from.isoformat()} to {pack.valid_until.isoformat()}"
+            ),
+            seat_pack_id=pack.id,
+            amount_cents=price_cents,
+        )
+    )
+    db.flush()
+    issue_invoice(db, order, now=now)
+    return order
+
+
+def uninvoiced_seat_packs(db: Session) -> list[SeatPack]:
+    """Seat packs no live order bills yet, newest first (for the coordinators' form)."""
+    billed = (
+        select(OrderLine.seat_pack_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.seat_pack_id.is_not(None), Order.status != orders.CANCELLED)
+    )
+    query = select(SeatPack).where(SeatPack.id.not_in(billed)).order_by(SeatPack.id.desc())
+    return list(db.scalars(query))

@@ -63,13 +63,13 @@ class Order(Base):
 
 
 class OrderLine(Base):
-    """One thing bought: a seat on a session (alone or as part of a day bundle)."""
+    """One thing bought: a seat (alone or in a day bundle), or a client's seat pack."""
 
     __tablename__ = "order_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # seat | bundle_seat
+    kind: Mapped[str] = mapped_column(String(12))  # seat | bundle_seat | seat_pack
     description: Mapped[str] = mapped_column(String(300))
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("course_sessions.id", ondelete="SET NULL"), index=True
@@ -78,6 +78,9 @@ class OrderLine(Base):
         ForeignKey("enrollments.id", ondelete="SET NULL"), index=True
     )
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("day_bundles.id", ondelete="SET NULL"))
+    seat_pack_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seat_packs.id", ondelete="SET NULL"), index=True
+    )
     amount_cents: Mapped[int] = mapped_column(Integer)  # after the order's discount share
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
 

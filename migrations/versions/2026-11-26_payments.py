@@ -1,8 +1,8 @@
 """Payments: orders and their lines, Stripe events, refunds, promo codes and refund policies.
 
-Revision ID: b89345e2a9be
+Revision ID: 836829ad8b90
 Revises: 8e6f8827c43b
-Create Date: 2026-11-26 21:43:51.816683
+Create Date: 2026-11-26 22:01:44.374710
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "b89345e2a9be"
+revision: str = "836829ad8b90"
 down_revision: str | None = "8e6f8827c43b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -167,6 +167,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column("enrollment_id", sa.Integer(), nullable=True),
         sa.Column("bundle_id", sa.Integer(), nullable=True),
+        sa.Column("seat_pack_id", sa.Integer(), nullable=True),
         sa.Column("amount_cents", sa.Integer(), nullable=False),
         sa.Column("refunded_cents", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -188,6 +189,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
+            ["seat_pack_id"],
+            ["seat_packs.id"],
+            name=op.f("fk_order_lines_seat_pack_id_seat_packs"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["session_id"],
             ["course_sessions.id"],
             name=op.f("fk_order_lines_session_id_course_sessions"),
@@ -200,6 +207,9 @@ def upgrade() -> None:
             batch_op.f("ix_order_lines_enrollment_id"), ["enrollment_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_order_lines_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_order_lines_seat_pack_id"), ["seat_pack_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_order_lines_session_id"), ["session_id"], unique=False)
 
     # ### end Alembic commands ###
@@ -208,6 +218,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_lines_session_id"))
+        batch_op.drop_index(batch_op.f("ix_order_lines_seat_pack_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_enrollment_id"))
 

@@ -118,3 +118,43 @@ def test_coordinator_marks_invoice_paid_and_refunds_part(
     order = db.get(Order, order.id)
     assert (order.status, order.refunded_cents) == ("partially_refunded", 10050)
     assert any("Refund of USD 100.50" in m["Subject"] for m in read_outbox(outbox))
+
+
+def test_coordinator_invoices_a_seat_pack_once(db: Session, client: TestClient, outbox) -> None:
+    org_coordinator = h.learner(db)
+    org = h.organisation(db, coordinators=[org_coordinator])
+    pack = h.seat_pack(db, org, seats=10)
+    coordinator = h.coordinator(db)
+    db.commit()
+    log_in(client, coordinator.email)
+    page = "/coordinator/orders"
+    assert f'value="{pack.id}"' in client.get(page).text
+    bad = post_form(
+        client, f"{page}/seat-pack", {"seat_pack_id": str(pack.id), "price": "abc"}, token_from=page
+    )
+    assert bad.status_code == 422 and "as a number" in bad.text
+    made = post_form(
+        client,
+        f"{page}/seat-pack",
+        {"seat_pack_id": str(pack.id), "price": "4,500.00".replace(",", "")},
+        token_from=page,
+    )
+    assert made.status_code == 303
+    order = db.scalars(select(Order).where(Order.organisation_id == org.id)).one()
+    assert (order.provider, order.status, order.total_cents) == (
+        "invoice",
+        "awaiting_payment",
+        450000,
+    )
+    assert order.user_id == org_coordinator.id
+    line = db.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).one()
+    assert (
+        line.kind == "seat_pack" and line.seat_pack_id == pack.id and "10 seats" in line.description
+    )
+    again = post_form(
+        client, f"{page}/seat-pack", {"seat_pack_id": str(pack.id), "price": "10"}, token_from=page
+    )
+    assert again.status_code == 409 and "already invoiced on order" in again.text
+    assert f'value="{pack.id}"' not in client.get(page).text  # no longer offered
+    subjects = [m["Subject"] for m in read_outbox(outbox)]
+    assert f"Invoice {order.invoice_number} for order {order.reference}" in subjects
