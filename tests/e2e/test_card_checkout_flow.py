@@ -4,12 +4,14 @@ and the learner's page shows the seat confirmed."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
 from datetime import date
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +36,11 @@ def _log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def _no_serious_axe(page: Page) -> None:
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v.get("impact") in {"serious", "critical"}] == []
 
 
 def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
@@ -65,6 +72,7 @@ def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
         expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
         expect(page.get_by_text("USD 450.00").first).to_be_visible()
         expect(page.get_by_label("Card (processed by Stripe)")).to_be_checked()
+        _no_serious_axe(page)
         page.get_by_role("button", name="Pay USD 450.00").click()
         expect(page.get_by_role("heading", name="Pay USD 450.00 by card")).to_be_visible()
         # localstripe's Stripe.js loaded (CSP allowed it) but offers no Payment Element.
@@ -102,5 +110,9 @@ def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
         expect(page.locator("#payment-state")).to_contain_text("your seat is confirmed")
         page.goto("/orders")
         expect(page.get_by_role("cell", name="Paid")).to_be_visible()
+        _no_serious_axe(page)
+        page.get_by_role("link", name=re.compile(r"APX-\d+")).click()
+        expect(page.get_by_role("heading", name=re.compile("Receipt APX-"))).to_be_visible()
+        _no_serious_axe(page)
     finally:
         context.close()
