@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.enrollment.models import Enrollment
-from app.payments.models import Order, PaymentEvent
+from app.payments.models import Order, OrderLine, PaymentEvent
 from tests.e2e.learning_fixtures import learning_db  # noqa: F401  (fixture used by name)
 from tests.payments import conftest as stripe_test
 from tests.payments.conftest import localstripe, stripe_on  # noqa: F401  (fixtures)
@@ -80,8 +80,10 @@ def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
 
         with learning_db() as db:
             order = db.scalars(
-                select(Order).join(Enrollment, Enrollment.session_id == session_id)
-            ).first()
+                select(Order)
+                .join(OrderLine, OrderLine.order_id == Order.id)
+                .where(OrderLine.session_id == session_id)
+            ).one()
             assert order is not None and order.payment_intent_id
             order_id, intent_id = order.id, order.payment_intent_id
         # The card step, as the Payment Element would do it (see pay_with_card's docstring).
