@@ -20,7 +20,8 @@ from app.db import utcnow
 from app.enrollment import rules
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.payments import checkout, gateway, promos, refunds, views
-from app.payments.models import Order
+from app.payments.models import Order, RefundPolicy
+from app.scheduling.models import CourseSession
 from app.web import redirect, render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -287,3 +288,71 @@ def create_promo(
         return _promos_page(request, ctx, form=form, error=exc)
     ctx.flash(f"Promo code {promo.code} created.", "success")
     return redirect(PROMOS_PAGE)
+
+
+POLICIES_PAGE = "/coordinator/refund-policies"
+
+
+def _policies_page(
+    request: Request, ctx: Ctx, *, form: dict[str, str], error: AppError | None = None
+) -> Response:
+    titles = rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id)))
+    own = list(ctx.db.scalars(select(RefundPolicy).order_by(RefundPolicy.id)))
+    return render(
+        request,
+        "payments/refund_policies.html",
+        {
+            "default": refunds.describe_policy(refunds.parse_policy(get_settings().refund_policy)),
+            "default_rules": get_settings().refund_policy,
+            "policies": [
+                (
+                    p,
+                    titles.get(p.course_id, "") if p.course_id else f"Session {p.session_id}",
+                    refunds.describe_policy(refunds.parse_policy(p.rules)),
+                )
+                for p in own
+            ],
+            "courses": sorted(titles.items(), key=lambda item: item[1]),
+            "form": form,
+            "error": error.message if error else None,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+@router.get(POLICIES_PAGE, response_class=HTMLResponse)
+def refund_policies(request: Request, ctx: Ctx) -> Response:
+    """The default cancellation refund policy and the courses' and sessions' own."""
+    require_role(ctx, Role.COORDINATOR)
+    return _policies_page(request, ctx, form={})
+
+
+@router.post(POLICIES_PAGE, response_class=HTMLResponse)
+def set_refund_policy(
+    request: Request,
+    ctx: Ctx,
+    rules_text: FormStr = "",
+    course_id: FormStr = "",
+    session_id: FormStr = "",
+) -> Response:
+    """Give a course or one session its own policy."""
+    require_role(ctx, Role.COORDINATOR)
+    form = {"rules_text": rules_text, "course_id": course_id, "session_id": session_id}
+    try:
+        if course_id.strip() and session_id.strip():
+            raise Invalid("Choose a course or a session, not both.")
+        if session_id.strip() and (
+            not session_id.strip().isdigit() or ctx.db.get(CourseSession, int(session_id)) is None
+        ):
+            raise Invalid(f"There is no session '{session_id.strip()}'.")
+        with ctx.db.begin_nested():
+            refunds.set_policy(
+                ctx.db,
+                rules_text=rules_text.strip(),
+                course_id=int(course_id) if course_id.strip().isdigit() else None,
+                session_id=int(session_id) if session_id.strip() else None,
+            )
+    except Invalid as exc:
+        return _policies_page(request, ctx, form=form, error=exc)
+    ctx.flash("Refund policy saved.", "success")
+    return redirect(POLICIES_PAGE)

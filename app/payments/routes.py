@@ -96,6 +96,7 @@ def checkout_page(request: Request, ctx: Ctx, order_id: int) -> Response:
             "invoice": checkout.invoice_allowed(ctx.db, user, now.date()),
             "policy": views.policy_text(ctx.db, order),
             "deadline": views.deadline_text(ctx.db, order),
+            "invoice_days": get_settings().invoice_due_days,
         },
     )
 

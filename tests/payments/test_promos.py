@@ -15,7 +15,7 @@ from app.config import get_settings
 from app.db import make_engine, utcnow
 from app.enrollment.seats import take_seat
 from app.errors import AppError, Conflict, Invalid, NotFound
-from app.payments import orders, promos
+from app.payments import orders, promos, refunds
 from app.payments.models import Order, PromoCode
 from tests.enrollment import helpers as h
 from tests.factories import log_in, post_form
@@ -218,3 +218,34 @@ def test_without_the_lock_the_same_race_overuses_the_code(
     wins = _race_for_the_code(promo_database, ids, "RACE-OFF")
     print(f"\npromo race without the lock: {wins} of 30 orders got a 5-use code")
     assert wins > 5
+
+
+def test_coordinator_sets_a_course_refund_policy_on_the_page(
+    db: Session, client: TestClient
+) -> None:
+    courses = h.fast_courses(db)
+    coordinator = h.coordinator(db)
+    db.commit()
+    log_in(client, coordinator.email)
+    page = "/coordinator/refund-policies"
+    assert "a full refund if you cancel at least 14 days before" in client.get(page).text
+    course_id = str(courses["trust-and-confidence"].id)
+    bad = post_form(
+        client, page, {"rules_text": "14:100,7", "course_id": course_id}, token_from=page
+    )
+    assert bad.status_code == 422 and "days:percent" in bad.text
+    both = post_form(
+        client,
+        page,
+        {"rules_text": "30:100", "course_id": course_id, "session_id": "1"},
+        token_from=page,
+    )
+    assert both.status_code == 422 and "not both" in both.text
+    saved = post_form(
+        client, page, {"rules_text": "30:100,10:25", "course_id": course_id}, token_from=page
+    )
+    assert saved.status_code == 303
+    listing = client.get(page).text
+    assert "30:100,10:25" in listing and "25% back if you cancel at least 10 days before" in listing
+    target = h.session(db, course_slug="trust-and-confidence")
+    assert [(s.days, s.percent) for s in refunds.policy_for(db, target)] == [(30, 100), (10, 25)]
