@@ -26,7 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.config import PROJECT_ROOT, get_settings
-from app.documents import formatting
+from app.documents import formatting, pdf_parts
 
 # Bump when code (not a template) changes what a document looks like: with the hash of
 # templates/pdf/ it is part of every stored file's inputs, so old files are not served.
@@ -315,6 +315,19 @@ def write_pdf(documents: Sequence[Document]) -> bytes:
         pdf = documents[0].copy(pages).write_pdf(finisher=finisher)
     assert pdf is not None  # no target given: WeasyPrint returns the bytes
     return pdf
+
+
+def capture_parts(documents: Sequence[Document]) -> pdf_parts.Parts:
+    """Build the PDF of some documents (fonts subset once) and keep it as parts.
+
+    The parts write any of its pages as a PDF of their own (a certificate per person) or
+    join parts made elsewhere (another process's share of a batch) into one file.
+    """
+    if not documents:
+        raise ValueError("no documents to write")
+    pages = [page for document in documents for page in document.pages]
+    with _RENDER_LOCK:
+        return pdf_parts.render_parts(documents[0].copy(pages))
 
 
 def render_pdf(html: str, *, assets: Mapping[str, Asset] | None = None) -> bytes:
