@@ -1,49 +1,35 @@
-"""Certificate PDFs: one page per certificate, many certificates in one WeasyPrint pass.
+"""Certificate PDFs: what a certificate shows, its stored file, and the batch path.
 
-Rendering goes through the shared engine (app/documents/engine.py): its fetcher serves
-only ``data:`` URLs and the app's own files (the QR code is a PNG data URL), and the
-parsed stylesheet and font configuration are reused by every render in the process.
+A batch of certificates (a session's, or one for a single download) is laid out once and
+composed into pages by :mod:`app.documents.certificate_compose`, and written as one PDF
+plus a PDF per person by :mod:`app.documents.certificate_batch` (on every CPU core for
+big batches). :func:`render_and_store` is the batch path the app uses: the session
+"Certificates" document and ``apex documents certificates`` call it, and it stores each
+person's file under the hash of its inputs, so their download is then served without
+rendering (:func:`certificate_file`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 from weasyprint import Document
 
 from app.config import get_settings
-from app.documents import engine, storage
+from app.documents import certificate_batch, certificate_compose, engine, storage
+from app.documents.certificate_batch import RenderedBatch
+from app.documents.certificate_compose import CertificatePage
 from app.documents.models import Certificate
 
-TEMPLATE = "certificate.html"
-STYLESHEET = engine.TEMPLATES_DIR / "certificate.css"
-QR_BORDER = 2  # quiet zone in modules; the white page around the code adds the rest
+TEMPLATE = certificate_compose.TEMPLATE
+STYLESHEET = certificate_compose.STYLESHEET
 
-
-@dataclass(frozen=True)
-class CertificatePage:
-    """What one certificate page shows, as display strings (also the cache key's input).
-
-    Plain data, so pages can be rendered outside the database transaction.
-    """
-
-    serial: str
-    holder_name: str
-    course_title: str
-    course_version: str
-    credit_hours: str
-    dates: str
-    facilitators: str
-    issued: str
-    issued_iso: str
-    verify_url: str
-    revoked: str
+__all__ = ["CertificatePage", "RenderedBatch"]
 
 
 def verification_url(token: str) -> str:
@@ -92,48 +78,9 @@ def page_for(cert: Certificate) -> CertificatePage:
     )
 
 
-def qr_code(url: str) -> segno.QRCode:
-    """The QR code of a verification URL (error correction M survives a crease or stain)."""
-    return segno.make(url, error="m", micro=False, boost_error=False)
-
-
-def qr_data_uri(url: str) -> str:
-    """The QR code as a PNG data URI, one pixel per module (scaled crisply by the CSS).
-
-    A bitmap rather than SVG: WeasyPrint draws an SVG path in Python at ~40 ms per code,
-    more than the rest of a batch page; the PNG decodes in well under a millisecond and
-    prints exactly as sharp (the stylesheet turns interpolation off).
-    """
-    return qr_code(url).png_data_uri(scale=1, border=QR_BORDER)
-
-
-def certificate_html(pages: Sequence[CertificatePage], qr_uris: Sequence[str]) -> str:
-    """The HTML of a document with one page per certificate."""
-    views = [{**asdict(page), "qr_png": uri} for page, uri in zip(pages, qr_uris, strict=True)]
-    title = f"Certificate {pages[0].serial}" if len(pages) == 1 else "Certificates"
-    # The newest issue date stands for the file's creation date, so rendering the same
-    # certificates twice gives the same bytes.
-    created = max(page.issued_iso for page in pages)
-    context = {"certificates": views, "title": title, "created": created}
-    return engine.render_template(TEMPLATE, context)
-
-
-def _stylesheet_source() -> str:
-    # One source string per paper size: the engine parses each distinct source once.
-    return f"@page {{ size: {engine.paper().name} landscape; }}\n" + _certificate_css()
-
-
-@lru_cache(maxsize=1)
-def _certificate_css() -> str:
-    return STYLESHEET.read_text(encoding="utf-8")
-
-
 def pages_document(pages: Sequence[CertificatePage]) -> Document:
     """Lay out certificate pages (not yet written) in a single WeasyPrint pass."""
-    if not pages:
-        raise ValueError("no certificates to render")
-    html = certificate_html(pages, [qr_data_uri(page.verify_url) for page in pages])
-    return engine.render_document(html, stylesheets=[_stylesheet_source()])
+    return certificate_compose.compose(pages, engine.paper())
 
 
 def certificate_document(certs: Sequence[Certificate]) -> Document:
@@ -141,19 +88,34 @@ def certificate_document(certs: Sequence[Certificate]) -> Document:
     return pages_document([page_for(cert) for cert in certs])
 
 
-def render_pages(pages: Sequence[CertificatePage]) -> bytes:
-    """One PDF, one page per certificate page, laid out in a single WeasyPrint pass."""
-    return engine.write_pdf([pages_document(pages)])
+def render_batch(certs: Sequence[Certificate]) -> RenderedBatch:
+    """Certificates as one PDF (a page each) and as a PDF each, from one layout per share."""
+    return certificate_batch.render_batch([page_for(cert) for cert in certs], engine.paper())
 
 
 def render_certificates(certs: Sequence[Certificate]) -> bytes:
-    """One PDF with a page per certificate (the batch path: one WeasyPrint pass)."""
-    return render_pages([page_for(cert) for cert in certs])
+    """One PDF with a page per certificate."""
+    return render_batch(certs).combined
 
 
 def render_certificate(cert: Certificate) -> bytes:
     """The PDF of one certificate."""
-    return render_pages([page_for(cert)])
+    return render_batch([cert]).combined
+
+
+def render_and_store(certs: Sequence[Certificate]) -> bytes:
+    """The batch path: render certificates together, store each person's file, return all.
+
+    Each file is stored under its certificate's inputs hash (what :func:`certificate_file`
+    looks up), unless a file for the same inputs is already there; the combined PDF is
+    returned for the caller to store under its own hash.
+    """
+    batch = render_batch(certs)
+    for cert, single in zip(certs, batch.singles, strict=True):
+        digest = inputs_hash(cert)
+        if storage.lookup(digest) is None:
+            storage.store(digest, single)
+    return batch.combined
 
 
 @lru_cache(maxsize=1)
@@ -163,6 +125,7 @@ def _design_hash() -> str:
     digest = hashlib.sha256()
     for path in (engine.TEMPLATES_DIR / TEMPLATE, STYLESHEET):
         digest.update(path.read_bytes())
+    digest.update(certificate_compose.DESIGN_VERSION.encode())
     return digest.hexdigest()
 
 
@@ -173,7 +136,10 @@ def inputs_hash(cert: Certificate) -> str:
     return storage.inputs_hash({"kind": "certificate", "page": page, "design": _design_hash()})
 
 
-def certificate_file(cert: Certificate) -> Path:
-    """The stored PDF of a certificate, rendered and stored first when its inputs are new."""
-    digest = inputs_hash(cert)
+def certificate_file(cert: Certificate, *, digest: str | None = None) -> Path:
+    """The stored PDF of a certificate, rendered and stored first when its inputs are new.
+
+    ``digest`` is the certificate's :func:`inputs_hash` when the caller has it already.
+    """
+    digest = digest or inputs_hash(cert)
     return storage.lookup(digest) or storage.store(digest, render_certificate(cert))

@@ -1,4 +1,4 @@
-"""``apex documents``: make a session's print pack or workbooks from the command line.
+"""``apex documents``: make a session's print pack, workbooks or certificates from the command line.
 
 Runs the same job code as the web page, in this process, with a Rich progress bar; the
 job is recorded in the database like any other.
@@ -17,7 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.errors import AppError
 
 documents_cli = typer.Typer(
-    help="Print documents: session print packs and participant workbooks.", no_args_is_help=True
+    help="Print documents: session print packs, participant workbooks, certificates.",
+    no_args_is_help=True,
 )
 console = Console(stderr=True)
 
@@ -66,3 +67,9 @@ def pack(session: SessionOption, out: OutOption) -> None:
 def workbooks(session: SessionOption, out: OutOption) -> None:
     """Every confirmed participant's personalised workbook, in one PDF."""
     make_to_file(session, "workbooks", out)
+
+
+@documents_cli.command("certificates")
+def certificates(session: SessionOption, out: OutOption) -> None:
+    """The session's certificates in one PDF; each person's own file is stored for download."""
+    make_to_file(session, "certificates", out)

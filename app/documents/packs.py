@@ -68,24 +68,11 @@ def check_kind(kind: str) -> str:
 
 
 def certificate_documents(certificates: Sequence[Certificate]) -> list[Document]:
-    """The certificates as laid-out pages, rendered by the certificates module."""
-    # Imported here: certificates are another developer's module, needed only by packs
-    # that include certificates.
+    """The certificates as laid-out pages, to join the pack's PDF."""
+    # Imported here: only documents that include certificates need the certificate code.
     from app.documents import certificate_render
 
-    make = getattr(certificate_render, "certificate_document", None)
-    if make is not None:
-        return [make(certificates)]
-    # Until certificate_render offers the laid-out Document (the first half of its
-    # render_pages), do that half here with its public pieces, so the certificate pages
-    # join the pack's PDF instead of being a second file.
-    pages = [certificate_render.page_for(c) for c in certificates]
-    qr_codes = [certificate_render.qr_data_uri(page.verify_url) for page in pages]
-    css = f"@page {{ size: {engine.paper().name} landscape; }}\n" + (
-        certificate_render.STYLESHEET.read_text("utf-8")
-    )
-    html = certificate_render.certificate_html(pages, qr_codes)
-    return [engine.render_document(html, stylesheets=[css])]
+    return [certificate_render.certificate_document(certificates)]
 
 
 def _certificate_keys(certificates: Sequence[Certificate]) -> list[str]:
@@ -164,6 +151,15 @@ def plan_document(db: Session, session_id: int, kind: str) -> Plan:
 
 def build(plan: Plan, on_progress: StepProgress | None = None) -> bytes:
     """Lay out every step and write one PDF; ``on_progress(done, total)`` after each."""
+    if plan.kind == CERTIFICATES:
+        from app.documents import certificate_render
+
+        # The certificates alone go through the batch path, which also stores each
+        # person's own file, so their downloads are then served without rendering.
+        pdf = certificate_render.render_and_store(plan.facts.certificates)
+        if on_progress:
+            on_progress(plan.total, plan.total)
+        return pdf
     documents: list[Document] = []
     for done, step in enumerate(plan.steps, start=1):
         documents += step.render()

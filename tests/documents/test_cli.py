@@ -1,4 +1,4 @@
-"""``apex documents pack|workbooks``: the job run in-process with a progress bar."""
+"""``apex documents pack|workbooks|certificates``: the job run in-process with a progress bar."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.accounts.models import User
 from app.db import make_engine
+from app.documents import certificate_render, certificates
+from app.documents.certificate_issuing import session_version
+from app.enrollment.models import Enrollment
 from tests.documents.helpers import make_documents_session, page_count, pages_text, sync_demo_pack
+from tests.documents.qr_decode import qr_text_in_pdf
 
 # Until app/cli.py registers the group, the test registers it the same way.
 RUN_APEX = (
@@ -94,3 +100,45 @@ def test_bad_input_gives_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("apex: error:") and message in lines[0]
+
+
+def test_certificates_write_the_batch_and_store_each_persons_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    migrate.upgrade(url=url)
+    engine = make_engine(url)
+    with Session(bind=engine, expire_on_commit=False) as db:
+        course = sync_demo_pack(db, tmp_path)
+        session = make_documents_session(db, course, names=["Ada Lovelace", "李小龍"])
+        version = session_version(db, session)
+        people = db.scalars(
+            select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.session_id == session.id)
+        ).all()
+        issued = [
+            certificates.issue_certificate(
+                db,
+                user=person,
+                course_version=version,
+                session=session,
+                first_date=session.starts_on,
+                last_date=session.ends_on,
+            )
+            for person in people
+        ]
+        db.commit()
+    engine.dispose()
+    env = {"APEX_DATABASE_URL": url, "APEX_VAR_DIR": str(tmp_path / "var")}
+    out = tmp_path / "certificates.pdf"
+    args = ("documents", "certificates", "--session", str(session.id), "--out", str(out))
+    result = _apex(env, *args)
+    assert result.returncode == 0, result.stderr
+    assert page_count(out.read_bytes()) == 2
+    # Each person's own file is stored where their download looks for it.
+    for cert in issued:
+        stored = tmp_path / "var" / "documents" / f"{certificate_render.inputs_hash(cert)}.pdf"
+        assert stored.is_file(), cert.holder_name
+        text = "\n".join(pages_text(stored.read_bytes()))
+        assert cert.holder_name in text and cert.serial in text
+        address = certificate_render.verification_url(cert.token)
+        assert qr_text_in_pdf(stored.read_bytes()) == address
