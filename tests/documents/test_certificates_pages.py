@@ -245,3 +245,21 @@ def test_session_page_without_certificates(db: Session, client: TestClient) -> N
     page = client.get(f"/coordinator/certificates?session_id={session.id}")
     assert "No certificates have been issued for this session yet." in page.text
     assert "1 is due now." in page.text or "1 is due now" in page.text
+
+
+def test_a_stored_certificate_is_served_as_a_file_with_its_inputs_as_etag(
+    db: Session, client: TestClient
+) -> None:
+    learner = make_user(db)
+    make_completion(db, learner)
+    cert = certificate_issuing_for(db, learner)
+    log_in(client, learner.email)
+    first = client.get(f"/certificates/{cert.id}.pdf")
+    digest = certificate_render.inputs_hash(cert)
+    assert first.status_code == 200 and first.headers["etag"] == f'"{digest}"'
+    assert first.headers["content-length"] == str(len(first.content))
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = client.get(f"/certificates/{cert.id}.pdf", headers={"If-None-Match": f'"{digest}"'})
+    assert again.status_code == 304 and again.content == b""
+    stale = client.get(f"/certificates/{cert.id}.pdf", headers={"If-None-Match": '"0"'})
+    assert stale.status_code == 200 and stale.content == first.content
