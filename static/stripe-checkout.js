@@ -18,18 +18,23 @@
   }
   var stripe = window.Stripe(form.dataset.publishableKey);
   var elements = stripe.elements ? stripe.elements({ clientSecret: form.dataset.clientSecret }) : null;
+  var slot = document.getElementById("payment-element");
+  // A Stripe.js that cannot confirm a PaymentIntent (a local test server such as
+  // localstripe) gets no card form: the payment is completed outside the browser.
   var mounted = false;
-  try {
-    if (elements && elements.create) {
+  if (typeof stripe.confirmPayment === "function" && elements && elements.create) {
+    try {
+      slot.textContent = "";
       elements.create("payment").mount("#payment-element");
       mounted = true;
+    } catch (err) {
+      mounted = false;
     }
-  } catch (err) {
-    mounted = false;
   }
   if (!mounted) {
-    document.getElementById("payment-element").textContent =
-      "This Stripe server offers no card form here. Your seat stays held while the payment is completed.";
+    slot.textContent =
+      "This Stripe server offers no card form. Your seat stays held while the payment is " +
+      "completed; this page's \"Check the payment\" link shows when it has arrived.";
   }
 
   form.addEventListener("submit", function (event) {

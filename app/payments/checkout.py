@@ -258,6 +258,7 @@ def invoice_seat_pack(
                 f"valid {pack.valid_from.isoformat()} to {pack.valid_until.isoformat()}"
             ),
             seat_pack_id=pack.id,
+            list_price_cents=price_cents,
             amount_cents=price_cents,
         )
     )

@@ -81,6 +81,7 @@ class OrderLine(Base):
     seat_pack_id: Mapped[int | None] = mapped_column(
         ForeignKey("seat_packs.id", ondelete="SET NULL"), index=True
     )
+    list_price_cents: Mapped[int] = mapped_column(Integer)  # before any discount
     amount_cents: Mapped[int] = mapped_column(Integer)  # after the order's discount share
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
 

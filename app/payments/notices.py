@@ -29,7 +29,10 @@ def order_url(order: Order) -> str:
 def _base(db: Session, order: Order) -> tuple[User | None, dict[str, Any]]:
     user = db.get(User, order.user_id)
     lines = [
-        {"description": line.description, "amount": orders.order_money(order, line.amount_cents)}
+        {
+            "description": line.description,
+            "amount": orders.order_money(order, line.list_price_cents),
+        }
         for line in orders.order_lines(db, order.id)
     ]
     promo = db.get(PromoCode, order.promo_code_id) if order.promo_code_id else None

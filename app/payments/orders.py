@@ -112,6 +112,7 @@ def priced_lines(db: Session, enrollments: Sequence[Enrollment]) -> tuple[str, l
                 session_id=session.id,
                 enrollment_id=enrollment.id,
                 bundle_id=enrollment.bundle_id,
+                list_price_cents=amount,
                 amount_cents=amount,
             )
         )

@@ -171,6 +171,7 @@ def _reprice(db: Session, order: Order, off: dict[int, int]) -> None:
     lines = orders.order_lines(db, order.id)
     prices = orders.priced_lines(db, orders.held_enrollments(db, order))[1]
     for line, price in zip(lines, prices, strict=True):
+        line.list_price_cents = price.amount_cents
         line.amount_cents = price.amount_cents - off.get(line.id, 0)
     order.subtotal_cents = sum(p.amount_cents for p in prices)
     order.total_cents = sum(line.amount_cents for line in lines)

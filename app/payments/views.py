@@ -78,7 +78,7 @@ def order_view(db: Session, order: Order) -> OrderView:
     lines = [
         LineView(
             line.description,
-            money(order, line.amount_cents),
+            money(order, line.list_price_cents),
             money(order, line.refunded_cents) if line.refunded_cents else None,
             line.session_id,
         )

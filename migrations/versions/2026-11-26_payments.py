@@ -1,8 +1,8 @@
 """Payments: orders and their lines, Stripe events, refunds, promo codes and refund policies.
 
-Revision ID: 836829ad8b90
+Revision ID: 6190a720fc81
 Revises: 8e6f8827c43b
-Create Date: 2026-11-26 22:01:44.374710
+Create Date: 2026-11-26 22:18:15.414776
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "836829ad8b90"
+revision: str = "6190a720fc81"
 down_revision: str | None = "8e6f8827c43b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -168,6 +168,7 @@ def upgrade() -> None:
         sa.Column("enrollment_id", sa.Integer(), nullable=True),
         sa.Column("bundle_id", sa.Integer(), nullable=True),
         sa.Column("seat_pack_id", sa.Integer(), nullable=True),
+        sa.Column("list_price_cents", sa.Integer(), nullable=False),
         sa.Column("amount_cents", sa.Integer(), nullable=False),
         sa.Column("refunded_cents", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
