@@ -14,6 +14,7 @@ from app.db import get_session_factory, utcnow
 from app.documents import jobs as document_jobs
 from app.documents.certificate_issuing import issue_due_certificates
 from app.enrollment.ticker import run_due_work
+from app.payments.abandoned import cancel_abandoned_orders
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Ticker:
 
 
 def tick_once() -> dict[str, int]:
-    """Run due work, then issue due certificates, each in its own transaction.
+    """Run due work, certificates and abandoned orders, each in its own transaction.
 
     Errors are logged and retried on the next tick, never raised to the thread; a failure
     in one part does not hold back the other.
@@ -50,6 +51,7 @@ def tick_once() -> dict[str, int]:
     for name, work in (
         ("enrolment", lambda db: run_due_work(db, utcnow())),
         ("certificates", lambda db: {"certificates_issued": issue_due_certificates(db)}),
+        ("payments", lambda db: {"orders_abandoned": cancel_abandoned_orders(db, utcnow())}),
     ):
         session = get_session_factory()()
         try:

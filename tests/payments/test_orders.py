@@ -18,7 +18,7 @@ from app.enrollment import bundles
 from app.enrollment.models import Enrollment
 from app.enrollment.seats import take_seat
 from app.errors import Conflict
-from app.payments import checkout, fulfilment, gateway, orders, reconcile
+from app.payments import abandoned, checkout, fulfilment, gateway, orders, reconcile
 from app.payments.models import Order, OrderLine
 from tests.enrollment import helpers as h
 from tests.factories import log_in, read_outbox
@@ -178,3 +178,34 @@ def test_test_card_pays_an_intent_and_refuses_live_keys(
     monkeypatch.setattr(get_settings(), "stripe_secret_key", "sk_live_not_really")
     refused = CliRunner().invoke(cli, ["payments", "test-card", "APX-000001"])
     assert refused.exit_code != 0 and "live Stripe keys" in str(refused.exception)
+
+
+def test_orders_abandoned_a_day_after_their_holds_ran_out_are_cancelled(
+    db: Session, stripe_on: str
+) -> None:
+    now = utcnow()
+    target = h.session(db, capacity=5, price_cents=30000)
+    stale, fresh_one, paid_late = h.learner(db), h.learner(db), h.learner(db)
+    made = {}
+    for person in (stale, fresh_one, paid_late):
+        enrollment = take_seat(db, target, person)
+        order = orders.order_for_held_booking(db, person, enrollment.id, now=now)
+        checkout.start_payment(db, person, order, "card", if_seat_gone="refund", now=now)
+        order.created_at = now - timedelta(hours=30)
+        made[person.id] = (order, enrollment)
+    for person in (stale, paid_late):  # held 25 hours ago, long expired
+        made[person.id][1].hold_expires_at = now - timedelta(hours=25)
+        made[person.id][1].status = "expired"
+    db.flush()
+    stripe_test.pay_with_card(stripe_on, made[paid_late.id][0].payment_intent_id)
+
+    assert abandoned.cancel_abandoned_orders(db, now) == 1
+    stale_order = fresh(db, made[stale.id][0])
+    assert stale_order.status == "cancelled"
+    assert stripe_test.intent(stripe_on, stale_order.payment_intent_id)["status"] == "canceled"
+    assert fresh(db, made[fresh_one.id][0]).status == "awaiting_payment"  # hold still live
+    late = fresh(db, made[paid_late.id][0])
+    # Paid while expired: a seat was still free, so the payment confirmed it.
+    assert late.status == "paid"
+    assert db.get(Enrollment, made[paid_late.id][1].id).status == "confirmed"
+    assert abandoned.cancel_abandoned_orders(db, now) == 0  # nothing left to do
