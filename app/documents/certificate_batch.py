@@ -1,18 +1,19 @@
 """Rendering a batch of certificates: one PDF with them all and a file per person, on every core.
 
 The batch is cut into one share per CPU core; this process renders the first share and a
-small pool of worker processes the others (each share: one layout, composed pages, fonts
-subset once; see :mod:`app.documents.certificate_compose`). The shares come back as
-:class:`~app.documents.pdf_parts.Parts`, from which the combined PDF and every person's
-own PDF are written without rendering anything again.
+small pool of worker processes the others. Each share is laid out once and composed
+(:mod:`app.documents.certificate_compose`), written with its fonts subset once, and
+split into each person's own PDF, which the same process stores when asked to
+(:mod:`app.documents.pdf_parts`). The shares come back as parts, from which the combined
+PDF is written without rendering anything again.
 
 Workers start from a fork server (a clean process, never a fork of a web process with
 threads) and stay up for the next batch, each with its fonts and parsed CSS. They get
-everything they need in the call (the pages as display strings, the paper size) and
-read no settings, so a worker always renders exactly what this process would. Small
-batches (a single download) render here: a second process would cost more than it saves.
-When the pool cannot run (no fork server on this system, a worker killed), the batch is
-rendered here, only slower.
+everything they need in the call (the pages as display strings, the paper size, where to
+store each file) and read no settings, so a worker always renders exactly what this
+process would. Small batches (a single download) render here: a second process would
+cost more than it saves. When the pool cannot run (no fork server on this system, a
+worker killed), the batch is rendered here, only slower.
 """
 
 from __future__ import annotations
@@ -26,15 +27,18 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
 import weasyprint
 
-from app.documents import engine, pdf_parts
+from app.documents import engine, pdf_parts, storage
 from app.documents.certificate_compose import CertificatePage, compose
 from app.documents.engine import Paper
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 POOL_MIN = 40  # certificates from which a batch is shared with worker processes
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -56,10 +60,32 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def render_share(paper_name: str, pages: Sequence[CertificatePage]) -> pdf_parts.Parts:
-    """Lay out and compose some certificates, then build their PDF as parts (any process)."""
+@dataclass(frozen=True)
+class _Share:
+    """What one process made of its share: its pages as parts, and each page's own PDF."""
+
+    parts: pdf_parts.Parts
+    singles: tuple[bytes, ...]
+
+
+def render_share(
+    paper_name: str, pages: Sequence[CertificatePage], targets: Sequence[Path | None]
+) -> _Share:
+    """Lay out and compose some certificates, write them, store each one's file (any process).
+
+    ``targets`` gives, per page, where to store its own PDF (None: do not store), so the
+    files are written by the process that made them.
+    """
     document = compose(pages, engine.PAPERS[paper_name])
-    return engine.capture_parts([document])
+    parts = engine.capture_parts([document])
+    singles = tuple(
+        parts.write_single(index, info=_info(f"Certificate {page.serial}", page.issued_iso))
+        for index, page in enumerate(pages)
+    )
+    for single, target in zip(singles, targets, strict=True):
+        if target is not None:
+            storage.write_atomically(target, single)
+    return _Share(parts, singles)
 
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor | None:
@@ -88,24 +114,26 @@ def _drop_pool() -> None:
 atexit.register(_drop_pool)
 
 
-def _shares(pages: Sequence[CertificatePage], count: int) -> list[Sequence[CertificatePage]]:
-    size = -(-len(pages) // count)
-    return [pages[start : start + size] for start in range(0, len(pages), size)]
+def _split(items: Sequence[T], count: int) -> list[Sequence[T]]:
+    size = -(-len(items) // count)
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def _render_parts(pages: Sequence[CertificatePage], paper: Paper) -> list[pdf_parts.Parts]:
+def _render_shares(
+    pages: Sequence[CertificatePage], paper: Paper, targets: Sequence[Path | None]
+) -> list[_Share]:
     count = cores()
     if len(pages) < POOL_MIN or count < 2:
-        return [render_share(paper.name, pages)]
-    shares = _shares(pages, count)
+        return [render_share(paper.name, pages, targets)]
+    shares = list(zip(_split(pages, count), _split(targets, count), strict=True))
     pool = _worker_pool(len(shares) - 1)
     if pool is None:
-        return [render_share(paper.name, pages)]
-    futures: list[Future[pdf_parts.Parts]] = []
+        return [render_share(paper.name, pages, targets)]
+    futures: list[Future[_Share]] = []
     try:
-        futures = [pool.submit(render_share, paper.name, share) for share in shares[1:]]
+        futures = [pool.submit(render_share, paper.name, *share) for share in shares[1:]]
         # This process renders the first share while the workers render the others.
-        first = render_share(paper.name, shares[0])
+        first = render_share(paper.name, *shares[0])
         return [first, *(future.result() for future in futures)]
     except (BrokenProcessPool, OSError) as exc:
         # A dead worker, or a pool that could not start one, must not fail the batch:
@@ -115,7 +143,7 @@ def _render_parts(pages: Sequence[CertificatePage], paper: Paper) -> list[pdf_pa
         for future in futures:
             future.cancel()
         _drop_pool()
-        return [render_share(paper.name, pages)]
+        return [render_share(paper.name, pages, targets)]
 
 
 def _info(title: str, created: str) -> dict[str, str]:
@@ -132,26 +160,24 @@ def _info(title: str, created: str) -> dict[str, str]:
     }
 
 
-def render_batch(pages: Sequence[CertificatePage], paper: Paper) -> RenderedBatch:
+def render_batch(
+    pages: Sequence[CertificatePage],
+    paper: Paper,
+    *,
+    targets: Sequence[Path | None] | None = None,
+) -> RenderedBatch:
     """All certificates in one PDF (a page each, in order) and each one as its own PDF.
 
-    Each person's file shares the batch's embedded font subsets: it carries the glyphs
-    (not the text) of other names in the batch, as any page split from a combined PDF does.
+    ``targets`` gives, per page, the path to store its own PDF at (None: not stored).
+    Each person's file embeds only the fonts its page uses, subset for its share of the
+    batch: it may carry glyphs (never the text) of other names in the same script.
     """
     if not pages:
         raise ValueError("no certificates to render")
-    parts = _render_parts(pages, paper)
+    shares = _render_shares(pages, paper, targets or [None] * len(pages))
     created = max(page.issued_iso for page in pages)
     title = f"Certificate {pages[0].serial}" if len(pages) == 1 else "Certificates"
-    everything = [(share, range(len(share.pages))) for share in parts]
+    everything = [(share.parts, range(len(share.parts.pages))) for share in shares]
     combined = pdf_parts.write_pdf(everything, info=_info(title, created))
-    if len(pages) == 1:
-        return RenderedBatch(combined, (combined,))
-    located = [(share, index) for share in parts for index in range(len(share.pages))]
-    singles = tuple(
-        pdf_parts.write_pdf(
-            [(share, [index])], info=_info(f"Certificate {page.serial}", page.issued_iso)
-        )
-        for page, (share, index) in zip(pages, located, strict=True)
-    )
+    singles = tuple(single for share in shares for single in share.singles)
     return RenderedBatch(combined, singles)

@@ -110,12 +110,14 @@ def render_and_store(certs: Sequence[Certificate]) -> bytes:
     looks up), unless a file for the same inputs is already there; the combined PDF is
     returned for the caller to store under its own hash.
     """
-    batch = render_batch(certs)
-    for cert, single in zip(certs, batch.singles, strict=True):
-        digest = inputs_hash(cert)
-        if storage.lookup(digest) is None:
-            storage.store(digest, single)
-    return batch.combined
+    # The paths are decided here (settings, existing files); the files are written by
+    # whichever process rendered them.
+    targets = [
+        None if storage.lookup(digest) is not None else storage.path_for(digest)
+        for digest in (inputs_hash(cert) for cert in certs)
+    ]
+    pages = [page_for(cert) for cert in certs]
+    return certificate_batch.render_batch(pages, engine.paper(), targets=targets).combined
 
 
 @lru_cache(maxsize=1)

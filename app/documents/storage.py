@@ -50,7 +50,11 @@ def lookup(digest: str) -> Path | None:
 
 def store(digest: str, data: bytes) -> Path:
     """Store ``data`` under ``digest`` atomically (temporary file, then rename)."""
-    path = path_for(digest)
+    return write_atomically(path_for(digest), data)
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write a file so a reader sees all of it or none (for workers given a path)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
     try:

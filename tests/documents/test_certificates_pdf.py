@@ -238,3 +238,29 @@ def test_frames_are_shared_by_certificates_that_show_the_same_course(db: Session
     assert "Facilitated by Ada Lovelace" in texts[0] and "Ada Lovelace" in texts[1]
     assert "Facilitated by Barbara Liskov" in texts[2]
     assert len(forms[0]) == 2  # the resources of this file name both frames
+
+
+def _font_names(pdf: bytes) -> set[str]:
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    found: set[str] = set()
+    todo = [page["/Resources"]]
+    while todo:
+        resources = todo.pop().get_object()
+        for font in (resources.get("/Font") or {}).values():
+            found.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+        for xobject in (resources.get("/XObject") or {}).values():
+            if "/Resources" in xobject.get_object():
+                todo.append(xobject.get_object()["/Resources"])
+    return found
+
+
+def test_each_persons_file_embeds_only_the_fonts_its_page_uses(db: Session) -> None:
+    certs = [_cert(db, name=name) for name in ("Grace Hopper", "李小龍", "محمد")]
+    batch = certificate_render.render_batch(certs)
+    latin, cjk, arabic = (_font_names(single) for single in batch.singles)
+    assert not any("CJK" in f or "Arabic" in f for f in latin), latin
+    assert any("CJK" in f for f in cjk) and not any("Arabic" in f for f in cjk), cjk
+    assert any("Arabic" in f for f in arabic) and not any("CJK" in f for f in arabic), arabic
+    # The batch file has them all, and each person's file is much smaller than it.
+    assert {f for f in _font_names(batch.combined) if "CJK" in f or "Arabic" in f}
+    assert len(batch.singles[0]) < len(batch.combined) / 2
