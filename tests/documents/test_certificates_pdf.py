@@ -264,3 +264,21 @@ def test_each_persons_file_embeds_only_the_fonts_its_page_uses(db: Session) -> N
     # The batch file has them all, and each person's file is much smaller than it.
     assert {f for f in _font_names(batch.combined) if "CJK" in f or "Arabic" in f}
     assert len(batch.singles[0]) < len(batch.combined) / 2
+
+
+def test_names_and_lines_flowing_onto_more_tall_pages_stay_with_their_certificate(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.documents import certificate_compose
+
+    # A tall page of 60 mm holds two or three people's parts: eight certificates need
+    # several, and the lines block breaks between them.
+    monkeypatch.setattr(certificate_compose, "VARIABLES_PAGE_MM", 60)
+    certs = [_cert(db, name=f"Person {n} " + "Long" * (n % 3)) for n in range(8)]
+    batch = certificate_render.render_batch(certs)
+    pages = pdf_text(batch.combined)
+    assert len(pages) == len(certs)
+    for index, (cert, page) in enumerate(zip(certs, pages, strict=True)):
+        assert cert.holder_name in page and cert.serial in page
+        assert cert.token in one_line(page).replace(" ", "")
+        assert qr_text_in_pdf(batch.combined, index).endswith(cert.token)
