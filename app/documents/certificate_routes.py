@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,21 +53,21 @@ def certificate_row(cert: Certificate) -> dict[str, Any]:
 
 def _pdf_response(request: Request, cert: Certificate) -> Response:
     # Rendered once per distinct content (name, revocation, design) and then served from
-    # var/documents/ as a file: no rendering, no reading it into memory here. The file's
+    # var/documents/ as stored: no rendering, one query (the certificate). The file's
     # name is the hash of its inputs, which makes a strong ETag: a client that has this
-    # version already gets a 304 without the file being opened.
+    # version already gets a 304 without the file being opened. A certificate is ~20 KiB,
+    # so it is read here, in the request's worker thread: a FileResponse would open,
+    # read and close it in three more thread hops (measured ~2 ms more per download).
     digest = inputs_hash(cert)
-    headers = {"Cache-Control": "private, no-cache", "ETag": f'"{digest}"'}
+    headers = {
+        "Cache-Control": "private, no-cache",
+        "ETag": f'"{digest}"',
+        "Content-Disposition": f'attachment; filename="{cert.serial}.pdf"',
+    }
     if _matches(request.headers.get("if-none-match", ""), digest):
         return Response(status_code=304, headers=headers)
     path = certificate_file(cert, digest=digest)
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=f"{cert.serial}.pdf",
-        headers=headers,
-        stat_result=path.stat(),  # here, in the worker thread, not one more hop later
-    )
+    return Response(path.read_bytes(), media_type="application/pdf", headers=headers)
 
 
 def _matches(if_none_match: str, digest: str) -> bool:

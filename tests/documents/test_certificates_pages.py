@@ -247,7 +247,7 @@ def test_session_page_without_certificates(db: Session, client: TestClient) -> N
     assert "1 is due now." in page.text or "1 is due now" in page.text
 
 
-def test_a_stored_certificate_is_served_as_a_file_with_its_inputs_as_etag(
+def test_a_stored_certificate_is_served_with_its_inputs_as_etag(
     db: Session, client: TestClient
 ) -> None:
     learner = make_user(db)
