@@ -180,29 +180,29 @@ def _fresh_render(cert) -> bytes:
     return document.write_pdf(stylesheets=[css], font_config=fonts)
 
 
-def _process_tree() -> list[int]:
-    """This process's descendants (the fork server and its workers), from /proc."""
+def _started_processes() -> list[tuple[str, int]]:
+    """This process's descendants (resource tracker, fork server, its workers), from /proc."""
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 parents.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [os.getpid()]
+    found: list[tuple[str, int]] = []
+    todo = [os.getpid()]
     while todo:
         for child in parents.get(todo.pop(), []):
-            found.append(child)
+            found.append((_role(child, has_children=child in parents), child))
             todo.append(child)
     return found
 
 
-def _role(pid: int) -> str:
-    """What a descendant process is, from its command line."""
+def _role(pid: int, *, has_children: bool) -> str:
+    """What a started process is: workers are forked by the fork server."""
+    if has_children:
+        return "fork server"
     with contextlib.suppress(OSError):
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        if b"forkserver" in command:
-            return "fork server"
-        if b"resource_tracker" in command:
+        if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
             return "resource tracker"
     return "worker"
 
@@ -261,7 +261,7 @@ def bench_batch() -> list[str]:
     render_and_store(certs)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    workers = [(_role(pid), _peak_rss_mib(pid)) for pid in _process_tree()]
+    workers = [(role, _peak_rss_mib(pid)) for role, pid in _started_processes()]
 
     gc.collect()
     start = time.perf_counter()
