@@ -59,6 +59,10 @@ def create_app() -> FastAPI:
     upcoming = enrollment_public_routes.upcoming_sessions_section
     if upcoming not in content_routes.COURSE_PAGE_SECTIONS:
         content_routes.COURSE_PAGE_SECTIONS.append(upcoming)
+    # My learning lists certificates; learning does not import documents.
+    certificates_section = certificate_routes.my_learning_section
+    if certificates_section not in learning_routes.MY_LEARNING_SECTIONS:
+        learning_routes.MY_LEARNING_SECTIONS.append(certificates_section)
     # Enrolment tells payments about cancelled seats and invoice bookings without importing it.
     enrollment_hooks.register_seats_released(payment_refunds.on_seats_released)
     enrollment_hooks.register_invoice_booking(payment_checkout.on_invoice_booking)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.accounts.permissions import ApiUser, require_role, require_user
 from app.accounts.sessions import Ctx
 from app.db import DbSession
@@ -56,11 +58,26 @@ def _module_page(
     )
 
 
+# Higher features (documents: certificates) add sections to My learning without learning
+# importing them: each provider returns (template, context) or None. app.main registers.
+MyLearningSection = Callable[[Session, User | None], tuple[str, dict[str, Any]] | None]
+MY_LEARNING_SECTIONS: list[MyLearningSection] = []
+
+
 @router.get("/learning", response_class=HTMLResponse)
 def my_learning(request: Request, ctx: Ctx) -> Response:
-    """My learning: the learner's courses with their progress."""
+    """My learning: the learner's courses with their progress, and their certificates."""
     user = require_user(ctx)
-    return render(request, "learning/my_learning.html", {"rows": service.my_learning(ctx.db, user)})
+    sections = [
+        section
+        for provider in MY_LEARNING_SECTIONS
+        if (section := provider(ctx.db, user)) is not None
+    ]
+    return render(
+        request,
+        "learning/my_learning.html",
+        {"rows": service.my_learning(ctx.db, user), "sections": sections},
+    )
 
 
 @router.get("/learning/grants", response_class=HTMLResponse)
