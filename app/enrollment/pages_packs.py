@@ -23,7 +23,8 @@ router = APIRouter()
 PACKS_PAGE = "/coordinator/seat-packs"
 
 
-def _date(value: str, what: str) -> date:
+def parse_date(value: str, what: str) -> date:
+    """A form's YYYY-MM-DD date; ``Invalid`` names the field otherwise."""
     try:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
@@ -91,8 +92,8 @@ def create_pack(
                 organisation_id=int(organisation_id),
                 seats=int(seats),
                 course_id=int(course_id) if course_id.isdigit() else None,
-                valid_from=_date(valid_from, "first valid day"),
-                valid_until=_date(valid_until, "last valid day"),
+                valid_from=parse_date(valid_from, "first valid day"),
+                valid_until=parse_date(valid_until, "last valid day"),
             )
     except Invalid as exc:
         return _packs_page(request, ctx, form=form, error=exc)

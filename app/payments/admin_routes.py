@@ -18,6 +18,7 @@ from app.config import get_settings
 from app.content.models import Course
 from app.db import utcnow
 from app.enrollment import rules
+from app.enrollment.pages_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.payments import checkout, gateway, promos, refunds, views
 from app.payments.models import Order, RefundPolicy
@@ -236,13 +237,6 @@ def promo_codes(request: Request, ctx: Ctx) -> Response:
     return _promos_page(request, ctx, form={})
 
 
-def _date(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise Invalid(f"Enter the {what} as a date (YYYY-MM-DD).") from exc
-
-
 @router.post(PROMOS_PAGE, response_class=HTMLResponse)
 def create_promo(
     request: Request,
@@ -279,8 +273,8 @@ def create_promo(
                 amount_off_cents=parse_cents(amount_off, "amount off")
                 if amount_off.strip()
                 else None,
-                valid_from=_date(valid_from, "first day"),
-                valid_until=_date(valid_until, "last day"),
+                valid_from=parse_date(valid_from, "first day"),
+                valid_until=parse_date(valid_until, "last day"),
                 course_slug=course.strip() or None,
                 usage_limit=int(usage_limit) if usage_limit.strip() else None,
             )

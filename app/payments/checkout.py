@@ -232,37 +232,25 @@ def invoice_seat_pack(
         .limit(1)
     )
     course = rules.course_titles(db, [pack.course_id])[pack.course_id] if pack.course_id else None
-    order = Order(
+    description = (
+        f"Seat pack for {organisation.name}: {pack.seats} seats"
+        f"{f' of “{course}”' if course else ', any course'}, "
+        f"valid {pack.valid_from.isoformat()} to {pack.valid_until.isoformat()}"
+    )
+    line = OrderLine(
+        kind="seat_pack",
+        description=description,
+        seat_pack_id=pack.id,
+        list_price_cents=price_cents,
+        amount_cents=price_cents,
+    )
+    order = orders.add_order(
+        db,
         user_id=buyer_id or by.id,
         organisation_id=organisation.id,
-        status=orders.OPEN,
         currency=get_settings().currency,
-        subtotal_cents=price_cents,
-        discount_cents=0,
-        total_cents=price_cents,
-        refunded_cents=0,
-        credit_cents=0,
-        if_seat_gone="refund",
-        note="",
+        lines=[line],
     )
-    db.add(order)
-    db.flush()
-    order.reference = f"APX-{order.id:06d}"
-    db.add(
-        OrderLine(
-            order_id=order.id,
-            kind="seat_pack",
-            description=(
-                f"Seat pack for {organisation.name}: {pack.seats} seats"
-                f"{f' of “{course}”' if course else ', any course'}, "
-                f"valid {pack.valid_from.isoformat()} to {pack.valid_until.isoformat()}"
-            ),
-            seat_pack_id=pack.id,
-            list_price_cents=price_cents,
-            amount_cents=price_cents,
-        )
-    )
-    db.flush()
     issue_invoice(db, order, now=now)
     return order
 

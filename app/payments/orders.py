@@ -126,16 +126,29 @@ def create_order(
     user: User,
     enrollments: Sequence[Enrollment],
     *,
-    status: str = OPEN,
     organisation_id: int | None = None,
 ) -> Order:
-    """An order for these seats, priced now; ``reference`` is set from its id."""
+    """An order for these seats, priced now."""
     currency, lines = priced_lines(db, enrollments)
+    return add_order(
+        db, user_id=user.id, organisation_id=organisation_id, currency=currency, lines=lines
+    )
+
+
+def add_order(
+    db: Session,
+    *,
+    user_id: int,
+    organisation_id: int | None,
+    currency: str,
+    lines: Sequence[OrderLine],
+) -> Order:
+    """Store an open order with these lines at their prices; ``reference`` comes from its id."""
     subtotal = sum(line.amount_cents for line in lines)
     order = Order(
-        user_id=user.id,
+        user_id=user_id,
         organisation_id=organisation_id,
-        status=status,
+        status=OPEN,
         currency=currency,
         subtotal_cents=subtotal,
         discount_cents=0,
@@ -199,7 +212,7 @@ def held_enrollments(db: Session, order: Order) -> list[Enrollment]:
     if not ids:
         return []
     found = {e.id: e for e in db.scalars(select(Enrollment).where(Enrollment.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]  # in line order, so prices line up
+    return [found[i] for i in ids if i in found]  # in the order of the lines
 
 
 def refuse_unless_payable(db: Session, order: Order, now: datetime) -> None:

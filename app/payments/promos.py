@@ -90,10 +90,9 @@ def _lock_promo(db: Session, code: str) -> PromoCode | None:
 
 
 def _discounts(db: Session, order: Order, promo: PromoCode) -> dict[int, int]:
-    """Cents off per order line id, for the lines the code applies to."""
+    """Cents off per order line id, from the lines' list prices, where the code applies."""
     lines = orders.order_lines(db, order.id)
-    prices = orders.priced_lines(db, orders.held_enrollments(db, order))[1]
-    base = {line.id: price.amount_cents for line, price in zip(lines, prices, strict=True)}
+    base = {line.id: line.list_price_cents for line in lines}
     eligible = []
     for line in lines:
         session = db.get(CourseSession, line.session_id) if line.session_id else None
@@ -168,11 +167,10 @@ def release_promo(db: Session, order: Order) -> None:
 
 
 def _reprice(db: Session, order: Order, off: dict[int, int]) -> None:
+    """Each line at its list price less its discount; the order's totals from the lines."""
     lines = orders.order_lines(db, order.id)
-    prices = orders.priced_lines(db, orders.held_enrollments(db, order))[1]
-    for line, price in zip(lines, prices, strict=True):
-        line.list_price_cents = price.amount_cents
-        line.amount_cents = price.amount_cents - off.get(line.id, 0)
-    order.subtotal_cents = sum(p.amount_cents for p in prices)
+    for line in lines:
+        line.amount_cents = line.list_price_cents - off.get(line.id, 0)
+    order.subtotal_cents = sum(line.list_price_cents for line in lines)
     order.total_cents = sum(line.amount_cents for line in lines)
     order.discount_cents = order.subtotal_cents - order.total_cents

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -27,13 +28,14 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 webhook_router = APIRouter()  # no CSRF: Stripe signs its requests instead
 
 FormStr = Annotated[str, Form()]
+T = TypeVar("T")
 
 
-def _attempt(ctx: RequestContext, back: str, action: object) -> str | None:
+def _attempt(ctx: RequestContext, action: Callable[[], T]) -> T | None:
     """Run a change in a savepoint; on refusal flash why and return None."""
     try:
         with ctx.db.begin_nested():
-            return action()  # type: ignore[operator]
+            return action()
     except (Conflict, Invalid, gateway.PaymentServiceError) as exc:
         ctx.flash(exc.message, "error")
         return None
@@ -54,20 +56,17 @@ def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
     ):
         used = _attempt(
             ctx,
-            "/bookings",
-            lambda: fulfilment.use_credit(ctx.db, existing, enrollment, now=now) and "ok",
+            lambda: fulfilment.use_credit(ctx.db, existing, enrollment, now=now),
         )
         if used:
             ctx.flash("Your seat is confirmed, paid with the credit from your earlier payment.")
             return redirect(f"/orders/{existing.id}")
     order = _attempt(
         ctx,
-        "/bookings",
         lambda: orders.order_for_held_booking(ctx.db, user, enrollment_id, now=now),
     )
     if order is None:
         return redirect("/bookings")
-    assert isinstance(order, Order)
     if order.status in orders.SETTLED:
         return redirect(f"/orders/{order.id}")
     return redirect(f"/orders/{order.id}/checkout")
@@ -107,9 +106,7 @@ def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
     user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     back = f"/orders/{order.id}/checkout"
-    done = _attempt(
-        ctx, back, lambda: promos.apply_promo_code(ctx.db, order, code[:40], now=utcnow())
-    )
+    done = _attempt(ctx, lambda: promos.apply_promo_code(ctx.db, order, code[:40], now=utcnow()))
     if done is not None:
         ctx.flash(f"Promo code applied: the total is now {views.total_text(order)}.", "success")
     return redirect(back)
@@ -125,7 +122,6 @@ def pay(
     back = f"/orders/{order.id}/checkout"
     started = _attempt(
         ctx,
-        back,
         lambda: checkout.start_payment(
             ctx.db, user, order, method, if_seat_gone=if_seat_gone, now=utcnow()
         ),

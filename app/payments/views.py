@@ -119,10 +119,14 @@ def order_view(db: Session, order: Order) -> OrderView:
     )
 
 
+def _first_session(db: Session, order: Order) -> CourseSession | None:
+    first = next((line for line in orders.order_lines(db, order.id) if line.session_id), None)
+    return db.get(CourseSession, first.session_id) if first and first.session_id else None
+
+
 def policy_text(db: Session, order: Order) -> str:
     """The cancellation refund policy of the order's first session, in a sentence."""
-    first = next((line for line in orders.order_lines(db, order.id) if line.session_id), None)
-    session = db.get(CourseSession, first.session_id) if first and first.session_id else None
+    session = _first_session(db, order)
     if session is None:
         return ""
     return refunds.describe_policy(refunds.policy_for(db, session))
@@ -131,8 +135,7 @@ def policy_text(db: Session, order: Order) -> str:
 def deadline_text(db: Session, order: Order) -> str | None:
     """'Friday 18 December 2026, 14:30 CET': when the order's seats stop being held."""
     deadline = orders.hold_deadline(db, order)
-    first = next((line for line in orders.order_lines(db, order.id) if line.session_id), None)
-    session = db.get(CourseSession, first.session_id) if first and first.session_id else None
+    session = _first_session(db, order)
     if deadline is None or session is None:
         return None
     return rules.local_time_text(deadline, session)

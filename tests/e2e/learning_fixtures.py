@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
@@ -92,3 +93,9 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def no_serious_axe(page: Page) -> None:
+    """axe-core finds nothing serious or critical on the page as it is now."""
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v.get("impact") in {"serious", "critical"}] == []

@@ -10,9 +10,8 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from icalendar import Calendar
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,26 +21,21 @@ from app.accounts.service import create_user
 from app.config import get_settings
 from app.enrollment.models import Enrollment, SeatPack
 from app.scheduling.models import CourseSession
-from tests.e2e.learning_fixtures import learning_db  # noqa: F401  (fixture used by name)
+from tests.e2e.learning_fixtures import (
+    PASSWORD,
+    learning_db,  # noqa: F401  (fixture used by name)
+    log_in,
+    no_serious_axe,
+)
 from tests.scheduling.factories import make_series, make_session
 
 pytestmark = [pytest.mark.e2e]
-
-PASSWORD = "a long browser passphrase"
 
 
 def _person(db: Session, tag: str, name: str) -> str:
     email = f"learner-{uuid.uuid4().hex[:6]}-{tag}@example.com"
     create_user(db, email=email, display_name=name, password=PASSWORD, roles={Role.LEARNER})
     return email
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _mails_to(address: str) -> list:
@@ -52,11 +46,6 @@ def _mails_to(address: str) -> list:
         if address in str(message["To"]):
             found.append(message)
     return found
-
-
-def _no_serious_axe(page: Page) -> None:
-    violations = Axe().run(page).response["violations"]
-    assert [v["id"] for v in violations if v.get("impact") in {"serious", "critical"}] == []
 
 
 def test_day_bundle_with_confirmation_and_ics(
@@ -91,12 +80,12 @@ def test_day_bundle_with_confirmation_and_ics(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _log_in(page, email)
+        log_in(page, email)
         page.goto("/schedule")
-        _no_serious_axe(page)
+        no_serious_axe(page)
         page.goto(f"/bundles/{series_id}/{on_date.isoformat()}")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Day bundle")
-        _no_serious_axe(page)
+        no_serious_axe(page)
         boxes = page.get_by_role("checkbox")
         expect(boxes).to_have_count(3)
         boxes.nth(0).check()
@@ -104,7 +93,7 @@ def test_day_bundle_with_confirmation_and_ics(
         page.get_by_role("button", name="Book the bundle").click()
         expect(page.get_by_role("status").first).to_contain_text("confirmed")
         page.goto("/bookings")
-        _no_serious_axe(page)
+        no_serious_axe(page)
         expect(page.get_by_text("Confirmed", exact=False).first).to_be_visible()
     finally:
         context.close()
@@ -143,9 +132,9 @@ def test_waitlisted_learner_is_promoted_when_someone_cancels(
         context.set_default_timeout(15_000)
         page = context.new_page()
         try:
-            _log_in(page, email)
+            log_in(page, email)
             page.goto(f"/sessions/{session_id}")
-            _no_serious_axe(page)
+            no_serious_axe(page)
             page.get_by_role("button", name=button).click()
             expect(page.get_by_role("status").first).to_be_visible()
         finally:
@@ -158,7 +147,7 @@ def test_waitlisted_learner_is_promoted_when_someone_cancels(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _log_in(page, first)
+        log_in(page, first)
         page.goto("/bookings")
         page.get_by_role("button", name="Cancel").first.click()
         expect(page.get_by_role("status").first).to_be_visible()
@@ -172,7 +161,7 @@ def test_waitlisted_learner_is_promoted_when_someone_cancels(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _log_in(page, second)
+        log_in(page, second)
         page.goto("/bookings")
         page.get_by_role("button", name="Accept the seat").click()
         expect(page.get_by_role("status").first).to_be_visible()

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,27 +19,17 @@ from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.enrollment.models import Enrollment
 from app.payments.models import Order, OrderLine, PaymentEvent
-from tests.e2e.learning_fixtures import learning_db  # noqa: F401  (fixture used by name)
+from tests.e2e.learning_fixtures import (
+    PASSWORD,
+    learning_db,  # noqa: F401  (fixture used by name)
+    log_in,
+    no_serious_axe,
+)
 from tests.payments import conftest as stripe_test
 from tests.payments.conftest import localstripe, stripe_on  # noqa: F401  (fixtures)
 from tests.scheduling.factories import make_session
 
 pytestmark = [pytest.mark.e2e]
-
-PASSWORD = "a long browser passphrase"
-
-
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def _no_serious_axe(page: Page) -> None:
-    violations = Axe().run(page).response["violations"]
-    assert [v["id"] for v in violations if v.get("impact") in {"serious", "critical"}] == []
 
 
 def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
@@ -66,13 +55,13 @@ def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _log_in(page, email)
+        log_in(page, email)
         page.goto(f"/sessions/{session_id}")
         page.get_by_role("button", name="Book a seat").click()
         expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
         expect(page.get_by_text("USD 450.00").first).to_be_visible()
         expect(page.get_by_label("Card (processed by Stripe)")).to_be_checked()
-        _no_serious_axe(page)
+        no_serious_axe(page)
         page.get_by_role("button", name="Pay USD 450.00").click()
         expect(page.get_by_role("heading", name="Pay USD 450.00 by card")).to_be_visible()
         # localstripe's Stripe.js loaded (CSP allowed it) but offers no Payment Element.
@@ -112,9 +101,9 @@ def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
         expect(page.locator("#payment-state")).to_contain_text("your seat is confirmed")
         page.goto("/orders")
         expect(page.get_by_role("cell", name="Paid")).to_be_visible()
-        _no_serious_axe(page)
+        no_serious_axe(page)
         page.get_by_role("link", name=re.compile(r"APX-\d+")).click()
         expect(page.get_by_role("heading", name=re.compile("Receipt APX-"))).to_be_visible()
-        _no_serious_axe(page)
+        no_serious_axe(page)
     finally:
         context.close()

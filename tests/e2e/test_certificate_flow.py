@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,12 +26,16 @@ from app.enrollment.models import Enrollment
 from app.scheduling.models import SessionFacilitator
 from tests.documents.cert_helpers import one_line, pdf_text
 from tests.documents.qr_decode import qr_text_in_pdf
-from tests.e2e.learning_fixtures import learning_db  # noqa: F401  (fixture used by name)
+from tests.e2e.learning_fixtures import (
+    PASSWORD,
+    learning_db,  # noqa: F401  (fixture used by name)
+    log_in,
+    no_serious_axe,
+)
 from tests.scheduling.factories import make_session
 
 pytestmark = [pytest.mark.e2e]
 
-PASSWORD = "a long browser passphrase"
 LEARNERS = ("Zoë Ødegård", "李小龍")
 TITLE = "Relationship Management for Technical Professionals"
 
@@ -87,19 +90,6 @@ def _seed(db: Session, tag: str) -> tuple[int, str, list[str]]:
     return session.id, facilitator, learners
 
 
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def _no_serious_axe(page: Page) -> None:
-    violations = Axe().run(page).response["violations"]
-    assert [v["id"] for v in violations if v.get("impact") in {"serious", "critical"}] == []
-
-
 def test_attendance_gives_a_certificate_whose_qr_code_verifies(
     contexts: Callable[[], BrowserContext],
     public_address: str,
@@ -111,7 +101,7 @@ def test_attendance_gives_a_certificate_whose_qr_code_verifies(
 
     # The facilitator marks both participants present on the session's one day.
     page = contexts().new_page()
-    _log_in(page, facilitator)
+    log_in(page, facilitator)
     page.goto("/facilitator/sessions")
     page.locator(f'a[href="/facilitator/sessions/{session_id}"]').click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Attendance: {TITLE}")
@@ -128,11 +118,11 @@ def test_attendance_gives_a_certificate_whose_qr_code_verifies(
     # Each learner finds the certificate on "My learning" and downloads it from there.
     for email, name in zip(learners, LEARNERS, strict=True):
         learner = contexts().new_page()
-        _log_in(learner, email)
+        log_in(learner, email)
         learner.goto("/learning")
         section = learner.get_by_role("region", name="Certificates")
         expect(section.get_by_text(TITLE)).to_be_visible()
-        _no_serious_axe(learner)
+        no_serious_axe(learner)
         with learning_db() as db:
             cert = db.scalars(
                 select(Certificate).where(
@@ -163,4 +153,4 @@ def test_attendance_gives_a_certificate_whose_qr_code_verifies(
         ).to_be_visible()
         expect(anyone.get_by_text(name, exact=True)).to_be_visible()
         expect(anyone.get_by_text(cert.serial, exact=True)).to_be_visible()
-        _no_serious_axe(anyone)
+        no_serious_axe(anyone)

@@ -20,7 +20,7 @@ from datetime import time as clock
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -37,10 +37,10 @@ from app.documents import routes as document_routes
 from app.enrollment.models import Enrollment
 from app.main import create_app
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
+from tests.e2e.learning_fixtures import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a long browser passphrase"
 NAMES = ("Zoë Ødegård", "Łukasz Żółć", "Σωκράτης", "Дмитрий", "محمد", "李小龍")
 TITLE = "Relationship Management for Technical Professionals"
 
@@ -119,14 +119,6 @@ def _seed(factory: sessionmaker[Session]) -> tuple[str, int]:
         return email, session.id
 
 
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 def test_facilitator_prints_the_session_pack(
     browser: Browser, pack_server: tuple[str, sessionmaker[Session]]
 ) -> None:
@@ -136,7 +128,7 @@ def test_facilitator_prints_the_session_pack(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _log_in(page, email)
+        log_in(page, email)
         page.goto(f"/sessions/{session_id}/documents")
         expect(page.get_by_role("heading", level=1)).to_have_text("Documents for this session")
         expect(page.get_by_text("6 confirmed participants")).to_be_visible()

@@ -19,10 +19,10 @@ from app.config import get_settings
 from app.content.sync import sync_folder
 from app.db import make_engine
 from app.scheduling.recurrence import add_months, occurrences
+from tests.e2e.learning_fixtures import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a long browser passphrase"
 COURSES = [
     "Defining and Managing Client Expectations",
     "Communicating Status Clients Trust",
@@ -63,14 +63,6 @@ def coordinator_email(schedule_db: Callable[[], Session]) -> str:
     return email
 
 
-def _log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 def _assert_accessible(page: Page) -> None:
     violations = Axe().run(page).response["violations"]
     blocking = [v for v in violations if v.get("impact") in BLOCKING]
@@ -80,7 +72,7 @@ def _assert_accessible(page: Page) -> None:
 def test_coordinator_creates_apex_last_friday_and_sees_a_year_of_sessions(
     page: Page, coordinator_email: str
 ) -> None:
-    _log_in(page, coordinator_email)
+    log_in(page, coordinator_email)
     page.goto("/coordinator/series/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("New series")
     _assert_accessible(page)

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import anyio
 import httpx
 import pytest
 import uvicorn
@@ -33,6 +32,7 @@ from app.main import create_app
 from app.payments import checkout, orders
 from app.payments.models import Order, PaymentEvent
 from tests.enrollment import helpers as h
+from tests.enrollment.test_concurrency import EnoughThreads
 from tests.factories import DEFAULT_PASSWORD, read_outbox
 from tests.payments import conftest as stripe_test
 from tests.pg import scratch_database
@@ -47,21 +47,6 @@ class Live:
     factory: sessionmaker[Session]
 
 
-class EnoughThreads:
-    """One worker thread per request in flight, so a burst of 100 never starves."""
-
-    def __init__(self, app: object, threads: int = AT_ONCE + 50) -> None:
-        self.app = app
-        self.threads = threads
-        self.ready = False
-
-    async def __call__(self, scope: object, receive: object, send: object) -> None:
-        if not self.ready:
-            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
-            self.ready = True
-        await self.app(scope, receive, send)  # type: ignore[operator]
-
-
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
     """The app on a scratch PostgreSQL database, served by uvicorn on a loopback port."""
@@ -74,7 +59,11 @@ def live() -> Iterator[Live]:
         port = stripe_test.free_port()
         server = uvicorn.Server(
             uvicorn.Config(
-                EnoughThreads(app), host="127.0.0.1", port=port, log_level="warning", backlog=1024
+                EnoughThreads(app, threads=AT_ONCE + 50),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                backlog=1024,
             )
         )
         thread = threading.Thread(target=server.run, daemon=True)
