@@ -18,6 +18,9 @@ SHARED_LIBRARIES: list[tuple[str, str]] = [
     # WeasyPrint (certificates, workbooks, guides) lays text out with Pango.
     ("pango-1.0", "libpango-1.0-0"),
     ("pangoft2-1.0", "libpangoft2-1.0-0"),
+    # Font subsetting: without it WeasyPrint falls back to fontTools, which is far slower
+    # on the CJK fonts and warns that HarfBuzz-Subset will be required.
+    ("harfbuzz-subset", "libharfbuzz-subset0"),
 ]
 # Fonts that cover participants' names: Latin with diacritics, Greek, Cyrillic, Arabic, CJK.
 FONT_FILES: list[tuple[str, str]] = [

@@ -11,6 +11,7 @@ import itertools
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -205,6 +206,15 @@ def statuses(db: Session, session_id: int) -> dict[str, int]:
     for row in db.scalars(select(Enrollment).where(Enrollment.session_id == session_id)):
         counts[row.status] = counts.get(row.status, 0) + 1
     return counts
+
+
+def local_today(session: CourseSession) -> date:
+    """Today in the session's zone, which attendance checks use (not the machine's date).
+
+    Test sessions are in America/New_York, so between midnight and 05:00 UTC the machine's
+    ``date.today()`` is already tomorrow there.
+    """
+    return datetime.now(UTC).astimezone(ZoneInfo(session.timezone)).date()
 
 
 def utc(*args: int) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ def _started_yesterday(db: Session, days: int = 1) -> CourseSession:
     course = h.session(db, days=days)
     # Pin the days from yesterday on (whatever the weekday): day 3 is always tomorrow.
     for day in course.days:
-        day.date = date.today() + timedelta(days=day.day_index - 2)
+        day.date = h.local_today(course) + timedelta(days=day.day_index - 2)
     course.starts_on, course.ends_on = course.days[0].date, course.days[-1].date
     db.flush()
     return course

@@ -256,7 +256,7 @@ def test_in_house_request_form_and_inbox(db: Session, client: TestClient) -> Non
 def test_facilitator_pages_and_attendance_form(db: Session, client: TestClient) -> None:
     course = h.session(db)
     for day in course.days:
-        day.date = date.today()
+        day.date = h.local_today(course)
     facilitator = h.facilitator(db, course)
     person = h.learner(db)
     seat = Enrollment(session_id=course.id, user_id=person.id, status="confirmed")
