@@ -18,6 +18,7 @@ from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
 from app.documents import certificate_routes
 from app.documents import routes as document_routes
+from app.documents.download_links import CertificateLinkMiddleware
 from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
@@ -75,6 +76,9 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.add_middleware(SessionCookieMiddleware)
+    # Signed certificate links are answered before sessions and routing: a repeated
+    # download is then a signature check and a file read.
+    app.add_middleware(CertificateLinkMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     # The largest thing anyone uploads is a pack archive; allow room for the form around it.
     app.add_middleware(

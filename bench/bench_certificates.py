@@ -1,4 +1,4 @@
-"""Certificate benchmarks: the batch path against single renders, and the stored-file cache.
+"""Certificate benchmarks: the batch path against single renders, and its memory.
 
 ``run()`` returns the printed lines:
 
@@ -12,10 +12,7 @@
   is started by a warm-up batch first, as it is by the app's first batch; the cold
   batch's time is printed too. Also: the batch's peak memory in this process and in the
   worker processes.
-- certificate_cached: the first download of a certificate (rendered and stored) against
-  the second (served from var/documents/), over HTTP through the real route with a
-  TestClient, and the same two at the service level (what the route calls), since the
-  HTTP figure is mostly the framework's fixed cost per request.
+- certificate_cached: see bench_certificate_cached.py (over HTTP, with uvicorn).
 
 Everything runs in a scratch folder (its own SQLite database and var/ directory).
 ``BENCH_CERT_N`` sets the batch size for a quick run (default 200).
@@ -27,7 +24,6 @@ import contextlib
 import gc
 import logging
 import os
-import re
 import resource
 import secrets
 import statistics
@@ -39,9 +35,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 BATCH = int(os.environ.get("BENCH_CERT_N", "200"))
-CACHED = 10
 BATCH_RUNS = 3
-SERVICE_REPEAT = 200
 NAMES = [
     "Zoë Ødegård",
     "Łukasz Żółć",
@@ -295,125 +289,6 @@ def bench_batch() -> list[str]:
     ]
 
 
-def _log_in(client, email: str, password: str) -> None:
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token, "no CSRF token on /login"
-    data = {"email": email, "password": password, "csrf_token": token.group(1)}
-    response = client.post("/login", data=data)
-    assert response.status_code == 303, response.status_code
-
-
-def bench_cached() -> list[str]:
-    """certificate_cached: first download (render + store) against the second (from disk)."""
-    from fastapi.testclient import TestClient
-    from sqlalchemy import select
-
-    from app.accounts.models import Role
-    from app.accounts.service import create_user
-    from app.config import PROJECT_ROOT
-    from app.content.models import CourseVersion
-    from app.content.sync import sync_folder
-    from app.db import get_session_factory
-    from app.documents import certificate_routes
-    from app.documents.certificate_issuing import issue_due_certificates
-    from app.documents.certificate_render import certificate_file
-    from app.documents.certificates import certificates_of
-    from app.learning.models import Completion
-    from app.main import create_app
-
-    password = "bench-password-for-certificates"
-    with get_session_factory()() as db:
-        sync_folder(db, PROJECT_ROOT / "courses")
-        user = create_user(
-            db,
-            email="bench@example.com",
-            display_name="Zoë Ødegård",
-            password=password,
-            roles={Role.LEARNER},
-        )
-        versions = db.scalars(select(CourseVersion).where(CourseVersion.is_current.is_(True)))
-        for version in versions:
-            db.add(
-                Completion(
-                    user_id=user.id, course_id=version.course_id, course_version_id=version.id
-                )
-            )
-        db.flush()
-        issue_due_certificates(db)
-        ids = [c.id for c in certificates_of(db, user)]
-        db.commit()
-    app = create_app()
-    if not any(getattr(r, "path", "") == "/verify/{token}" for r in app.routes):
-        app.include_router(certificate_routes.router)
-        app.include_router(certificate_routes.api)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request
-    firsts, seconds, floors = [], [], []
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
-        _log_in(client, "bench@example.com", password)
-        start = time.perf_counter()
-        client.get(f"/certificates/{ids[0]}.pdf")  # warm-up: fonts, templates, routes
-        cold = time.perf_counter() - start
-        for n in range(CACHED):
-            cert_id = ids[n % len(ids)]
-            # A first download is a cache miss: no stored file yet for these inputs.
-            _clear_documents()
-            start = time.perf_counter()
-            first = client.get(f"/certificates/{cert_id}.pdf")
-            firsts.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            second = client.get(f"/certificates/{cert_id}.pdf")
-            seconds.append(time.perf_counter() - start)
-            assert first.status_code == second.status_code == 200
-            assert first.content == second.content
-            # The framework's fixed cost of a request through the same client and
-            # middleware, with no database and no file: the floor of any download.
-            start = time.perf_counter()
-            client.get("/healthz")
-            floors.append(time.perf_counter() - start)
-        etag = second.headers["etag"]
-        start = time.perf_counter()
-        revalidated = client.get(f"/certificates/{cert_id}.pdf", headers={"If-None-Match": etag})
-        revalidate_ms = (time.perf_counter() - start) * 1000
-        assert revalidated.status_code == 304
-
-    # The service level: what the route calls for the file (certificate_file), without
-    # HTTP, sessions or queries. First: inputs hashed, rendered, stored; second: found.
-    with get_session_factory()() as db:
-        service_certs = certificates_of_ids(db, ids)
-    service_firsts, service_seconds = [], []
-    for n in range(CACHED):
-        cert = service_certs[n % len(service_certs)]
-        _clear_documents()
-        start = time.perf_counter()
-        certificate_file(cert)
-        service_firsts.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        for _ in range(SERVICE_REPEAT):
-            certificate_file(cert)
-        service_seconds.append((time.perf_counter() - start) / SERVICE_REPEAT)
-
-    first_ms, second_ms = statistics.mean(firsts) * 1000, statistics.mean(seconds) * 1000
-    floor_ms = statistics.mean(floors) * 1000
-    service_first = statistics.mean(service_firsts) * 1000
-    service_second = statistics.mean(service_seconds) * 1000
-    return [
-        f"certificate_cached: ratio={first_ms / second_ms:.0f} (HTTP level: first download "
-        f"{first_ms:.0f} ms / second download {second_ms:.1f} ms; mean of {len(firsts)} "
-        "certificates, TestClient through GET /certificates/{id}.pdf with the session cookie; "
-        f"the same client's GET /healthz, no session and no database, takes {floor_ms:.1f} ms; "
-        f"a revalidation with If-None-Match, which answers 304 without opening the file, "
-        f"takes {revalidate_ms:.1f} ms: the rest of a second download is the request's "
-        "session lookup, transaction and thread hops, not the file; the process's very "
-        f"first download, fonts not yet loaded, took {cold * 1000:.0f} ms)",
-        f"certificate_cached_service: ratio={service_first / service_second:.0f} (service "
-        f"level: certificate_file() on a miss, rendering and storing, {service_first:.0f} ms "
-        f"/ on a hit, hashing the inputs and finding the stored file, "
-        f"{service_second * 1000:.0f} µs; mean of {len(service_firsts)} certificates, "
-        f"hits timed over {SERVICE_REPEAT} calls each; no HTTP, no session, no query)",
-    ]
-
-
 def certificates_of_ids(db, ids: list[int]) -> list:
     """The certificates with these ids, detached from the session (read columns only)."""
     from app.documents.models import Certificate
@@ -424,7 +299,7 @@ def certificates_of_ids(db, ids: list[int]) -> list:
 
 
 def run() -> list[str]:
-    """Run both certificate benchmarks; returns the lines to print."""
+    """Run the batch benchmark; returns the lines to print."""
     # create_app() sets the root logger to INFO, and WeasyPrint logs six progress lines
     # per render at INFO: quiet them, as the timing should not include log output.
     progress = logging.getLogger("weasyprint.progress")
@@ -435,8 +310,7 @@ def run() -> list[str]:
             # Other work on the machine slows the two processes of the batch more than
             # the one of the single renders: say how busy it was.
             load = os.getloadavg()[0]
-            cached = bench_cached()  # first, so its warm-up is the process's first render
-            lines = bench_batch() + cached
+            lines = bench_batch()
             cores = len(os.sched_getaffinity(0))
             return [*lines, f"# load average {load:.1f} at the start, {cores} cores"]
     finally:

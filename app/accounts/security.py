@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -75,6 +76,22 @@ def new_secret(prefix: str = "") -> str:
 def hash_secret(secret: str) -> str:
     """Keyed hash of a bearer secret, so a database leak does not leak usable tokens."""
     return hmac.new(_hmac_key(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def sign(purpose: str, message: str) -> str:
+    """An HMAC of ``message`` under a key of its own for ``purpose`` (URL-safe, 43 chars).
+
+    A separate key per purpose means a signature made for one use (a download link, say)
+    can never be replayed as another.
+    """
+    key = hmac.new(_hmac_key(), purpose.encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def signature_matches(purpose: str, message: str, signature: str) -> bool:
+    """Constant-time check of a signature made by :func:`sign`."""
+    return hmac.compare_digest(sign(purpose, message), signature)
 
 
 @lru_cache

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,7 +18,7 @@ from app.accounts.permissions import ApiUser, require_role, require_user
 from app.accounts.sessions import Ctx
 from app.content.models import CourseVersion
 from app.db import DbSession, utcnow
-from app.documents import certificate_issuing, certificates, verify
+from app.documents import certificate_issuing, certificates, download_links, verify
 from app.documents.certificate_render import (
     certificate_file,
     credit_hours_text,
@@ -49,6 +50,12 @@ def certificate_row(cert: Certificate) -> dict[str, Any]:
         "issued": long_date(cert.issued_at.date()),
         "revoked": long_date(cert.revoked_at.date()) if cert.revoked_at else "",
     }
+
+
+def own_certificate_row(cert: Certificate) -> dict[str, Any]:
+    """A row of the holder's own list: as :func:`certificate_row`, with a signed download
+    link that is served without a session lookup (see ``download_links``)."""
+    return {**certificate_row(cert), "download_url": download_links.url_for(cert)}
 
 
 def _pdf_response(request: Request, cert: Certificate) -> Response:
@@ -110,7 +117,7 @@ def my_certificates(request: Request, ctx: Ctx) -> Response:
     """My certificates, with download links (anything due is issued first)."""
     user = require_user(ctx)
     certificate_issuing.issue_due_certificates(ctx.db, user_id=user.id)
-    rows = [certificate_row(c) for c in certificates.certificates_of(ctx.db, user)]
+    rows = [own_certificate_row(c) for c in certificates.certificates_of(ctx.db, user)]
     return render(request, "certificates/mine.html", {"rows": rows})
 
 
@@ -120,7 +127,7 @@ def my_learning_section(db: Session, user: User | None) -> tuple[str, dict[str, 
     if user is None:
         return None
     certificate_issuing.issue_due_certificates(db, user_id=user.id)
-    rows = [certificate_row(c) for c in certificates.certificates_of(db, user)]
+    rows = [own_certificate_row(c) for c in certificates.certificates_of(db, user)]
     return "certificates/_my_learning_section.html", {"rows": rows}
 
 
@@ -129,6 +136,25 @@ def download_mine(request: Request, ctx: Ctx, certificate_id: int) -> Response:
     """Download one of my certificates (anyone else's is 404)."""
     user = require_user(ctx)
     return _pdf_response(request, certificates.certificate_of(ctx.db, user, certificate_id))
+
+
+@router.get("/files/certificates/{certificate_id:int}/{digest}/{serial}.pdf")
+def download_by_link(request: Request, ctx: Ctx, certificate_id: int) -> Response:
+    """A signed link the middleware could not serve: not stored yet (render it now),
+    expired or outdated (send the holder to the session-checked download), or not ours."""
+    link = download_links.parse(request.url.path, request.scope.get("query_string", b""))
+    if link is None:
+        raise NotFound(download_links.INVALID_MESSAGE)
+    cert = ctx.db.get(Certificate, link.certificate_id)
+    if (
+        link.expires < time.time()
+        or cert is None
+        or cert.serial != link.serial
+        or inputs_hash(cert) != link.digest  # revoked or renamed since the link was made
+    ):
+        return redirect(link.fallback)
+    data = certificate_file(cert, digest=link.digest).read_bytes()
+    return Response(data, media_type="application/pdf", headers=download_links.link_headers(link))
 
 
 @api.get("/certificates")

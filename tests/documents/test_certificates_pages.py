@@ -40,7 +40,7 @@ def test_my_certificates_issues_what_is_due_and_lists_it(db: Session, client: Te
     assert page.status_code == 200
     (cert,) = certificates.certificates_of(db, learner)
     assert cert.serial in page.text
-    assert f'href="/certificates/{cert.id}.pdf"' in page.text
+    assert f'href="/files/certificates/{cert.id}/' in page.text  # a signed download link
 
 
 def test_my_certificates_needs_sign_in(client: TestClient) -> None:
@@ -207,7 +207,7 @@ def test_my_learning_section(db: Session) -> None:
     # As the My learning page would include it: {% include template %} with ``section``.
     html = templates.get_template(template).render(section=context)
     assert row["cert"].serial in html
-    assert f'href="/certificates/{row["cert"].id}.pdf"' in html
+    assert f'href="/files/certificates/{row["cert"].id}/' in html
 
 
 def test_coordinator_finds_and_revokes_an_online_certificate(
