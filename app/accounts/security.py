@@ -84,14 +84,18 @@ def sign(purpose: str, message: str) -> str:
     A separate key per purpose means a signature made for one use (a download link, say)
     can never be replayed as another.
     """
-    key = hmac.new(_hmac_key(), purpose.encode(), hashlib.sha256).digest()
-    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    digest = hmac.new(_purpose_key(purpose), message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def signature_matches(purpose: str, message: str, signature: str) -> bool:
     """Constant-time check of a signature made by :func:`sign`."""
     return hmac.compare_digest(sign(purpose, message), signature)
+
+
+@lru_cache
+def _purpose_key(purpose: str) -> bytes:
+    return hmac.new(_hmac_key(), purpose.encode(), hashlib.sha256).digest()
 
 
 @lru_cache
