@@ -20,6 +20,10 @@ import tracemalloc
 from datetime import date
 from datetime import time as clock
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 PARTICIPANTS = 30
 ALONE_SAMPLES = 3  # medians of a few runs, as other work on the machine adds noise
@@ -61,6 +65,7 @@ def _session_facts():  # -> SessionFacts
         db.flush()
         session = CourseSession(
             uid=f"bench-{stamp}@apex", course_id=course.id, format_id="one-day",
+            course_version_id=_current_version_id(db, course.id),
             starts_on=date(2026, 12, 4), ends_on=date(2026, 12, 4), start_time=clock(9, 0),
             end_time=clock(17, 0), timezone="America/New_York", capacity=40, venue_id=venue.id,
         )  # fmt: skip
@@ -184,3 +189,15 @@ def run() -> list[str]:
         f"{engine.paper().name}): workbook={counts['workbook']} guide={counts['guide']} "
         f"sign_in={counts['sign_in']} (30 participants) name_tents={counts['name_tents']}",
     ]
+
+
+def _current_version_id(db: Session, course_id: int) -> int:
+    """The course's current version, which a session scheduled now is pinned to."""
+    from sqlalchemy import select
+
+    from app.content.models import CourseVersion
+
+    query = select(CourseVersion.id).where(
+        CourseVersion.course_id == course_id, CourseVersion.is_current.is_(True)
+    )
+    return db.scalars(query).one()

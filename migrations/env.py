@@ -55,10 +55,35 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
     engine = make_engine(url)
     with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(conn, on=False)
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                _refuse_dangling_references(conn)
+        if sqlite:
+            _sqlite_foreign_keys(conn, on=True)
     engine.dispose()
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    # Batch mode rebuilds a table (copy, DROP, rename). With foreign keys enforced, that
+    # DROP deletes the rows of every table referencing it through ON DELETE CASCADE
+    # (e.g. session_days and enrolments when course_sessions is rebuilt). The pragma is
+    # ignored inside a transaction, so it is set on the driver connection before BEGIN.
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _refuse_dangling_references(conn: Connection) -> None:
+    # With enforcement off, check once at the end, so a migration cannot leave rows that
+    # point at nothing (raising here rolls the whole upgrade back).
+    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"migration left rows with broken foreign keys: {problems[:10]}")
 
 
 if context.is_offline_mode():

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.content.models import CourseVersion
 from app.db import utcnow
-from app.documents.certificates import issue_certificate
-from app.documents.models import Certificate
+from app.documents.certificates import issue_or_find
+from app.documents.models import Certificate, is_live
 from app.enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
 from app.learning.models import Completion
@@ -39,7 +39,10 @@ class Participant:
     days_total: int
     eligible: bool
     reason: str  # why not eligible ("" when eligible)
-    certificate: Certificate | None  # the newest one for this session, in force or not
+    # The newest one for this session, in force or not; failing that, the person's
+    # certificate in force for the session's course version from elsewhere (online or
+    # another session), which covers this session too: one per person and version.
+    certificate: Certificate | None
 
 
 def attendance_required(version: CourseVersion) -> bool:
@@ -49,11 +52,16 @@ def attendance_required(version: CourseVersion) -> bool:
 
 
 def session_version(db: Session, session: CourseSession) -> CourseVersion:
-    """The course version a session's certificates record: the course's current version.
+    """The course version a session's certificates record: the one the session teaches.
 
-    Sessions do not pin a version, so the one current when the certificate is issued is
-    taken (issuing happens right after the session, so this is the version taught).
+    That is the version pinned on the session when it was created (or when a coordinator
+    moved it on), so a version published after the session does not change what its
+    certificates state. Only old sessions without a pin fall back to the current version.
     """
+    if session.course_version_id is not None:
+        pinned = db.get(CourseVersion, session.course_version_id)
+        if pinned is not None:  # the foreign key makes this certain; be safe anyway
+            return pinned
     version = db.scalars(
         select(CourseVersion).where(
             CourseVersion.course_id == session.course_id, CourseVersion.is_current.is_(True)
@@ -119,6 +127,15 @@ def session_participants(
         select(Certificate).where(Certificate.session_id == session.id).order_by(Certificate.id)
     ):
         certs[cert.user_id] = cert  # the newest wins
+    others = [person.id for _, person in rows if person.id not in certs]
+    if others:
+        elsewhere = select(Certificate).where(
+            Certificate.user_id.in_(others),
+            Certificate.course_version_id == version.id,
+            is_live(),
+        )
+        for cert in db.scalars(elsewhere):
+            certs[cert.user_id] = cert
     participants = []
     for enrollment, person in rows:
         attended = len(present[enrollment.id] & days)
@@ -144,15 +161,19 @@ def _issue_for_participants(
     db: Session, session: CourseSession, participants: list[Participant]
 ) -> list[Certificate]:
     # A person with any certificate for the session (even a revoked one) is skipped:
-    # automatic or bulk issuing must never undo a coordinator's revocation.
+    # automatic or bulk issuing must never undo a coordinator's revocation. So is one
+    # who holds a certificate in force for this version from elsewhere (see Participant).
     due = [p for p in participants if p.eligible and p.certificate is None]
     if not due:
         return []
     version = session_version(db, session)
     first, last = _session_dates(db, session)
     names = facilitator_names(db, session.id)
-    return [
-        issue_certificate(
+    issued = []
+    for p in due:
+        # issue_or_find settles a race with another issuer (the ticker while a coordinator
+        # bulk-issues): the one already in force is found, and not counted as issued here.
+        cert, created = issue_or_find(
             db,
             user=p.person,
             course_version=version,
@@ -161,8 +182,9 @@ def _issue_for_participants(
             last_date=last,
             facilitator_names=names,
         )
-        for p in due
-    ]
+        if created:
+            issued.append(cert)
+    return issued
 
 
 def issue_due_for_session(db: Session, session: CourseSession) -> list[Certificate]:
@@ -189,12 +211,19 @@ def issue_for_session(db: Session, session: CourseSession, *, acting: User) -> l
 
 
 def _due_online(db: Session, user_id: int | None) -> list[Completion]:
+    # Any online certificate, even a revoked one, means "dealt with" (a revocation stands);
+    # a certificate in force from a session covers the version as well.
     has_certificate = exists().where(
         Certificate.user_id == Completion.user_id,
         Certificate.course_version_id == Completion.course_version_id,
         Certificate.session_id.is_(None),
     )
-    query = select(Completion).where(~has_certificate)
+    has_live = exists().where(
+        Certificate.user_id == Completion.user_id,
+        Certificate.course_version_id == Completion.course_version_id,
+        is_live(),
+    )
+    query = select(Completion).where(~has_certificate, ~has_live)
     if user_id is not None:
         query = query.where(Completion.user_id == user_id)
     return list(db.scalars(query.order_by(Completion.id)))
@@ -204,6 +233,14 @@ def _sessions_with_due_participants(db: Session, user_id: int | None) -> list[Co
     has_certificate = exists().where(
         Certificate.user_id == Enrollment.user_id,
         Certificate.session_id == Enrollment.session_id,
+    )
+    # Covered by a certificate in force for the session's version from elsewhere (online
+    # or another session). Sessions without a pinned version are left to the check in
+    # Python (session_participants), which knows the version they fall back to.
+    has_live_for_version = exists().where(
+        Certificate.user_id == Enrollment.user_id,
+        Certificate.course_version_id == CourseSession.course_version_id,
+        is_live(),
     )
     any_attendance = exists().where(
         and_(Attendance.enrollment_id == Enrollment.id, Attendance.present.is_(True))
@@ -220,6 +257,7 @@ def _sessions_with_due_participants(db: Session, user_id: int | None) -> list[Co
             # a coordinator's bulk issue still covers older sessions.
             CourseSession.ends_on >= today - timedelta(days=AUTOMATIC_DAYS),
             ~has_certificate,
+            ~has_live_for_version,
             # Cheap pre-filter: with attendance required someone must have been marked
             # present; sessions without that rule are checked by date in Python.
             any_attendance | (CourseSession.ends_on < today),
@@ -238,8 +276,9 @@ def issue_due_certificates(db: Session, *, user_id: int | None = None) -> int:
     Online: each recorded Completion without a certificate for that person and course
     version (and no session). Instructor-led: each confirmed participant of a session that
     ended in the last ``AUTOMATIC_DAYS`` days who met the rule (see
-    :func:`session_participants`) and has no certificate for it. A revoked certificate is
-    never issued again automatically. ``user_id`` limits the work
+    :func:`session_participants`) and has no certificate for it. Either way, a person who
+    already holds a certificate in force for the version gets no second one. A revoked
+    certificate is never issued again automatically. ``user_id`` limits the work
     to one person (their "My certificates" page runs it, so nobody waits for the ticker).
     """
     issued = 0
@@ -249,8 +288,11 @@ def issue_due_certificates(db: Session, *, user_id: int | None = None) -> int:
         if user is None or version is None:
             continue
         day = completion.completed_at.date()
-        issue_certificate(db, user=user, course_version=version, first_date=day, last_date=day)
-        issued += 1
+        _, created = issue_or_find(
+            db, user=user, course_version=version, first_date=day, last_date=day
+        )
+        if created:
+            issued += 1
     for session in _sessions_with_due_participants(db, user_id):
         try:
             participants = session_participants(db, session)

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.content.models import CourseVersion
 from app.db import utcnow
-from app.documents.models import Certificate
+from app.documents.models import Certificate, is_live
 from app.errors import Conflict, Invalid, NotFound
 from app.scheduling.models import CourseSession
 
@@ -42,29 +43,28 @@ def format_serial(year: int, number: int) -> str:
     return f"{SERIAL_PREFIX}-{year}-{number:06d}"
 
 
-def _lock_holder(db: Session, user_id: int, course_version_id: int, session_id: int | None) -> None:
-    # Two workers (the ticker and a completion page) may issue for the same person at
-    # once; on PostgreSQL a transaction-scoped advisory lock makes the second wait and then
-    # find the first one's certificate. SQLite runs one writer at a time anyway (the
-    # second transaction fails to upgrade its snapshot rather than double-issuing).
+def _lock_holder(db: Session, user_id: int, course_version_id: int) -> None:
+    # Two workers (the ticker and a completion page, or a coordinator's bulk issue) may
+    # issue for the same person at once; on PostgreSQL a transaction-scoped advisory lock
+    # makes the second wait and then find the first one's certificate. SQLite runs one
+    # writer at a time anyway (BEGIN IMMEDIATE). The key is the person and version, as in
+    # the unique index on certificates in force, which still holds if the lock is skipped.
     if db.get_bind().dialect.name != "postgresql":
         return
-    name = f"certificate:{user_id}:{course_version_id}:{session_id or 0}"
+    name = f"certificate:{user_id}:{course_version_id}"
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def live_certificate(
-    db: Session, *, user_id: int, course_version_id: int, session_id: int | None
-) -> Certificate | None:
-    """The certificate in force (not revoked) for this person, course version and session."""
+def live_certificate(db: Session, *, user_id: int, course_version_id: int) -> Certificate | None:
+    """The certificate in force for this person and course version (online or any session).
+
+    There is at most one: a unique index on certificates in force guarantees it.
+    """
     query = select(Certificate).where(
         Certificate.user_id == user_id,
         Certificate.course_version_id == course_version_id,
-        Certificate.revoked_at.is_(None),
-        Certificate.session_id.is_(None)
-        if session_id is None
-        else Certificate.session_id == session_id,
+        is_live(),
     )
     return db.scalars(query.order_by(Certificate.id.desc()).limit(1)).first()
 
@@ -86,21 +86,45 @@ def issue_certificate(
     last_date: date,
     facilitator_names: Sequence[str] = (),
 ) -> Certificate:
-    """Issue a certificate, or return the one in force for the same person, version and session.
+    """Issue a certificate, or return the one in force for the same person and version.
 
     The holder's name is the account's display name now; the course title, version and
     credit hours come from the course version. The serial is made from the row id after
     the insert, so it is unique however many processes issue at once.
     """
+    cert, _issued = issue_or_find(
+        db,
+        user=user,
+        course_version=course_version,
+        session=session,
+        first_date=first_date,
+        last_date=last_date,
+        facilitator_names=facilitator_names,
+    )
+    return cert
+
+
+def issue_or_find(
+    db: Session,
+    *,
+    user: User,
+    course_version: CourseVersion,
+    session: CourseSession | None = None,
+    first_date: date,
+    last_date: date,
+    facilitator_names: Sequence[str] = (),
+) -> tuple[Certificate, bool]:
+    """Like :func:`issue_certificate`, with True when the certificate was issued by this call.
+
+    A person holds at most one certificate in force per course version: when they have
+    one already (online, or from any session), that one is returned and nothing is issued.
+    """
     if last_date < first_date:
         raise Invalid("A certificate's last date cannot be before its first date.")
-    session_id = session.id if session is not None else None
-    _lock_holder(db, user.id, course_version.id, session_id)
-    existing = live_certificate(
-        db, user_id=user.id, course_version_id=course_version.id, session_id=session_id
-    )
+    _lock_holder(db, user.id, course_version.id)
+    existing = live_certificate(db, user_id=user.id, course_version_id=course_version.id)
     if existing is not None:
-        return existing
+        return existing, False
     cert = _new_certificate(
         user=user,
         holder_name=user.display_name,
@@ -109,14 +133,26 @@ def issue_certificate(
         course_title=course_version.title,
         course_version=course_version.version,
         credit_hours=course_version.credit_hours,
-        session_id=session_id,
+        session_id=session.id if session is not None else None,
         first_date=first_date,
         last_date=last_date,
         facilitator_names=_join_names(facilitator_names),
     )
-    _insert_with_serial(db, cert)
+    try:
+        # A savepoint, so a refused insert leaves the caller's transaction usable.
+        with db.begin_nested():
+            _insert_with_serial(db, cert)
+    except IntegrityError:
+        # Another transaction issued one for this person and version between the look-up
+        # and the insert (possible only where the advisory lock is not taken): the unique
+        # index refused ours, and theirs is the certificate in force.
+        existing = live_certificate(db, user_id=user.id, course_version_id=course_version.id)
+        if existing is None:
+            raise  # some other constraint: not a race we know how to settle
+        log.info("certificate for user %s was issued concurrently; keeping that one", user.id)
+        return existing, False
     log.info("certificate %s issued to user %s", cert.serial, user.id)
-    return cert
+    return cert, True
 
 
 def _new_certificate(*, user: User, **columns: object) -> Certificate:
@@ -158,7 +194,11 @@ def revoke(db: Session, cert: Certificate, reason: str, *, acting: User) -> Cert
 
 def reissue_after_name_change(db: Session, cert: Certificate, *, acting: User) -> Certificate:
     """Issue a new certificate under the holder's current name; the old one shows as replaced."""
-    if cert.revoked_at is not None:
+    _lock_holder(db, cert.user_id, cert.course_version_id)
+    # Read the row again under the lock: another coordinator may have re-issued or revoked
+    # it meanwhile, and re-issuing a second time would leave two in force.
+    db.refresh(cert)
+    if cert.revoked_at is not None or cert.replaced_by_id is not None:
         raise Conflict(
             f"Certificate {cert.serial} is no longer in force; only a certificate in force "
             "can be re-issued."
@@ -171,25 +211,38 @@ def reissue_after_name_change(db: Session, cert: Certificate, *, acting: User) -
             f"The account's name is still “{cert.holder_name}”, as on the certificate. "
             "Correct the name first, then re-issue."
         )
-    _lock_holder(db, cert.user_id, cert.course_version_id, cert.session_id)
-    new = _new_certificate(
-        user=user,
-        holder_name=user.display_name,
-        course_id=cert.course_id,
-        course_version_id=cert.course_version_id,
-        course_title=cert.course_title,
-        course_version=cert.course_version,
-        credit_hours=cert.credit_hours,
-        session_id=cert.session_id,
-        first_date=cert.first_date,
-        last_date=cert.last_date,
-        facilitator_names=cert.facilitator_names,
-    )
-    _insert_with_serial(db, new)
-    cert.revoked_at = new.issued_at
-    cert.revoke_reason = f"Replaced by {new.serial}"
-    cert.replaced_by_id = new.id
-    db.flush()
+    try:
+        with db.begin_nested():
+            # The old certificate leaves force, and is flushed, before the new row goes
+            # in: the unique index allows one certificate in force per person and version.
+            cert.revoked_at = utcnow()
+            cert.revoke_reason = "Replaced"
+            db.flush()
+            new = _new_certificate(
+                user=user,
+                holder_name=user.display_name,
+                course_id=cert.course_id,
+                course_version_id=cert.course_version_id,
+                course_title=cert.course_title,
+                course_version=cert.course_version,
+                credit_hours=cert.credit_hours,
+                session_id=cert.session_id,
+                first_date=cert.first_date,
+                last_date=cert.last_date,
+                facilitator_names=cert.facilitator_names,
+            )
+            _insert_with_serial(db, new)
+            cert.revoked_at = new.issued_at
+            cert.revoke_reason = f"Replaced by {new.serial}"
+            cert.replaced_by_id = new.id
+            db.flush()
+    except IntegrityError as exc:
+        # Only a concurrent issue for the same person and version that skipped the lock
+        # gets here; the savepoint has undone both rows, so nothing is half-done.
+        raise Conflict(
+            f"Another certificate in force for this person and course version appeared "
+            f"while {cert.serial} was being re-issued; reload the page and check."
+        ) from exc
     log.info("certificate %s replaced by %s (user %s)", cert.serial, new.serial, acting.id)
     return new
 

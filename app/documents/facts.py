@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import User
 from app.content.models import Course, CourseAsset, CourseModule, CourseVersion
 from app.documents.engine import Asset, asset_href
-from app.documents.models import Certificate
+from app.documents.models import Certificate, is_live
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Invalid, NotFound
 from app.scheduling.models import CourseSession, SessionFacilitator, Venue
@@ -110,10 +110,17 @@ class SessionFacts:
         ]
 
 
-def _current_version(db: Session, course_id: int) -> CourseVersion:
+def _session_version(db: Session, session: CourseSession) -> CourseVersion:
+    # The version pinned on the session: documents printed after a newer version was
+    # published still match what the session teaches (and its certificates state).
+    if session.course_version_id is not None:
+        pinned = db.get(CourseVersion, session.course_version_id)
+        if pinned is not None:
+            return pinned
+    # Sessions created before versions were pinned, whose course had none then.
     query = (
         select(CourseVersion)
-        .where(CourseVersion.course_id == course_id)
+        .where(CourseVersion.course_id == session.course_id)
         .order_by(CourseVersion.is_current.desc(), CourseVersion.id.desc())
         .limit(1)
     )
@@ -161,8 +168,7 @@ def session_certificates(db: Session, session_id: int) -> tuple[Certificate, ...
     """The session's certificates in force (not revoked, not replaced), by holder name."""
     query = select(Certificate).where(
         Certificate.session_id == session_id,
-        Certificate.revoked_at.is_(None),
-        Certificate.replaced_by_id.is_(None),
+        is_live(),
     )
     certificates = db.scalars(query).all()
     return tuple(sorted(certificates, key=lambda c: (c.holder_name.casefold(), c.serial)))
@@ -179,7 +185,7 @@ def load_session_facts(db: Session, session_id: int) -> SessionFacts:
         raise NotFound(f"There is no session {session_id}.")
     course = db.get(Course, session.course_id)
     assert course is not None  # a foreign key
-    version = _current_version(db, course.id)
+    version = _session_version(db, session)
     spec_format = version.spec.get("formats", {}).get(session.format_id)
     if spec_format is None:
         raise Invalid(

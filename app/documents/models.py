@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime, utcnow
+
+# "In force" (live): neither revoked nor replaced. A re-issue after a name correction sets
+# both revoked_at and replaced_by_id on the old row; a revocation sets revoked_at only.
+LIVE_SQL = "revoked_at IS NULL AND replaced_by_id IS NULL"
 
 
 class Certificate(Base):
@@ -19,6 +34,19 @@ class Certificate(Base):
     """
 
     __tablename__ = "certificates"
+    __table_args__ = (
+        # At most one certificate in force per person and course version, whatever the
+        # session or online completion it came from. Issuing checks first (and locks on
+        # PostgreSQL); this index is what holds when two transactions race anyway.
+        Index(
+            "uq_certificates_live_user_version",
+            "user_id",
+            "course_version_id",
+            unique=True,
+            sqlite_where=text(LIVE_SQL),
+            postgresql_where=text(LIVE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(32), unique=True)
@@ -66,3 +94,8 @@ class DocumentJob(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def is_live() -> ColumnElement[bool]:
+    """The condition for a certificate in force, the same one the unique index uses."""
+    return and_(Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None))

@@ -21,6 +21,7 @@ class CourseChoice:
     title: str
     formats: dict[str, int]  # format id -> number of days
     format_titles: dict[str, str]
+    version_id: int  # the current version: what a session created now will teach
 
 
 def _current(db: Session) -> list[tuple[Course, CourseVersion]]:
@@ -41,6 +42,7 @@ def _choice(course: Course, version: CourseVersion) -> CourseChoice:
         title=version.title,
         formats={key: int(value.get("days", 1)) for key, value in formats.items()},
         format_titles={key: str(value.get("title", key)) for key, value in formats.items()},
+        version_id=version.id,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.scheduling import hooks
-from app.scheduling.courses import courses_by_id
+from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay
 from app.scheduling.recurrence import add_months, business_days, occurrences
 
@@ -108,7 +108,12 @@ def _differs(session: CourseSession, wanted: _Wanted) -> bool:
     return any(getattr(session, name) != getattr(wanted, name) for name in _FIELDS)
 
 
-def _apply(session: CourseSession, wanted: _Wanted) -> None:
+def _apply(session: CourseSession, wanted: _Wanted, version_id: int | None) -> None:
+    # A session keeps the version pinned when it was created (the coordinator moves it on
+    # deliberately); only a change of course, or a session that never had a pin, takes the
+    # course's current version. Such a session has no participants (see sync_sessions).
+    if session.course_id != wanted.course_id or session.course_version_id is None:
+        session.course_version_id = version_id
     for name in _FIELDS:
         setattr(session, name, getattr(wanted, name))
     session.starts_on = wanted.days[0]
@@ -126,7 +131,9 @@ def _apply(session: CourseSession, wanted: _Wanted) -> None:
     session.sequence += 1
 
 
-def _create(series: Series, track: int, occurrence_date: date, wanted: _Wanted) -> CourseSession:
+def _create(
+    series: Series, track: int, occurrence_date: date, wanted: _Wanted, version_id: int | None
+) -> CourseSession:
     session = CourseSession(
         uid=session_uid(series.id, track, occurrence_date),
         sequence=0,
@@ -142,7 +149,15 @@ def _create(series: Series, track: int, occurrence_date: date, wanted: _Wanted) 
     )
     for name in _FIELDS:
         setattr(session, name, getattr(wanted, name))
+    session.course_version_id = version_id
     return session
+
+
+def _version_id(courses: dict[int, CourseChoice], wanted: _Wanted) -> int | None:
+    # The version current now; None for a course with no version loaded (the pin is then
+    # left empty and readers fall back to whatever version is current later).
+    choice = courses.get(wanted.course_id)
+    return choice.version_id if choice is not None else None
 
 
 def sync_sessions(
@@ -190,7 +205,7 @@ def sync_sessions(
     for key, want in wanted.items():
         session = existing.get(key)
         if session is None:
-            created = _create(series, key[0], key[1], want)
+            created = _create(series, key[0], key[1], want, _version_id(courses, want))
             db.add(created)
             outcome.created.append(created)
         elif apply_changes and session.starts_on >= today and _differs(session, want):
@@ -214,7 +229,7 @@ def sync_sessions(
             session.sequence += 1
             outcome.cancelled.append(session)
         else:
-            _apply(session, want)
+            _apply(session, want, _version_id(courses, want))
             outcome.changed.append(session)
     if series.materialised_until is None or series.materialised_until < until:
         series.materialised_until = until

@@ -118,6 +118,15 @@ class CourseSession(Base):
     track_position: Mapped[int | None] = mapped_column(Integer)
     occurrence_date: Mapped[date | None] = mapped_column(Date)  # the rule's date before moves
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # The course version the session teaches, pinned when it is created, so a version
+    # published later does not change what its workbooks, guide and certificates say.
+    # NULL only for rows older than the pin whose course had no version; readers then fall
+    # back to the current version. RESTRICT: a version a session taught is a record to
+    # keep; versions are never deleted by the app, and deleting one by hand must not
+    # silently move its sessions to another.
+    course_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="RESTRICT")
+    )
     format_id: Mapped[str] = mapped_column(String(64))
     starts_on: Mapped[date] = mapped_column(Date, index=True)
     ends_on: Mapped[date] = mapped_column(Date)

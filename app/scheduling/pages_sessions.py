@@ -131,6 +131,8 @@ def _edit_page(
         "start_utc": recurrence.local_to_utc(
             session.starts_on, session.start_time, session.timezone
         ),
+        "versions": sessions.session_versions(db, session),
+        "started": sessions.has_started(session),
     }
     return render(
         request, "scheduling/session_edit.html", context, status_code=422 if error else 200
@@ -159,6 +161,24 @@ def save_session(
         session = sessions.get_session(ctx.db, session_id)
         return _edit_page(request, ctx, session, form=form, error=exc.message)
     ctx.flash("The session is updated." if changed else "Nothing was changed.", "success")
+    return redirect(f"/coordinator/sessions/{session_id}/edit")
+
+
+@router.post("/coordinator/sessions/{session_id:int}/course-version")
+def move_course_version(ctx: Ctx, session_id: int) -> Response:
+    """Move a session that has not started to the course's current version."""
+    require_role(ctx, Role.COORDINATOR)
+    session = sessions.get_session(ctx.db, session_id)
+    try:
+        version = sessions.move_to_current_version(ctx.db, session)
+    except AppError as exc:
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash(
+            f"The session now teaches version {version.version}: its workbooks, facilitator "
+            "guide and certificates follow that version.",
+            "success",
+        )
     return redirect(f"/coordinator/sessions/{session_id}/edit")
 
 

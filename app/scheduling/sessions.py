@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation, OrganisationMember, Role, User
+from app.content.models import CourseVersion
+from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.scheduling import hooks, recurrence
 from app.scheduling.courses import course_titles, resolve_courses
@@ -119,6 +121,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
         uid=f"session-{uuid.uuid4().hex}@apex",
         sequence=0,
         course_id=course.id,
+        course_version_id=course.version_id,
         format_id=data.format_id.strip(),
         starts_on=days[0],
         ends_on=days[-1],
@@ -188,6 +191,91 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
     session.sequence += 1
     db.flush()
     return True
+
+
+@dataclass(frozen=True)
+class SessionVersions:
+    """The course version a session teaches (its pin) and the course's current version."""
+
+    pinned: CourseVersion | None
+    current: CourseVersion | None
+
+    @property
+    def taught(self) -> CourseVersion | None:
+        """What the session's documents use: the pin, else (old rows) the current version."""
+        return self.pinned or self.current
+
+    @property
+    def behind(self) -> bool:
+        """True when a newer version than the one pinned is current."""
+        return (
+            self.pinned is not None
+            and self.current is not None
+            and self.pinned.id != self.current.id
+        )
+
+
+def session_versions(db: Session, session: CourseSession) -> SessionVersions:
+    """The session's pinned course version and the course's current one (either may be None)."""
+    pinned = (
+        db.get(CourseVersion, session.course_version_id)
+        if session.course_version_id is not None
+        else None
+    )
+    current = db.scalars(
+        select(CourseVersion).where(
+            CourseVersion.course_id == session.course_id, CourseVersion.is_current.is_(True)
+        )
+    ).first()
+    return SessionVersions(pinned, current)
+
+
+def has_started(session: CourseSession, now: datetime | None = None) -> bool:
+    """True from the first day's start time (in the session's zone) onwards."""
+    start = recurrence.local_to_utc(session.starts_on, session.start_time, session.timezone)
+    return (now or utcnow()) >= start
+
+
+def move_to_current_version(
+    db: Session, session: CourseSession, *, now: datetime | None = None
+) -> CourseVersion:
+    """Make a session that has not started teach the course's current version; returns it.
+
+    Only before it starts: from then on participants hold the workbooks of the pinned
+    version, and their certificates must state what was taught.
+    """
+    if session.status == "cancelled":
+        raise Conflict("This session is cancelled; its course version no longer matters.")
+    if has_started(session, now):
+        raise Conflict("This session has started; it keeps the course version it is teaching.")
+    versions = session_versions(db, session)
+    current = versions.current
+    if current is None:
+        raise Invalid("The course has no current version to move to.")
+    if versions.pinned is not None and versions.pinned.id == current.id:
+        raise Conflict(f"This session already teaches version {current.version}.")
+    offered = current.spec.get("formats", {}).get(session.format_id)
+    if offered is None:
+        raise Invalid(
+            f"Version {current.version} has no {session.format_id} format; "
+            "the session stays on its version."
+        )
+    # The session's days were laid out for the old version's format; a format that now
+    # runs over a different number of days needs a new session, not a silent mismatch.
+    length = int(offered.get("days", 1))
+    if length != len(session.days):
+        raise Invalid(
+            f"Version {current.version} runs the {session.format_id} format over "
+            f"{_days(length)}, this session over {_days(len(session.days))}; "
+            "create a new session for the new version instead."
+        )
+    session.course_version_id = current.id
+    db.flush()
+    return current
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def cancel_session(db: Session, session: CourseSession, reason: str) -> CourseSession:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
-from app.content.models import Course
+from app.content.models import Course, CourseVersion
 from app.content.sync import sync_folder
 from app.db import utcnow
 from app.enrollment.models import Enrollment
@@ -68,6 +68,11 @@ def make_documents_session(
     session = CourseSession(
         uid=f"documents-test-{number}@apex",
         course_id=course.id,
+        course_version_id=db.scalars(
+            select(CourseVersion.id).where(
+                CourseVersion.course_id == course.id, CourseVersion.is_current.is_(True)
+            )
+        ).first(),
         format_id=format_id,
         starts_on=day_dates[0],
         ends_on=day_dates[-1],

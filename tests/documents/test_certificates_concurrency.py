@@ -1,7 +1,8 @@
 """Issuing under concurrency (PostgreSQL): one certificate per holder, unique serials.
 
 Needs committed data and truly parallel transactions, so it runs on a scratch database
-of its own. The control run switches the advisory lock off and must see a duplicate.
+of its own. A second run switches the advisory lock off: the unique index on certificates
+in force must then keep it to one, with every losing thread finding the winner's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
@@ -114,10 +116,24 @@ def test_concurrent_issuing(monkeypatch: pytest.MonkeyPatch) -> None:
                 assert len({c.serial for c in certs}) == len(certs)
                 assert len({c.token for c in certs}) == len(certs)
 
-            # Control: without the lock the same race issues more than one.
+            # Without the lock every thread looks, finds nothing and inserts: the unique
+            # index on certificates in force refuses all but one, and each refused
+            # thread takes the winner's certificate as already issued (no errors).
             monkeypatch.setattr(certificates, "_lock_holder", lambda *args: None)
+            real_insert = certificates._insert_with_serial
+            refused: list[int] = []
+
+            def counting_insert(db: Session, cert: Certificate) -> None:
+                try:
+                    real_insert(db, cert)
+                except IntegrityError:
+                    refused.append(cert.user_id)
+                    raise
+
+            monkeypatch.setattr(certificates, "_insert_with_serial", counting_insert)
             _in_parallel(factory, issue_for(people[1]))
             with factory() as db:
-                assert count(db, people[1]) > 1
+                assert count(db, people[1]) == 1
+            assert refused, "the threads did not race; the index was not exercised"
         finally:
             engine.dispose()

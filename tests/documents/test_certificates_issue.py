@@ -161,12 +161,19 @@ def test_only_confirmed_participants_are_certified(db: Session) -> None:
     assert certificate_issuing.issue_due_certificates(db) == 0
 
 
-def test_a_session_certificate_and_an_online_one_are_separate(db: Session) -> None:
+def test_online_and_in_a_session_one_certificate_covers_the_version(db: Session) -> None:
+    # One certificate in force per person and course version (a unique index holds it):
+    # the same version learned online and attended in a session is certified once.
     learner = make_user(db)
-    make_attended_session(db, days=1, participants=[learner])
+    session, _ = make_attended_session(db, days=1, participants=[learner])
     make_completion(db, learner)
-    assert certificate_issuing.issue_due_certificates(db) == 2
+    assert certificate_issuing.issue_due_certificates(db) == 1
     assert certificate_issuing.issue_due_certificates(db) == 0
+    (only,) = db.scalars(select(Certificate).where(Certificate.user_id == learner.id)).all()
+    (participant,) = certificate_issuing.session_participants(db, session)
+    assert participant.certificate is not None and participant.certificate.id == only.id
+    coordinator = make_coordinator(db)
+    assert certificate_issuing.issue_for_session(db, session, acting=coordinator) == []
 
 
 def test_coordinator_bulk_issue_for_a_session(db: Session) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.content.models import CourseVersion
 from app.db import utcnow
 from app.documents import packs
@@ -21,7 +22,12 @@ NAMES = ["Ada Lovelace", "Grace Hopper"]
 
 
 def _issue(db: Session, session: CourseSession, name: str, serial: str) -> Certificate:
-    enrolment = db.scalars(select(Enrollment).where(Enrollment.session_id == session.id)).first()
+    # The participant of that name: one certificate in force per person and version.
+    enrolment = db.scalars(
+        select(Enrollment)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.session_id == session.id, User.display_name == name)
+    ).first()
     assert enrolment is not None
     version = db.scalars(
         select(CourseVersion).where(CourseVersion.course_id == session.course_id)

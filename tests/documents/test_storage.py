@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from app.config import get_settings
 from app.documents import engine, packs, storage
 from app.documents.packs import plan_document
 from app.enrollment.models import Enrollment
+from app.scheduling import sessions
 from tests.content.packbuilder import minimal_pack
 from tests.documents.helpers import make_documents_session, sync_demo_pack
 
@@ -81,7 +83,9 @@ def test_unchanged_inputs_are_served_without_rendering(
     assert len(renders) > count
 
 
-def test_a_new_pack_version_is_a_new_file(db: Session, tmp_path: Path) -> None:
+def test_a_new_pack_version_is_a_new_file_once_the_session_moves_to_it(
+    db: Session, tmp_path: Path
+) -> None:
     course = sync_demo_pack(db, tmp_path)
     session = make_documents_session(db, course, names=["Ada Lovelace"])
     before = plan_document(db, session.id, packs.WORKBOOKS).digest
@@ -90,6 +94,13 @@ def test_a_new_pack_version_is_a_new_file(db: Session, tmp_path: Path) -> None:
         "modules/02-listening.md", "Listening is half the job.", "Listening is most of it."
     )
     sync_demo_pack(db, tmp_path, changed)
+    # The session keeps the version it was created with until a coordinator moves it.
+    pinned = plan_document(db, session.id, packs.WORKBOOKS)
+    assert pinned.facts.course_version == "1.0.0"
+    assert pinned.digest == before
+    sessions.move_to_current_version(
+        db, sessions.get_session(db, session.id), now=datetime(2026, 11, 1, tzinfo=UTC)
+    )
     after = plan_document(db, session.id, packs.WORKBOOKS)
     assert after.facts.course_version == "1.1.0"
     assert after.digest != before

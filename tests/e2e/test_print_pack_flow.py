@@ -30,7 +30,7 @@ from app import migrate
 from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.config import get_settings
-from app.content.models import Course
+from app.content.models import Course, CourseVersion
 from app.content.sync import sync_folder
 from app.db import db_dependency, get_db, make_engine, utcnow
 from app.documents import routes as document_routes
@@ -97,6 +97,7 @@ def _seed(factory: sessionmaker[Session]) -> tuple[str, int]:
         db.flush()
         session = CourseSession(
             uid=f"e2e-print-pack-{tag}@apex", course_id=course.id, format_id="one-day",
+            course_version_id=_current_version_id(db, course.id),
             starts_on=date(2026, 12, 4), ends_on=date(2026, 12, 4), start_time=clock(9, 0),
             end_time=clock(17, 0), timezone="America/New_York", capacity=20, venue_id=venue.id,
         )  # fmt: skip
@@ -184,3 +185,11 @@ def test_facilitator_prints_the_session_pack(
     assert len(covers) == len(NAMES)
     # Every workbook is complete: the contents and the notes page follow each cover.
     assert sum("Contents" in p for p in pages) == len(NAMES)
+
+
+def _current_version_id(db: Session, course_id: int) -> int:
+    """The course's current version, which a session scheduled now is pinned to."""
+    query = select(CourseVersion.id).where(
+        CourseVersion.course_id == course_id, CourseVersion.is_current.is_(True)
+    )
+    return db.scalars(query).one()

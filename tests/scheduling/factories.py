@@ -8,9 +8,12 @@ need, e.g. a three-day session of a course whose pack only has a one-day format.
 from __future__ import annotations
 
 import itertools
+import re
+import shutil
 from collections.abc import Sequence
 from datetime import date, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Organisation
 from app.config import PROJECT_ROOT
 from app.content.loader import LoadedPack, load_pack
-from app.content.models import Course
+from app.content.models import Course, CourseVersion
 from app.content.sync import install_pack, pack_folders, reproducible_zip
 from app.scheduling.models import CourseSession, Series, SessionDay, Venue
 
@@ -55,6 +58,35 @@ def ensure_courses(db: Session) -> dict[str, Course]:
 def course_id(db: Session, slug: str) -> int:
     """The database id of a course by slug (syncing the real courses if needed)."""
     return ensure_courses(db)[slug].id
+
+
+def current_version_id(db: Session, slug: str) -> int:
+    """The id of a real course's current version (syncing the real courses if needed)."""
+    return db.scalars(
+        select(CourseVersion.id).where(
+            CourseVersion.course_id == course_id(db, slug), CourseVersion.is_current.is_(True)
+        )
+    ).one()
+
+
+def publish_new_version(
+    db: Session, folder: Path, *, slug: str = "relationship-management", version: str = "9.0.0"
+) -> CourseVersion:
+    """A new current version of a real course: its pack copied under ``folder`` with another
+    version number and title (" (revised)" appended), synced like an upload would be."""
+    ensure_courses(db)  # the version in courses/ first, so the new one replaces it
+    target = folder / f"{slug}-{version}"
+    shutil.copytree(PROJECT_ROOT / "courses" / slug, target)
+    spec = target / "course.yaml"
+    text = re.sub(r"(?m)^version: .*$", f'version: "{version}"', spec.read_text(), count=1)
+    text = re.sub(r"(?m)^(title: .*)$", r"\1 (revised)", text, count=1)
+    spec.write_text(text)
+    pack = load_pack(target)
+    created, _ = install_pack(
+        db, pack, archive=reproducible_zip(pack.files), source=target.as_posix()
+    )
+    db.flush()
+    return created
 
 
 def business_days_from(start: date, count: int) -> list[date]:
@@ -121,6 +153,8 @@ def make_session(
         track_position=track_position,
         occurrence_date=day_dates[0] if series is not None else None,
         course_id=course_id(db, course_slug),
+        # Pinned like the services do: the course's current version when it is created.
+        course_version_id=current_version_id(db, course_slug),
         format_id=chosen_format,
         starts_on=day_dates[0],
         ends_on=day_dates[-1],
