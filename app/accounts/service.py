@@ -149,6 +149,7 @@ def request_password_reset(db: Session, email: str) -> None:
             "link": link,
             "minutes": settings.password_reset_max_age_seconds // 60,
         },
+        after_commit_of=db,  # the link works only once its token row is committed
     )
 
 

@@ -72,13 +72,18 @@ def _about(db: Session, session: CourseSession) -> _About:
 
 
 def _deliver(
+    db: Session,
     to: str,
     subject: str,
     template: str,
     context: dict[str, Any],
     attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> bool:
-    """Send one message; a failure is logged, never raised. True when it went out."""
+    """Queue one message to go out when ``db`` commits; a failure is logged, never raised.
+
+    True when it was queued (it is then sent on commit; a mail server that refuses it
+    then is logged by the mail module).
+    """
     try:
         send_template(
             to=to,
@@ -86,6 +91,7 @@ def _deliver(
             template=f"emails/{template}",
             context=context,
             attachments=attachments,
+            after_commit_of=db,
         )
     except Exception:
         log.exception("could not send %r to %s", subject, to)
@@ -122,7 +128,7 @@ def _notify(
             body = feeds.invitation(db, also_cancel, method="CANCEL", attendee=user.email)
             attachments.append(("cancel-previous.ics", CANCEL, body))
         subject_line = subject.format(title=about.title, day=about.first_day)
-        return _deliver(user.email, subject_line, template, context, attachments)
+        return _deliver(db, user.email, subject_line, template, context, attachments)
     except Exception:
         # A bug in building the message must not undo the caller's enrolment change.
         log.exception("notice %s for enrolment %s failed", template, enrollment.id)
@@ -254,6 +260,7 @@ def _tell_facilitators(db: Session, session: CourseSession, told: set[int]) -> N
             if user.id in told:
                 continue
             _deliver(
+                db,
                 user.email,
                 f"Session cancelled: {about.title}, {about.first_day}",
                 "session_cancelled.txt",

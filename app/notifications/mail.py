@@ -2,6 +2,10 @@
 
 With ``APEX_SMTP_HOST`` set, messages go over SMTP; without it they are written as
 ``.eml`` files under ``var/outbox/`` and logged, so development needs no mail server.
+
+A notice about a change in the database ("your seat is confirmed", a receipt) is given
+the session that makes the change: it goes out only once that session commits, and is
+dropped if it rolls back, so nobody is told about a change that did not happen.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.config import PROJECT_ROOT, get_settings
 
@@ -79,7 +85,68 @@ def send_template(
     template: str,
     context: dict[str, Any],
     attachments: list[tuple[str, str, bytes]] | None = None,
+    after_commit_of: Session | None = None,
 ) -> Path | None:
-    """Render a plain-text template from ``templates/emails/`` and send it."""
+    """Render a plain-text template from ``templates/emails/`` and send it.
+
+    With ``after_commit_of``, the message is built now (a template error shows at once)
+    and sent when that session commits (see :func:`send_after_commit`); returns None.
+    """
     body = _text_env.get_template(template).render(**context)
-    return send(build_message(to=to, subject=subject, body=body, attachments=attachments))
+    message = build_message(to=to, subject=subject, body=body, attachments=attachments)
+    if after_commit_of is not None:
+        send_after_commit(after_commit_of, message)
+        return None
+    return send(message)
+
+
+# --- sending when the transaction commits --------------------------------------------
+
+_PENDING = "apex_mail_after_commit"
+
+
+def send_after_commit(db: Session, message: EmailMessage) -> None:
+    """Send ``message`` when ``db`` commits its transaction; never if it rolls back.
+
+    A message queued inside a savepoint that is rolled back is dropped with it.
+    """
+    if not db.in_transaction():
+        # A session with no transaction yet fires no rollback event: begin one, so that
+        # this message is tied to whatever transaction the caller commits or rolls back.
+        db.begin()
+    pending: list[tuple[SessionTransaction | None, EmailMessage]] = db.info.setdefault(_PENDING, [])
+    pending.append((db.get_nested_transaction(), message))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the transaction itself goes on
+    for _, message in session.info.pop(_PENDING, []):
+        try:
+            send(message)
+        except Exception:
+            # The change is committed; a mail server that is down must not turn that
+            # into an error page. Logged with the recipient for a person to follow up.
+            log.exception("could not send %r to %s", message["Subject"], message["To"])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)  # the whole transaction is gone
+        return
+    session.info[_PENDING] = [
+        (txn, message) for txn, message in pending if not _within(txn, previous_transaction)
+    ]
+
+
+def _within(txn: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while txn is not None:
+        if txn is ancestor:
+            return True
+        txn = txn.parent
+    return False

@@ -60,6 +60,7 @@ def _send(db: Session, order: Order, subject: str, template: str, extra: dict[st
             subject=subject,
             template=f"emails/{template}",
             context={**context, **extra},
+            after_commit_of=db,  # told only once the payment change is committed
         )
     except Exception:
         log.exception("payment notice %s for order %s failed", template, order.id)

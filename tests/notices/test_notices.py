@@ -36,6 +36,7 @@ def test_the_confirmation_carries_a_valid_invitation(db: Session, outbox: Path) 
     enrollment = enrol(db, session, learner)
 
     notices.enrollment_confirmed(db, enrollment)
+    db.commit()  # notices go out when the change is committed
 
     (message,) = read_outbox(outbox)
     assert message["To"] == "ann@example.com"
@@ -69,6 +70,7 @@ def test_a_hold_names_its_expiry_in_the_session_zone(db: Session, outbox: Path) 
         hold_expires_at=datetime(2026, 11, 30, 14, 30, tzinfo=UTC),
     )
     notices.enrollment_held(db, enrollment)
+    db.commit()  # notices go out when the change is committed
     (message,) = read_outbox(outbox)
     assert "Seat held" in message["Subject"]
     assert "Monday 30 November 2026, 14:30 GMT (Europe/London)" in body_text(message)
@@ -85,6 +87,7 @@ def test_a_waitlist_offer_names_its_expiry_and_the_bookings_page(db: Session, ou
         offer_expires_at=datetime(2026, 12, 2, 17, 0, tzinfo=UTC),
     )
     notices.waitlist_offer(db, enrollment)
+    db.commit()  # notices go out when the change is committed
     (message,) = read_outbox(outbox)
     text = body_text(message)
     assert "A seat is free for you" in message["Subject"]
@@ -95,6 +98,7 @@ def test_a_waitlist_offer_names_its_expiry_and_the_bookings_page(db: Session, ou
 def test_joining_the_waitlist_is_acknowledged(db: Session, outbox: Path) -> None:
     session = make_session(db, starts_on=DAY)
     notices.waitlist_joined(db, enrol(db, session, make_user(db), "waitlisted"))
+    db.commit()  # notices go out when the change is committed
     (message,) = read_outbox(outbox)
     assert "On the waitlist" in message["Subject"]
     assert "waitlist" in body_text(message)
@@ -105,6 +109,7 @@ def test_a_cancellation_carries_a_cancelling_invitation(db: Session, outbox: Pat
     session.sequence = 2
     enrollment = enrol(db, session, make_user(db), "cancelled")
     notices.enrollment_cancelled(db, enrollment)
+    db.commit()  # notices go out when the change is committed
     (message,) = read_outbox(outbox)
     (attachment,) = ics_attachments(message)
     assert attachment.get_param("method") == "CANCEL"
@@ -121,6 +126,7 @@ def test_a_move_invites_to_the_new_date_and_cancels_the_old(db: Session, outbox:
     new = make_session(db, starts_on=date(2027, 1, 29), tz="America/New_York")
     enrollment = enrol(db, new, make_user(db))
     notices.enrollment_moved(db, enrollment, old)
+    db.commit()  # notices go out when the change is committed
     (message,) = read_outbox(outbox)
     assert "Moved" in message["Subject"]
     text = body_text(message)
@@ -143,6 +149,7 @@ def test_a_cancelled_session_tells_everyone_once(db: Session, outbox: Path) -> N
     facilitate(db, session, facilitator)
 
     notices.session_cancelled(db, session, enrollments)
+    db.commit()  # notices go out when the change is committed
 
     messages = read_outbox(outbox)
     assert sorted(m["To"] for m in messages) == sorted(

@@ -36,6 +36,7 @@ def test_go_no_go_cancels_a_session_under_its_minimum_once(db: Session, outbox: 
     enrol(db, session, people[3], "waitlisted")
 
     done = run_due_work(db, NOW)
+    db.commit()  # notices go out when the change is committed
 
     assert done["sessions_cancelled"] == 1
     session = load_session(db, session.id)
@@ -49,6 +50,7 @@ def test_go_no_go_cancels_a_session_under_its_minimum_once(db: Session, outbox: 
     assert all(ics_attachments(m) for m in messages)
 
     again = run_due_work(db, NOW + timedelta(minutes=1))
+    db.commit()
 
     assert again["sessions_cancelled"] == 0
     assert load_session(db, session.id).sequence == 1
@@ -109,6 +111,7 @@ def test_reminders_go_out_three_days_before_once(db: Session, outbox: Path) -> N
     enrol(db, later, make_user(db), confirmed_at=datetime(2026, 12, 1, tzinfo=UTC))
 
     done = run_due_work(db, now)
+    db.commit()
 
     assert done["reminders_sent"] == 1
     (message,) = read_outbox(outbox)
@@ -148,6 +151,7 @@ def test_an_empty_session_cancelled_at_go_no_go_tells_its_facilitator(
     facilitator = make_user(db, roles={Role.FACILITATOR})
     facilitate(db, session, facilitator)
     assert run_due_work(db, NOW)["sessions_cancelled"] == 1
+    db.commit()
     (message,) = read_outbox(outbox)
     assert message["To"] == facilitator.email
     assert "0 of 1 minimum participants" in body_text(message)
