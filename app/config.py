@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     paper_size: Literal["A4", "Letter"] = "A4"
     verify_lookups_per_window: int = 30  # certificate lookups per client per window
     verify_window_seconds: int = 300
+    # Who issues invoice PDFs: name, address (one line per line) and tax id (shown if set).
+    invoice_seller_name: str = "APEX Professional Skills Training"
+    invoice_seller_address: str = "12 Example Street, Suite 400\nSpringfield, IL 62701, USA"
+    invoice_seller_tax_id: str = ""
 
     # Payments. Without a Stripe secret key the invoice provider is the only one, so the
     # platform runs offline; with one, card payments go through Stripe PaymentIntents.

@@ -16,7 +16,7 @@ from app.accounts.sessions import SessionCookieMiddleware
 from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
 from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
-from app.documents import certificate_routes
+from app.documents import certificate_routes, invoice_routes
 from app.documents import routes as document_routes
 from app.documents.download_links import CertificateLinkMiddleware
 from app.enrollment import hooks as enrollment_hooks
@@ -101,6 +101,7 @@ def create_app() -> FastAPI:
         enrollment_public_routes,
         document_routes,
         certificate_routes,
+        invoice_routes,
     ):
         app.include_router(feature.router)
         app.include_router(feature.api)

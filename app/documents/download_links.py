@@ -24,7 +24,7 @@ from urllib.parse import quote
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.security import sign, signature_matches
-from app.documents import storage
+from app.documents import serving, storage
 from app.documents.certificate_render import inputs_hash
 from app.documents.models import Certificate
 
@@ -122,12 +122,11 @@ def _stored(digest: str) -> bytes | None:
         return None
 
 
-def _etag_matches(scope: Scope, etag: bytes) -> bool:
+def _if_none_match(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"if-none-match":
-            tags = {tag.strip().removeprefix(b"W/") for tag in value.split(b",")}
-            return etag in tags or b"*" in tags
-    return False
+            return value.decode("latin-1")
+    return ""
 
 
 def link_headers(link: Link) -> dict[str, str]:
@@ -143,7 +142,7 @@ def link_headers(link: Link) -> dict[str, str]:
 async def send_pdf(scope: Scope, send: Send, link: Link, data: bytes) -> None:
     """Answer with the PDF a link names (304 when the client has this file already)."""
     headers = [(name.encode(), value.encode()) for name, value in link_headers(link).items()]
-    if _etag_matches(scope, f'"{link.digest}"'.encode()):
+    if serving.etag_matches(_if_none_match(scope), link.digest):
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return

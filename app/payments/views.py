@@ -32,9 +32,10 @@ PROVIDER_TEXT = {
 @dataclass(frozen=True)
 class LineView:
     description: str
-    amount: str
+    amount: str  # the list price, before any discount
     refunded: str | None
     session_id: int | None
+    net_amount: str  # after the line's share of the order's discount (invoices show both)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def order_view(db: Session, order: Order) -> OrderView:
             money(order, line.list_price_cents),
             money(order, line.refunded_cents) if line.refunded_cents else None,
             line.session_id,
+            money(order, line.amount_cents),
         )
         for line in orders.order_lines(db, order.id)
     ]

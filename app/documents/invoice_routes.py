@@ -1,0 +1,45 @@
+"""Invoice PDF downloads: the buyer and their organisation's coordinators, and staff.
+
+``router`` carries the CSRF check like every page router; ``api`` is ``/api/v1`` (empty
+for now, but app/main.py includes both for every feature module).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from app.accounts.models import Role
+from app.accounts.permissions import require_role, require_user
+from app.accounts.sessions import Ctx
+from app.documents import invoices, serving
+from app.web import verify_csrf
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+api = APIRouter(prefix="/api/v1")
+
+
+def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
+    # As certificates: rendered once per distinct content, then served as stored.
+    return serving.stored_pdf_response(
+        request,
+        digest=invoice.digest,
+        filename=invoice.filename,
+        stored_file=lambda: invoices.invoice_file(invoice),
+    )
+
+
+@router.get("/orders/{order_id:int}/invoice.pdf")
+def my_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """Download the invoice of my order, or of my organisation's order if I coordinate it."""
+    user = require_user(ctx)
+    order = invoices.invoice_for_user(ctx.db, user, order_id)
+    return _pdf_response(request, invoices.prepare(ctx.db, order))
+
+
+@router.get("/coordinator/orders/{order_id:int}/invoice.pdf")
+def any_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
+    """Coordinators: download the invoice of any order paid by invoice."""
+    require_role(ctx, Role.COORDINATOR)
+    order = invoices.invoice_for_staff(ctx.db, order_id)
+    return _pdf_response(request, invoices.prepare(ctx.db, order))
