@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -93,8 +94,15 @@ def test_coordinators_create_read_change_and_extend_series(client: TestClient, d
     series_id = body["series"]["id"]
     assert body["series"]["courses"] == BODY["courses"]
     assert body["series"]["sessions"] == len(body["created"]) >= 33
-    assert body["created"][0]["starts_on"] == "2026-12-24"
-    assert body["created"][0]["occurrence_date"] == "2026-12-25"
+    # Sessions are made from today (in the series' zone) on, exactly on the dates the
+    # public preview gives (the preview test pins those against the calendar).
+    today = datetime.now(ZoneInfo(BODY["timezone"])).date()
+    start = max(today, date.fromisoformat(BODY["starts_on"]))
+    params = {"rule": "last-friday", "start": start.isoformat(), "tz": BODY["timezone"]}
+    params |= {"holidays": "US", "policy": "previous", "count": 1}
+    (first,) = client.get("/api/v1/series/preview", params=params).json()["occurrences"]
+    assert body["created"][0]["starts_on"] == first["date"]
+    assert body["created"][0]["occurrence_date"] == first["original_date"]
 
     one = client.get(f"/api/v1/series/{series_id}", headers=headers).json()
     assert one["description"] == "Last Friday of each month"
