@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts import organisations, service
 from app.accounts.models import Role
-from app.content.models import Course
+from app.content.models import Course, CourseVersion
+from app.db import utcnow
 from app.enrollment.models import SeatPack
+from app.learning.models import Completion
 from app.payments import promos
 from app.scheduling.series import SeriesInput, create_series
 from app.scheduling.venues import create_venue
@@ -91,7 +93,30 @@ def load_demo_data(db: Session) -> bool:
     organisations.add_member(db, org, email="orgcoord@northwind.example.com", coordinator=True)
     organisations.add_member(db, org, email="learner@apex.example.com")
     _load_demo_schedule(db, org.id)
+    _load_demo_completion(db)
     return True
+
+
+def _load_demo_completion(db: Session) -> None:
+    """Lena has finished Relationship Management online, so My learning shows a certificate
+    (issued when she opens the page, or by the ticker) that verifies from its QR code."""
+    version = db.scalar(
+        select(CourseVersion)
+        .join(Course, Course.id == CourseVersion.course_id)
+        .where(Course.slug == "relationship-management", CourseVersion.is_current.is_(True))
+    )
+    learner = service.find_user_by_email(db, DEMO_ACCOUNTS[0].email)
+    if version is None or learner is None:
+        return  # courses not loaded: no completion to show
+    db.add(
+        Completion(
+            user_id=learner.id,
+            course_id=version.course_id,
+            course_version_id=version.id,
+            completed_at=utcnow() - timedelta(days=3),
+        )
+    )
+    db.flush()
 
 
 def _load_demo_schedule(db: Session, organisation_id: int) -> None:

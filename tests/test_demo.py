@@ -10,6 +10,7 @@ from app.config import PROJECT_ROOT
 from app.content.sync import sync_folder
 from app.demo import DEMO_ACCOUNTS, load_demo_data
 from app.enrollment.models import SeatPack
+from app.learning.models import Completion
 from app.scheduling.models import CourseSession, Series
 
 
@@ -25,5 +26,8 @@ def test_demo_data_loads_once_with_a_schedule(db: Session) -> None:
     )
     assert sessions and sessions % 3 == 0 and sessions >= 33  # 3 courses, ~12 months
     assert db.scalar(select(func.count()).select_from(SeatPack)) == 1
+    (completion,) = db.scalars(select(Completion))  # Lena's, so My learning has a certificate
+    learner = db.get(User, completion.user_id)
+    assert learner is not None and learner.email == DEMO_ACCOUNTS[0].email
     assert load_demo_data(db) is False
     assert db.scalar(select(func.count()).select_from(Series)) == 1
