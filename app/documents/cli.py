@@ -69,7 +69,53 @@ def workbooks(session: SessionOption, out: OutOption) -> None:
     make_to_file(session, "workbooks", out)
 
 
+CertificatesOut = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help="A folder: one PDF per person plus all of them in one file. "
+        "A name ending in .pdf: all of them in that one file.",
+    ),
+]
+
+
 @documents_cli.command("certificates")
-def certificates(session: SessionOption, out: OutOption) -> None:
-    """The session's certificates in one PDF; each person's own file is stored for download."""
-    make_to_file(session, "certificates", out)
+def certificates(session: SessionOption, out: CertificatesOut) -> None:
+    """The session's certificates in force: a PDF per person in a folder, or one PDF."""
+    if out.suffix.lower() == ".pdf":
+        make_to_file(session, "certificates", out)
+        return
+    write_certificates_folder(session, out)
+
+
+def write_certificates_folder(session_id: int, folder: Path) -> list[Path]:
+    """Run the certificates job, then copy each person's stored file into ``folder``.
+
+    The folder is created if its parent exists. Files are named by serial and holder, so
+    a folder written twice holds the same files (a re-issued certificate has a new serial).
+    """
+    from app.documents import certificate_render, facts, jobs
+
+    if folder.exists() and not folder.is_dir():
+        raise AppError(f"{folder} is a file; give a folder, or a name ending in .pdf.")
+    if not folder.parent.is_dir():
+        raise AppError(f"The folder {folder.parent} does not exist.")
+    folder.mkdir(exist_ok=True)
+    combined = make_to_file(session_id, "certificates", folder / f"session-{session_id}.pdf")
+    written = [combined]
+    with jobs.default_scope() as db:
+        for cert in facts.session_certificates(db, session_id):
+            target = folder / f"{cert.serial}-{_file_name(cert.holder_name)}.pdf"
+            # Stored by the job's batch; rendered here only if it was removed since.
+            shutil.copyfile(certificate_render.certificate_file(cert), target)
+            written.append(target)
+    console.print(
+        f"Wrote {len(written) - 1} certificates, one per person, to {folder}/.", highlight=False
+    )
+    return written
+
+
+def _file_name(name: str) -> str:
+    """A holder's name as a file-name part: letters of any script kept, the rest as '-'."""
+    kept = "".join(ch if ch.isalnum() else "-" for ch in name)
+    return "-".join(part for part in kept.split("-") if part)[:60] or "certificate"

@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.db import make_engine
 from app.documents import certificate_render, certificates
 from app.documents.certificate_issuing import session_version
+from app.documents.models import Certificate
 from app.enrollment.models import Enrollment
 from tests.documents.helpers import make_documents_session, page_count, pages_text, sync_demo_pack
 from tests.documents.qr_decode import qr_text_in_pdf
@@ -102,7 +103,8 @@ def test_bad_input_gives_one_line(
     assert lines[0].startswith("apex: error:") and message in lines[0]
 
 
-def test_certificates_write_the_batch_and_store_each_persons_file(tmp_path: Path) -> None:
+def _issued_session(tmp_path: Path) -> tuple[dict[str, str], int, list[Certificate]]:
+    """A scratch database with a two-person session whose certificates are issued."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     migrate.upgrade(url=url)
     engine = make_engine(url)
@@ -129,8 +131,13 @@ def test_certificates_write_the_batch_and_store_each_persons_file(tmp_path: Path
         db.commit()
     engine.dispose()
     env = {"APEX_DATABASE_URL": url, "APEX_VAR_DIR": str(tmp_path / "var")}
+    return env, session.id, issued
+
+
+def test_certificates_write_the_batch_and_store_each_persons_file(tmp_path: Path) -> None:
+    env, session_id, issued = _issued_session(tmp_path)
     out = tmp_path / "certificates.pdf"
-    args = ("documents", "certificates", "--session", str(session.id), "--out", str(out))
+    args = ("documents", "certificates", "--session", str(session_id), "--out", str(out))
     result = _apex(env, *args)
     assert result.returncode == 0, result.stderr
     assert page_count(out.read_bytes()) == 2
@@ -142,3 +149,33 @@ def test_certificates_write_the_batch_and_store_each_persons_file(tmp_path: Path
         assert cert.holder_name in text and cert.serial in text
         address = certificate_render.verification_url(cert.token)
         assert qr_text_in_pdf(stored.read_bytes()) == address
+
+
+def test_certificates_to_a_folder_write_one_pdf_per_person(tmp_path: Path) -> None:
+    env, session_id, issued = _issued_session(tmp_path)
+    folder = tmp_path / "out" / "certificates"
+    (tmp_path / "out").mkdir()
+    args = ("documents", "certificates", "--session", str(session_id), "--out", str(folder))
+    result = _apex(env, *args)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote 2 certificates, one per person, to" in " ".join(result.stderr.split())
+    expected = {f"{c.serial}-{c.holder_name.replace(' ', '-')}.pdf": c for c in issued}
+    expected_names = {*expected, f"session-{session_id}.pdf"}
+    assert {path.name for path in folder.iterdir()} == expected_names
+    for name, cert in expected.items():
+        pdf = (folder / name).read_bytes()
+        assert page_count(pdf) == 1
+        text = "\n".join(pages_text(pdf))
+        assert cert.holder_name in text and cert.serial in text
+    assert page_count((folder / f"session-{session_id}.pdf").read_bytes()) == 2
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    again = _apex(env, *args)  # a second run writes the same files
+    assert again.returncode == 0, again.stderr
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    refused = _apex(
+        env, "documents", "certificates", "--session", str(session_id), "--out", str(a_file)
+    )
+    assert refused.returncode == 1
+    assert "is a file; give a folder, or a name ending in .pdf." in " ".join(refused.stderr.split())
