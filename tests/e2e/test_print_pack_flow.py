@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from datetime import time as clock
 
 import pytest
@@ -81,6 +81,9 @@ def pack_server(
     engine.dispose()
 
 
+SESSION_DAY = date.today() + timedelta(days=14)  # a session still ahead, whenever this runs
+
+
 def _seed(factory: sessionmaker[Session]) -> tuple[str, int]:
     """A one-day Relationship Management session with six confirmed participants."""
     tag = uuid.uuid4().hex[:8]
@@ -98,12 +101,12 @@ def _seed(factory: sessionmaker[Session]) -> tuple[str, int]:
         session = CourseSession(
             uid=f"e2e-print-pack-{tag}@apex", course_id=course.id, format_id="one-day",
             course_version_id=_current_version_id(db, course.id),
-            starts_on=date(2026, 12, 4), ends_on=date(2026, 12, 4), start_time=clock(9, 0),
+            starts_on=SESSION_DAY, ends_on=SESSION_DAY, start_time=clock(9, 0),
             end_time=clock(17, 0), timezone="America/New_York", capacity=20, venue_id=venue.id,
         )  # fmt: skip
         db.add(session)
         db.flush()
-        db.add(SessionDay(session_id=session.id, day_index=1, date=date(2026, 12, 4)))
+        db.add(SessionDay(session_id=session.id, day_index=1, date=SESSION_DAY))
         db.add(SessionFacilitator(session_id=session.id, user_id=facilitator.id))
         for number, name in enumerate(NAMES):
             learner = create_user(
@@ -166,7 +169,8 @@ def test_facilitator_prints_the_session_pack(
         with page.expect_download() as info:
             download_link.first.click()
         download = info.value
-        assert download.suggested_filename == "relationship-management-2026-12-04-print-pack.pdf"
+        name = f"relationship-management-{SESSION_DAY.isoformat()}-print-pack.pdf"
+        assert download.suggested_filename == name
         pdf = PdfReader(io.BytesIO(download.path().read_bytes()))
         pages = [p.extract_text() or "" for p in pdf.pages]
     finally:

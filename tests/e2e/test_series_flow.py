@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -111,8 +112,9 @@ def test_coordinator_creates_apex_last_friday_and_sees_a_year_of_sessions(
     match = re.search(r"with (\d+) sessions up to (\d{4}-\d{2}-\d{2})", flash.inner_text())
     assert match, flash.inner_text()
 
-    # The same dates the server materialised: from today up to the 12-month horizon.
-    today = date.today()
+    # The same dates the server materialised: from today (in the series' zone, as the
+    # server counts it) up to the 12-month horizon.
+    today = datetime.now(ZoneInfo("America/New_York")).date()
     expected = [
         o.date
         for o in occurrences(
