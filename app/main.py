@@ -29,6 +29,7 @@ from app.payments import admin_routes as payment_admin_routes
 from app.payments import checkout as payment_checkout
 from app.payments import refunds as payment_refunds
 from app.payments import routes as payment_routes
+from app.payments import views as payment_views
 from app.scheduling import feed_routes as scheduling_feed_routes
 from app.scheduling import hooks as scheduling_hooks
 from app.scheduling import routes as scheduling_routes
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
     # Enrolment tells payments about cancelled seats and invoice bookings without importing it.
     enrollment_hooks.register_seats_released(payment_refunds.on_seats_released)
     enrollment_hooks.register_invoice_booking(payment_checkout.on_invoice_booking)
+    enrollment_hooks.register_order_links(payment_views.roster_order_links)
     app = FastAPI(
         lifespan=lifespan,
         title="APEX",

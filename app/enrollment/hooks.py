@@ -11,7 +11,8 @@ Held seats are paid for on a page payments owns: ``payment_url`` names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -27,11 +28,21 @@ class Release(StrEnum):
     SESSION_CANCELLED = "session_cancelled"  # the session will not run (refund in full)
 
 
+@dataclass(frozen=True)
+class OrderLink:
+    """The order that pays for a seat, as the roster links it for staff."""
+
+    label: str  # e.g. "APX-000012 · Paid"
+    url: str  # the coordinator's order page (refunds, mark paid)
+
+
 SeatsReleased = Callable[[Session, Sequence[Enrollment], Release], None]
 InvoiceBooking = Callable[[Session, Sequence[Enrollment]], None]
+OrderLinks = Callable[[Session, Sequence[int]], Mapping[int, OrderLink]]
 
 _seats_released: list[SeatsReleased] = []
 _invoice_booking: list[InvoiceBooking] = []
+_order_links: list[OrderLinks] = []
 
 
 def payment_url(enrollment_id: int) -> str:
@@ -49,6 +60,21 @@ def register_invoice_booking(function: InvoiceBooking) -> None:
     """Install a function told about priced seats confirmed at once for invoice customers."""
     if function not in _invoice_booking:
         _invoice_booking.append(function)
+
+
+def register_order_links(function: OrderLinks) -> None:
+    """Install a function naming the order behind each of some enrolments (by id)."""
+    if function not in _order_links:
+        _order_links.append(function)
+
+
+def order_links(db: Session, enrollment_ids: Sequence[int]) -> dict[int, OrderLink]:
+    """The order behind each enrolment that has one (none without payments registered)."""
+    found: dict[int, OrderLink] = {}
+    if enrollment_ids:
+        for function in _order_links:
+            found.update(function(db, enrollment_ids))
+    return found
 
 
 def seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Release) -> None:

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.db import utcnow
-from app.enrollment import queries, rules, views
+from app.enrollment import hooks, queries, rules, views
 from app.enrollment.models import Enrollment
 from app.errors import NotFound
 from app.scheduling.models import CourseSession
@@ -23,6 +23,7 @@ class RosterRow:
     enrollment: Enrollment
     person: User
     detail: str
+    order: hooks.OrderLink | None = None  # staff only: the order page, to refund from
 
 
 @dataclass
@@ -49,6 +50,14 @@ def managed_session(db: Session, session_id: int, viewer: User) -> CourseSession
     if session.organisation_id is None and rules.coordinated_org_ids(db, viewer.id):
         return session  # an organisation coordinator, for their members on a public session
     raise NotFound("There is no such session.")
+
+
+def _link_orders(db: Session, roster: Roster) -> None:
+    """Name each row's order, so staff can open it (and refund) from the roster."""
+    rows = [*roster.confirmed, *roster.held, *roster.offered, *roster.waitlist, *roster.ended]
+    links = hooks.order_links(db, [row.enrollment.id for row in rows])
+    for row in rows:
+        row.order = links.get(row.enrollment.id)
 
 
 def _text(moment: datetime | None, session: CourseSession, prefix: str) -> str:
@@ -99,6 +108,8 @@ def build_roster(
             label = "cancelled" if status == rules.CANCELLED else "expired"
             result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
+    if viewer.has_role(Role.COORDINATOR):
+        _link_orders(db, result)
     targets = [
         s
         for s in _same_course(db, viewer, session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -9,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, User
 from app.enrollment import rules
+from app.enrollment.hooks import OrderLink
 from app.payments import orders, refunds
-from app.payments.models import Order, PromoCode, Refund
+from app.payments.models import Order, OrderLine, PromoCode, Refund
 from app.scheduling.models import CourseSession
 
 STATUS_TEXT = {
@@ -141,3 +143,22 @@ def deadline_text(db: Session, order: Order) -> str | None:
     if deadline is None or session is None:
         return None
     return rules.local_time_text(deadline, session)
+
+
+def roster_order_links(db: Session, enrollment_ids: Sequence[int]) -> dict[int, OrderLink]:
+    """Enrolment hook: the order behind each seat (the newest not cancelled), for the roster.
+
+    Staff open it to refund, or to mark an invoice paid, without searching the orders list.
+    """
+    query = (
+        select(OrderLine.enrollment_id, Order)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.enrollment_id.in_(enrollment_ids), Order.status != orders.CANCELLED)
+        .order_by(Order.id)
+    )
+    links: dict[int, OrderLink] = {}
+    for enrollment_id, order in db.execute(query):
+        if enrollment_id is not None:
+            label = f"{order.reference} · {STATUS_TEXT.get(order.status, order.status)}"
+            links[enrollment_id] = OrderLink(label, f"/coordinator/orders/{order.id}")
+    return links
