@@ -76,34 +76,6 @@ def _join_names(names: Sequence[str]) -> str:
     return joined
 
 
-def issue_certificate(
-    db: Session,
-    *,
-    user: User,
-    course_version: CourseVersion,
-    session: CourseSession | None = None,
-    first_date: date,
-    last_date: date,
-    facilitator_names: Sequence[str] = (),
-) -> Certificate:
-    """Issue a certificate, or return the one in force for the same person and version.
-
-    The holder's name is the account's display name now; the course title, version and
-    credit hours come from the course version. The serial is made from the row id after
-    the insert, so it is unique however many processes issue at once.
-    """
-    cert, _issued = issue_or_find(
-        db,
-        user=user,
-        course_version=course_version,
-        session=session,
-        first_date=first_date,
-        last_date=last_date,
-        facilitator_names=facilitator_names,
-    )
-    return cert
-
-
 def issue_or_find(
     db: Session,
     *,
@@ -114,10 +86,13 @@ def issue_or_find(
     last_date: date,
     facilitator_names: Sequence[str] = (),
 ) -> tuple[Certificate, bool]:
-    """Like :func:`issue_certificate`, with True when the certificate was issued by this call.
+    """Issue a certificate, or find the one in force; True when this call issued it.
 
     A person holds at most one certificate in force per course version: when they have
     one already (online, or from any session), that one is returned and nothing is issued.
+    The holder's name is the account's display name now; the course title, version and
+    credit hours come from the course version. The serial is made from the row id after
+    the insert, so it is unique however many processes issue at once.
     """
     if last_date < first_date:
         raise Invalid("A certificate's last date cannot be before its first date.")

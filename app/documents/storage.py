@@ -69,6 +69,21 @@ def write_atomically(path: Path, data: bytes) -> Path:
     return path
 
 
+def read_if_stored(digest: str) -> bytes | None:
+    """The bytes of a stored file, or None when it is not there (one open, no stat).
+
+    For the hot path of a repeated download: plain ``os.path`` and a single open cost
+    a fraction of :func:`lookup` then :func:`read` (pathlib objects and a stat).
+    """
+    if not _HASH.fullmatch(digest):
+        raise ValueError(f"not a document hash: {digest[:80]!r}")
+    try:
+        with open(os.path.join(documents_dir(), f"{digest}.pdf"), "rb") as stored:
+            return stored.read()
+    except FileNotFoundError:
+        return None
+
+
 def read(digest: str) -> bytes:
     """The bytes of a stored file; ``FileNotFoundError`` when it is not there."""
     return path_for(digest).read_bytes()
