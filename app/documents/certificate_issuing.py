@@ -23,6 +23,7 @@ from app.enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
 from app.learning.models import Completion
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator
+from app.scheduling.service import taught_version
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +59,7 @@ def session_version(db: Session, session: CourseSession) -> CourseVersion:
     moved it on), so a version published after the session does not change what its
     certificates state. Only old sessions without a pin fall back to the current version.
     """
-    if session.course_version_id is not None:
-        pinned = db.get(CourseVersion, session.course_version_id)
-        if pinned is not None:  # the foreign key makes this certain; be safe anyway
-            return pinned
-    version = db.scalars(
-        select(CourseVersion).where(
-            CourseVersion.course_id == session.course_id, CourseVersion.is_current.is_(True)
-        )
-    ).first()
+    version = taught_version(db, session)
     if version is None:
         raise Conflict("This session's course has no current version to certify.")
     return version

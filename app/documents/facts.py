@@ -22,6 +22,7 @@ from app.documents.models import Certificate, is_live
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Invalid, NotFound
 from app.scheduling.models import CourseSession, SessionFacilitator, Venue
+from app.scheduling.service import taught_version
 
 _MODULE_FILE = re.compile(r"modules/\d+-([a-z0-9-]+)\.md")
 
@@ -113,11 +114,10 @@ class SessionFacts:
 def _session_version(db: Session, session: CourseSession) -> CourseVersion:
     # The version pinned on the session: documents printed after a newer version was
     # published still match what the session teaches (and its certificates state).
-    if session.course_version_id is not None:
-        pinned = db.get(CourseVersion, session.course_version_id)
-        if pinned is not None:
-            return pinned
-    # Sessions created before versions were pinned, whose course had none then.
+    taught = taught_version(db, session)
+    if taught is not None:
+        return taught
+    # A course without a current version: its newest, so documents can still be made.
     query = (
         select(CourseVersion)
         .where(CourseVersion.course_id == session.course_id)

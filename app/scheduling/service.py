@@ -33,6 +33,7 @@ from app.scheduling.sessions import (
     remove_facilitator,
     session_versions,
     sessions_between,
+    taught_version,
     update_session,
     visible_sessions,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "series_input",
     "session_versions",
     "sessions_between",
+    "taught_version",
     "update_series",
     "update_session",
     "visible_sessions",

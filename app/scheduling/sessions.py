@@ -217,17 +217,28 @@ class SessionVersions:
 
 def session_versions(db: Session, session: CourseSession) -> SessionVersions:
     """The session's pinned course version and the course's current one (either may be None)."""
-    pinned = (
-        db.get(CourseVersion, session.course_version_id)
-        if session.course_version_id is not None
-        else None
+    return SessionVersions(_pinned_version(db, session), _current_version(db, session.course_id))
+
+
+def taught_version(db: Session, session: CourseSession) -> CourseVersion | None:
+    """The version a session teaches: its pin, else (old rows) the course's current one.
+
+    What its workbooks, guide and certificates are made from; None only when neither exists.
+    """
+    return _pinned_version(db, session) or _current_version(db, session.course_id)
+
+
+def _pinned_version(db: Session, session: CourseSession) -> CourseVersion | None:
+    if session.course_version_id is None:
+        return None
+    return db.get(CourseVersion, session.course_version_id)
+
+
+def _current_version(db: Session, course_id: int) -> CourseVersion | None:
+    query = select(CourseVersion).where(
+        CourseVersion.course_id == course_id, CourseVersion.is_current.is_(True)
     )
-    current = db.scalars(
-        select(CourseVersion).where(
-            CourseVersion.course_id == session.course_id, CourseVersion.is_current.is_(True)
-        )
-    ).first()
-    return SessionVersions(pinned, current)
+    return db.scalars(query).first()
 
 
 def has_started(session: CourseSession, now: datetime | None = None) -> bool:
