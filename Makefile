@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 .PHONY: run test lint format lock bench clean localstripe
 
 $(BIN)/python:
-	@$(PYTHON) app/syscheck.py
+	@$(PYTHON) app/syscheck.py run
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -22,11 +22,11 @@ $(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	@$(BIN)/python app/syscheck.py
+	@$(PYTHON) app/syscheck.py run
 	$(BIN)/apex serve
 
 test: $(VENV)/.dev
-	@$(BIN)/python app/syscheck.py
+	@$(PYTHON) app/syscheck.py test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
