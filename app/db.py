@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -125,16 +125,6 @@ def get_db() -> Iterator[Session]:
     """Request dependency: one session, committed once at the edge or rolled back."""
     with transaction() as session:
         yield session
-
-
-def db_dependency(factory: sessionmaker[Session]) -> Callable[[], Iterator[Session]]:
-    """A ``get_db`` stand-in bound to another database (scratch servers in tests, benches)."""
-
-    def dependency() -> Iterator[Session]:
-        with transaction(factory) as session:
-            yield session
-
-    return dependency
 
 
 # scope="function" makes FastAPI run the commit before the response is sent, so a

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,11 +42,11 @@ get_settings.cache_clear()
 
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Connection, Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
-from app.db import get_db, get_engine, make_engine  # noqa: E402
+from app.db import get_engine, get_session_factory, make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 
@@ -85,48 +87,76 @@ def engine() -> Iterator[Engine]:
     engine.dispose()
 
 
+@contextmanager
+def production_sessions_on(bind: Engine | Connection, **options: Any) -> Iterator[None]:
+    """Bind the app's own session factory (what ``get_db`` uses) to ``bind`` for a while.
+
+    Tests reach a scratch database or a rolled-back connection this way instead of
+    overriding ``get_db``, so requests keep production's session lifecycle.
+    """
+    factory = get_session_factory()
+    saved = dict(factory.kw)
+    factory.configure(bind=bind, **options)
+    try:
+        yield
+    finally:
+        factory.kw.clear()
+        factory.kw.update(saved)
+
+
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test.
+    """The test's session, inside one connection-level transaction rolled back afterwards.
 
-    ``commit()`` inside the app only releases a SAVEPOINT, so nothing a test does
-    survives it.
+    The production session factory is bound to that same connection for the test, so
+    every request opens, commits and closes its own session exactly as under
+    ``apex serve``; a ``commit()`` then releases a SAVEPOINT instead of the transaction,
+    and nothing a test does survives it.
     """
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield session
-    finally:
-        session.close()
-        if transaction.is_active:
-            transaction.rollback()
-        connection.close()
+    with production_sessions_on(connection, join_transaction_mode="create_savepoint"):
+        session = get_session_factory()()
+        try:
+            yield session
+        finally:
+            session.close()
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+class PersonClient(TestClient):
+    """A browser-like client for the real app, in step with the test's own session.
+
+    Both sessions share one connection, so before each request it flushes what the test
+    arranged (the request's own session then sees it); after each it expires the test's
+    objects, so the test reads what the request stored rather than stale copies. The
+    app and its sessions are untouched.
+    """
+
+    def __init__(self, app: FastAPI, db: Session, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._db = db
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self._db.flush()
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            self._db.expire_all()
 
 
 @pytest.fixture
 def app(db: Session) -> FastAPI:
-    """The application, with every request using the test's session."""
-    application = create_app()
-
-    def _test_db() -> Iterator[Session]:
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-
-    application.dependency_overrides[get_db] = _test_db
-    return application
+    """The production application; its requests share the test's rolled-back connection."""
+    return create_app()
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
     """An HTTP client for the app that keeps cookies like a browser."""
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+    with PersonClient(app, db, base_url="http://testserver", follow_redirects=False) as test_client:
         yield test_client
 
 

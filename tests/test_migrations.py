@@ -128,7 +128,7 @@ def _backfill_round_trip(url: str) -> None:
             assert rows[kept].revoked_at is None and rows[kept].replaced_by_id is None
         assert (rows[4].revoke_reason, rows[4].replaced_by_id) == ("mistake", None)
 
-        migrate.downgrade("-1", url=url)
+        migrate.downgrade(BEFORE_PINS, url=url)  # later revisions undone too
         assert "course_version_id" not in {
             c["name"] for c in inspect(engine).get_columns("course_sessions")
         }

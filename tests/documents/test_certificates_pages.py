@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -15,21 +12,12 @@ from app.documents import certificate_render, certificates
 from app.documents.certificate_issuing import issue_due_certificates
 from app.documents.models import Certificate
 from tests.documents.cert_helpers import (
-    include_certificate_routes,
     make_attended_session,
     make_completion,
     make_coordinator,
     pdf_text,
 )
 from tests.factories import log_in, make_user, post_form
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """The app with the certificate routes (whether or not app/main.py includes them yet)."""
-    include_certificate_routes(app)
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
-        yield test_client
 
 
 def test_my_certificates_issues_what_is_due_and_lists_it(db: Session, client: TestClient) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -17,15 +14,8 @@ from app.documents import certificate_render, certificates, download_links
 from app.documents.certificate_issuing import issue_due_certificates
 from app.documents.models import Certificate
 from app.web import SECURITY_HEADERS
-from tests.documents.cert_helpers import include_certificate_routes, make_completion, pdf_text
+from tests.documents.cert_helpers import make_completion, pdf_text
 from tests.factories import log_in, make_user
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    include_certificate_routes(app)
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
-        yield test_client
 
 
 def _issued(db: Session, name: str = "Łukasz Żółć") -> Certificate:

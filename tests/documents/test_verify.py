@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -14,16 +12,8 @@ from app.config import get_settings
 from app.documents import certificates, verify
 from app.documents.models import Certificate
 from app.errors import TooManyRequests
-from tests.documents.cert_helpers import current_version, include_certificate_routes
+from tests.documents.cert_helpers import current_version
 from tests.factories import make_user
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """The app with the certificate routes (whether or not app/main.py includes them yet)."""
-    include_certificate_routes(app)
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
-        yield test_client
 
 
 def _cert(db: Session, name: str = "Grace Hopper") -> Certificate:

@@ -1,26 +1,26 @@
-"""Browser tests: a live server on a scratch database, driven by Debian's Chromium.
+"""Browser tests: the real server (`apex serve`, a separate process) on a scratch database.
 
 The server commits for real, so it gets its own SQLite file rather than the suite's
-rolled-back transactions. Playwright never downloads a browser here: it launches
-``/usr/bin/chromium``.
+rolled-back transactions; tests seed that file directly and then act through the browser.
+Playwright never downloads a browser here: it launches ``/usr/bin/chromium``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
-import threading
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from sqlalchemy.orm import sessionmaker
 
 from app import migrate
-from app.db import db_dependency, get_db, make_engine
-from app.main import create_app
 from tests.conftest import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,6 +39,63 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def serving(database_url: str, log_dir: Path, **env: str) -> Iterator[str]:
+    """Run ``apex serve`` on a free port against ``database_url``; yield its base URL.
+
+    The same command a person runs, in its own process: the request lifecycle, the
+    middleware and the error pages are exactly production's.
+    """
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "APEX_DATABASE_URL": database_url,
+        "APEX_LOAD_DEMO_DATA": "false",
+        # Links in mail and PDFs point at this server, as a deployment's APEX_BASE_URL would.
+        "APEX_BASE_URL": base_url,
+        **env,
+    }
+    log_path = log_dir / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from app.cli import main; main()",
+                "serve",
+                "--port",
+                str(port),
+            ],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(base_url, process, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"apex serve exited early:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"apex serve did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
+
+
 @pytest.fixture(scope="session")
 def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The live server's scratch database, migrated (tests may seed it, e.g. with packs)."""
@@ -49,26 +106,10 @@ def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_database_url: str) -> Iterator[str]:
-    """Base URL of the app served by uvicorn in a thread, on its own database."""
-    engine = make_engine(live_database_url)
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-
-    app = create_app()
-    app.dependency_overrides[get_db] = db_dependency(factory)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the live server did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    engine.dispose()
+def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of `apex serve` running on the live database."""
+    with serving(live_database_url, tmp_path_factory.mktemp("server-logs")) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

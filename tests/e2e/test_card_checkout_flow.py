@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -19,6 +19,7 @@ from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.enrollment.models import Enrollment
 from app.payments.models import Order, OrderLine, PaymentEvent
+from tests.e2e.conftest import serving
 from tests.e2e.learning_fixtures import (
     PASSWORD,
     learning_db,  # noqa: F401  (fixture used by name)
@@ -32,12 +33,34 @@ from tests.scheduling.factories import make_session
 pytestmark = [pytest.mark.e2e]
 
 
+@pytest.fixture(scope="module")
+def card_server(
+    live_database_url: str,
+    localstripe: str,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """`apex serve` on the live database with card payments on, against localstripe.
+
+    Its own process reads Stripe's settings from its environment, as a deployment does.
+    """
+    stripe = {
+        "APEX_STRIPE_SECRET_KEY": stripe_test.SECRET_KEY,
+        "APEX_STRIPE_PUBLISHABLE_KEY": stripe_test.PUBLISHABLE_KEY,
+        "APEX_STRIPE_WEBHOOK_SECRET": stripe_test.WEBHOOK_SECRET,
+        "APEX_STRIPE_API_BASE": localstripe,
+        "APEX_STRIPE_JS_URL": f"{localstripe}/js.stripe.com/v3/",
+    }
+    with serving(live_database_url, tmp_path_factory.mktemp("card-logs"), **stripe) as url:
+        yield url
+
+
 def test_learner_pays_by_card_and_the_webhook_confirms_the_seat(
     browser: Browser,
-    live_server: str,
+    card_server: str,
     learning_db: Callable[[], Session],  # noqa: F811
     stripe_on: str,  # noqa: F811
 ) -> None:
+    live_server = card_server
     stripe_test.register_webhook(stripe_on, f"{live_server}/payments/stripe/webhook")
     tag = uuid.uuid4().hex[:8]
     email = f"card-{tag}@example.com"

@@ -1,16 +1,13 @@
 """In a real browser: a facilitator prints a session's pack and watches it being made.
 
-The server runs here on its own scratch database (like ``live_server``), with the
-documents routes included even before ``app.main`` wires them; the pack is made by the
-in-process worker threads, exactly as in production without Redis.
+The server (``apex serve``) runs on its own scratch database, like ``live_server``; the
+pack is made by its in-process worker threads, exactly as in production without Redis.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +15,6 @@ from datetime import date, timedelta
 from datetime import time as clock
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -32,23 +28,16 @@ from app.accounts.service import create_user
 from app.config import get_settings
 from app.content.models import Course, CourseVersion
 from app.content.sync import sync_folder
-from app.db import db_dependency, get_db, make_engine, utcnow
-from app.documents import routes as document_routes
+from app.db import make_engine, utcnow
 from app.enrollment.models import Enrollment
-from app.main import create_app
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
+from tests.e2e.conftest import serving
 from tests.e2e.learning_fixtures import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 
 NAMES = ("Zoë Ødegård", "Łukasz Żółć", "Σωκράτης", "Дмитрий", "محمد", "李小龍")
 TITLE = "Relationship Management for Technical Professionals"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -60,24 +49,8 @@ def pack_server(
     migrate.upgrade(url=url)
     engine = make_engine(url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-
-    app = create_app()
-    if "/sessions/{session_id}/documents" not in {getattr(r, "path", "") for r in app.routes}:
-        app.include_router(document_routes.router)
-        app.include_router(document_routes.api)
-    app.dependency_overrides[get_db] = db_dependency(factory)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the live server did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", factory
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(url, tmp_path_factory.mktemp("print-pack-logs")) as base_url:
+        yield base_url, factory
     engine.dispose()
 
 

@@ -11,15 +11,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
+from app import migrate
 from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.config import get_settings
 from app.content.sync import sync_folder
 from app.db import make_engine
 from app.scheduling.recurrence import add_months, occurrences
+from tests.e2e.conftest import serving
 from tests.e2e.learning_fixtures import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
@@ -32,10 +34,36 @@ COURSES = [
 BLOCKING = {"serious", "critical"}
 
 
-@pytest.fixture(scope="session")
-def schedule_db(live_database_url: str) -> Iterator[Callable[[], Session]]:
-    """Sessions on the live server's database, with the real courses loaded (idempotent)."""
-    engine = make_engine(live_database_url)
+@pytest.fixture(scope="module")
+def series_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database of this module's own: the calendar is counted, so no other test's
+    sessions of the same courses may share its months."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('series') / 'e2e.db'}"
+    migrate.upgrade(url=url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def series_server(
+    series_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with serving(series_database_url, tmp_path_factory.mktemp("series-logs")) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Browser, series_server: str) -> Iterator[Page]:
+    """A fresh browser context on this module's server."""
+    context = browser.new_context(base_url=series_server)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def schedule_db(series_database_url: str) -> Iterator[Callable[[], Session]]:
+    """Sessions on this module's database, with the real courses loaded (idempotent)."""
+    engine = make_engine(series_database_url)
 
     def new_session() -> Session:
         return Session(bind=engine, expire_on_commit=False)

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -32,10 +33,11 @@ from app import migrate
 from app.accounts.models import Organisation, OrganisationMember, User
 from app.accounts.service import issue_api_token
 from app.config import get_settings
-from app.db import db_dependency, get_db, make_engine, utcnow
+from app.db import make_engine, utcnow
 from app.enrollment.models import DayBundle, Enrollment
 from app.enrollment.rules import seat_clause
 from app.main import create_app
+from tests.conftest import production_sessions_on
 from tests.enrollment import helpers as h
 from tests.pg import scratch_database
 
@@ -133,8 +135,10 @@ def stack() -> Iterator[Stack]:
             people = _build_people(db)
             db.commit()
 
+        # Requests use the app's own get_db, with its session factory on this database.
+        restore = ExitStack()
+        restore.enter_context(production_sessions_on(engine))
         app = create_app()
-        app.dependency_overrides[get_db] = db_dependency(factory)
         quiet = logging.getLogger("app")
         level = quiet.level
         quiet.setLevel(logging.WARNING)  # 200 "notice sent" lines per burst help nobody
@@ -158,6 +162,7 @@ def stack() -> Iterator[Stack]:
             quiet.setLevel(level)
             engine.dispose()
             settings.max_requests_in_flight = saved
+            restore.close()
 
 
 async def _fire(base_url: str, calls: list[tuple[str, str, Any]]) -> Burst:

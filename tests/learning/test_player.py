@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.learning import player, service
 from app.learning.models import CourseProgress
 from app.learning.player import NotReachable
+from tests.conftest import PersonClient
 from tests.factories import log_in, make_user
 from tests.learning.helpers import count, finish_course, open_modules
 from tests.learning.packs import sync_pack
@@ -113,13 +114,15 @@ def test_module_page_shows_position_progress_lesson_and_checks(
     assert 'rel="prev"' in second
 
 
-def test_resume_after_leaving(app: FastAPI, client: TestClient, free_course: Course, learner: User):
+def test_resume_after_leaving(
+    app: FastAPI, db: Session, client: TestClient, free_course: Course, learner: User
+):
     log_in(client, learner.email)
     client.get(f"/learn/{free_course.slug}/1")
     client.get(f"/learn/{free_course.slug}/2")
 
     # Leaving: a new browser (no cookies), signing in again.
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as later:
+    with PersonClient(app, db, base_url="http://testserver", follow_redirects=False) as later:
         log_in(later, learner.email)
         response = later.get(f"/learn/{free_course.slug}")
         assert response.headers["location"] == f"/learn/{free_course.slug}/2"

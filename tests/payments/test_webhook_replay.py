@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import httpx
@@ -25,12 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
 from app.config import get_settings
-from app.db import db_dependency, get_db, make_engine, utcnow
+from app.db import make_engine, utcnow
 from app.enrollment.models import Enrollment
 from app.enrollment.seats import take_seat
 from app.main import create_app
 from app.payments import checkout, orders
 from app.payments.models import Order, PaymentEvent
+from tests.conftest import production_sessions_on
 from tests.enrollment import helpers as h
 from tests.enrollment.test_concurrency import EnoughThreads
 from tests.factories import DEFAULT_PASSWORD, read_outbox
@@ -54,8 +56,10 @@ def live() -> Iterator[Live]:
         migrate.upgrade(url=url)
         engine = make_engine(url, pool_size=40, max_overflow=20, pool_timeout=60)
         factory = sessionmaker(bind=engine, expire_on_commit=False)
+        # Requests use the app's own get_db, with its session factory on this database.
+        restore = ExitStack()
+        restore.enter_context(production_sessions_on(engine))
         app = create_app()
-        app.dependency_overrides[get_db] = db_dependency(factory)
         port = stripe_test.free_port()
         server = uvicorn.Server(
             uvicorn.Config(
@@ -83,6 +87,7 @@ def live() -> Iterator[Live]:
             server.should_exit = True
             thread.join(timeout=15)
             engine.dispose()
+            restore.close()
 
 
 def _order_awaiting_card(live: Live, *, price: int = 49500) -> tuple[int, int, str, str]:
