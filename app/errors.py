@@ -1,20 +1,28 @@
 """Domain errors carrying an HTTP status, and the one handler that renders them.
 
 Pages get an HTML error page; ``/api/`` paths get RFC 9457 problem details. No stack
-trace ever reaches a user: unexpected exceptions are logged and answered with a plain 500.
+trace ever reaches a user: unexpected exceptions are logged under a short reference
+and answered with a styled 500 page that shows it.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+from html import escape
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.http_headers import SECURITY_HEADERS
+
+if TYPE_CHECKING:
+    from app.accounts.sessions import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -91,27 +99,122 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> Response:
-    # Imported here because web imports errors for its own AppError use.
-    from app.web import render
+class Gone(AppError):
+    status = 410
+    title = "No longer available"
 
-    response = render(
+
+def _next_step(request: Request, status: int, visitor: Visitor) -> tuple[str, str]:
+    """The one link that helps most after this refusal, by where the person was."""
+    path = request.url.path
+    signed_in = visitor.is_authenticated
+    if path.startswith("/orgs") and visitor.organisations:
+        return "Back to your organisation", f"/orgs/{visitor.organisations[0][0]}"
+    if status in (401, 403) and not signed_in:
+        target = path + (f"?{request.url.query}" if request.url.query else "")
+        return "Sign in", f"/login?next={_quote(target)}"
+    for prefix, step in NEXT_STEPS:
+        if path.startswith(prefix) and (signed_in or not step[1].startswith(PRIVATE)):
+            return step
+    return ("Back to your learning", "/learning") if signed_in else ("Go to the home page", "/")
+
+
+# (path prefix, (label, link)): the page a person most likely came from.
+NEXT_STEPS: list[tuple[str, tuple[str, str]]] = [
+    ("/bookings", ("Back to your bookings", "/bookings")),
+    ("/orders", ("Back to your orders", "/orders")),
+    ("/checkout", ("Back to your bookings", "/bookings")),
+    ("/learn", ("Back to My learning", "/learning")),
+    ("/certificates", ("Back to your certificates", "/certificates")),
+    ("/coordinator", ("Back to the coordinator calendar", "/coordinator/calendar")),
+    ("/facilitator", ("Back to your sessions", "/facilitator/sessions")),
+    ("/admin", ("Back to the users list", "/admin/users")),
+    ("/orgs", ("Back to your learning", "/learning")),
+    ("/account", ("Back to your account", "/account")),
+    ("/courses", ("Browse the courses", "/courses")),
+    ("/sessions", ("See the schedule", "/schedule")),
+    ("/schedule", ("See the schedule", "/schedule")),
+    ("/verify", ("Go to the home page", "/")),
+]
+PRIVATE = (
+    "/bookings",
+    "/orders",
+    "/learning",
+    "/certificates",
+    "/coordinator",
+    "/facilitator",
+    "/admin",
+    "/account",
+)
+
+
+def _error_page(
+    request: Request, status: int, title: str, message: str, ref: str | None
+) -> Response:
+    # Imported here because web and sessions import errors for their own AppError use.
+    from app.accounts.sessions import ANONYMOUS, visitor_of_request
+    from app.db import get_session_factory
+    from app.web import render_error_page
+
+    try:
+        # The request's own session is closed (and rolled back) by now; a short
+        # read-only one finds who is asking when no route got as far as reading it.
+        with get_session_factory()() as db:
+            visitor = visitor_of_request(db, request)
+    except Exception:  # a broken database must not turn a 404 into a 500
+        log.exception("could not read the visitor for an error page")
+        visitor = ANONYMOUS
+    label, href = _next_step(request, status, visitor)
+    return render_error_page(
         request,
-        "errors/error.html",
-        {"status": status, "title": title, "message": message},
+        visitor,
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "next_label": label,
+            "next_href": href,
+            "reference": ref,
+        },
         status_code=status,
     )
-    return response
 
 
-def _respond(
-    request: Request, status: int, title: str, message: str, headers: dict[str, str] | None
+def error_response(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    ref: str | None = None,
 ) -> Response:
+    """The answer to a refused request: problem+json for the API, a styled page otherwise."""
     if is_api_request(request):
-        return problem_response(status, message, title=title, headers=headers)
-    response = _error_page(request, status, title, message)
-    response.headers.update(headers or {})
+        extra = {"reference": ref} if ref else None
+        response: Response = problem_response(
+            status, message, title=title, headers=headers, extra=extra
+        )
+    else:
+        try:
+            response = _error_page(request, status, title, message, ref)
+        except Exception:  # the page itself failed: still answer, never drop the connection
+            log.exception("error page failed to render")
+            response = HTMLResponse(
+                _BARE_PAGE.format(status=status, message=escape(message)), status_code=status
+            )
+        response.headers.update(headers or {})
+    # Errors answered by the outermost handler skip the headers middleware; add them here.
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name.decode(), value.decode())
     return response
+
+
+_BARE_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Error {status} · APEX</title>"
+    '<link rel="stylesheet" href="/static/app.css"><main class="wrap"><h1>Error {status}</h1>'
+    '<p>{message}</p><p><a href="/">Go to the home page</a></p></main></html>'
+)
 
 
 async def _app_error(request: Request, exc: Exception) -> Response:
@@ -119,18 +222,22 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired) and not is_api_request(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
-    return _respond(request, exc.status, exc.title, exc.message, exc.headers)
+    return error_response(request, exc.status, exc.title, exc.message, exc.headers)
+
+
+HTTP_MESSAGES = {
+    400: "The request could not be read. Go back and try again.",
+    404: "There is nothing at this address. Check the link, or start again from the home page.",
+    405: "This address does not accept that kind of request. Use the page's own links and buttons.",
+    413: "The request is larger than this site accepts.",
+}
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    messages = {
-        404: "There is nothing at this address. Check the link, or start again from the home page.",
-        405: "This address does not accept that kind of request.",
-    }
-    message = messages.get(status) or str(exc.detail)
-    return _respond(request, status, HTTPStatus(status).phrase, message, exc.headers)
+    message = HTTP_MESSAGES.get(status) or str(exc.detail)
+    return error_response(request, status, HTTPStatus(status).phrase, message, exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -140,24 +247,37 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         for err in exc.errors()
     ]
     if is_api_request(request):
-        return problem_response(
-            422,
-            "The request body or parameters are not valid; see 'errors'.",
-            title="Invalid input",
-            extra={"errors": errors},
-        )
+        return error_response_with_errors(request, errors)
     detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
-    return _respond(request, 400, "Bad request", f"The form could not be read ({detail}).", None)
+    return error_response(
+        request, 400, "Bad request", f"The form or address could not be read ({detail})."
+    )
+
+
+def error_response_with_errors(request: Request, errors: list[dict[str, Any]]) -> Response:
+    """A 422 problem document listing each invalid field."""
+    response = problem_response(
+        422,
+        "The request body or parameters are not valid; see 'errors'.",
+        title="Invalid input",
+        extra={"errors": errors},
+    )
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name.decode(), value.decode())
+    return response
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _respond(
+    # A short reference the person can quote; the same one is in the log line.
+    ref = secrets.token_hex(4)
+    log.exception("unhandled error ref=%s on %s %s", ref, request.method, request.url.path)
+    return error_response(
         request,
         500,
         "Something went wrong",
-        "The server hit an unexpected problem. It has been logged; please try again.",
-        None,
+        f"The server hit an unexpected problem. It has been logged under reference {ref}; "
+        "please try again, and quote the reference if you contact us.",
+        ref=ref,
     )
 
 

@@ -13,6 +13,7 @@ from app import jobs, site
 from app.accounts import admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.sessions import SessionCookieMiddleware
+from app.base_url import BaseUrlMiddleware
 from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
 from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
@@ -24,6 +25,7 @@ from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
 from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers
+from app.input_guard import NulByteGuardMiddleware
 from app.learning import routes as learning_routes
 from app.payments import admin_routes as payment_admin_routes
 from app.payments import checkout as payment_checkout
@@ -78,15 +80,20 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.add_middleware(SessionCookieMiddleware)
+    # Links made while a request runs (mail, feeds, certificates) use its address.
+    app.add_middleware(BaseUrlMiddleware)
     # Signed certificate links are answered before sessions and routing: a repeated
     # download is then a signature check and a file read.
     app.add_middleware(CertificateLinkMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    # Inside the size limit, so the bodies it reads for NUL characters are bounded.
+    app.add_middleware(NulByteGuardMiddleware)
     # The largest thing anyone uploads is a pack archive; allow room for the form around it.
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_pack_upload_bytes + 1024 * 1024
     )
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_requests_in_flight)
+    # Outermost of ours, so refusals made by the middleware above carry the headers too.
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(site.router)

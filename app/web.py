@@ -8,24 +8,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.models import Role
 from app.accounts.sessions import (
+    ANONYMOUS,
     CSRF_FIELD,
     SAFE_METHODS,
     Ctx,
     RequestContext,
+    Visitor,
     csrf_token_matches,
 )
 from app.config import PROJECT_ROOT
-from app.errors import AppError, Forbidden, is_api_request, problem_response
+from app.errors import AppError, Forbidden, error_response
+from app.formatting import datetime_attr
+from app.http_headers import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
+# Every <time datetime> in a page goes through this one filter (seconds, with an offset).
+templates.env.filters["datetime_attr"] = datetime_attr
 
 
 @dataclass(frozen=True)
@@ -34,11 +40,15 @@ class NavItem:
     href: str
 
 
-def navigation(ctx: RequestContext | None) -> list[NavItem]:
-    """The main navigation for this visitor, by role."""
+def navigation(visitor: Visitor) -> list[NavItem]:
+    """The main navigation for this visitor, by role.
+
+    One entry per staff area, so the bar stays one line at desktop width however many
+    roles someone holds: "Coordinate" and "Admin" open pages that carry the area's own
+    sub-navigation (templates/scheduling/_subnav.html, templates/admin/_subnav.html).
+    """
     items = [NavItem("Home", "/"), NavItem("Courses", "/courses"), NavItem("Schedule", "/schedule")]
-    user = ctx.user if ctx else None
-    if user is None:
+    if not visitor.is_authenticated:
         return items
     items += [
         NavItem("My learning", "/learning"),
@@ -46,18 +56,21 @@ def navigation(ctx: RequestContext | None) -> list[NavItem]:
         NavItem("My orders", "/orders"),
         NavItem("Certificates", "/certificates"),
     ]
-    roles = user.roles
-    if Role.FACILITATOR in roles or Role.ADMIN in roles:
+    is_admin = Role.ADMIN in visitor.roles
+    # An organisation coordinator's organisation (members, seat packs) is otherwise
+    # reachable only by typing its id; admins reach every organisation under Admin.
+    if visitor.organisations and not is_admin:
+        if len(visitor.organisations) == 1:
+            ((org_id, _name),) = visitor.organisations
+            items.append(NavItem("My organisation", f"/orgs/{org_id}"))
+        else:
+            items.append(NavItem("My organisations", "/admin/organisations"))
+    if visitor.has_role(Role.FACILITATOR):
         items.append(NavItem("My sessions", "/facilitator/sessions"))
-    if Role.COORDINATOR in roles or Role.ADMIN in roles:
-        # The coordinator pages carry their own sub-navigation (series, seat packs, ...).
+    if visitor.has_role(Role.COORDINATOR):
         items.append(NavItem("Coordinate", "/coordinator/calendar"))
-    if Role.ADMIN in roles:
-        items += [
-            NavItem("Content", "/admin/content"),
-            NavItem("Users", "/admin/users"),
-            NavItem("Organisations", "/admin/organisations"),
-        ]
+    if is_admin:
+        items.append(NavItem("Admin", "/admin/content"))
     items.append(NavItem("Account", "/account"))
     return items
 
@@ -71,15 +84,36 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the layout's shared context (user, nav, flashes, CSRF token)."""
     ctx: RequestContext | None = getattr(request.state, "ctx", None)
+    visitor = ctx.current_visitor() if ctx else ANONYMOUS
     shared: dict[str, Any] = {
         "ctx": ctx,
         "user": ctx.user if ctx else None,
-        "nav": navigation(ctx),
+        "nav": navigation(visitor),
         "flashes": ctx.pop_flashes() if ctx else [],
         "csrf_field": CSRF_FIELD,
     }
     shared.update(context or {})
     return templates.TemplateResponse(request, template, shared, status_code=status_code)
+
+
+def render_error_page(
+    request: Request, visitor: Visitor, context: dict[str, Any], *, status_code: int
+) -> HTMLResponse:
+    """Render the error page for ``visitor`` without touching the database.
+
+    The request's session has rolled back and closed by now, so the layout reads the
+    visitor copy (name, roles, CSRF token for the sign-out form). Flash messages stay
+    queued for the next page the person sees.
+    """
+    shared: dict[str, Any] = {
+        "ctx": visitor,
+        "user": visitor if visitor.is_authenticated else None,
+        "nav": navigation(visitor),
+        "flashes": [],
+        "csrf_field": CSRF_FIELD,
+        **context,
+    }
+    return templates.TemplateResponse(request, "errors/error.html", shared, status_code=status_code)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -110,21 +144,6 @@ async def verify_csrf(request: Request, ctx: Ctx) -> None:
             "This form has expired or did not come from this site. "
             "Go back, reload the page and try again."
         )
-
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
-    "object-src 'none'; frame-ancestors 'none'"
-)
-
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-]
 
 
 class BodySizeLimitMiddleware:
@@ -171,11 +190,7 @@ def _too_large_message(max_bytes: int) -> str:
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
     request = Request(scope, receive)
-    message = _too_large_message(max_bytes)
-    if is_api_request(request):
-        response: Response = problem_response(413, message, title="Request too large")
-    else:
-        response = PlainTextResponse(message, status_code=413)
+    response = error_response(request, 413, "Request too large", _too_large_message(max_bytes))
     await response(scope, receive, send)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.devices import cookie_name
 from app.accounts.models import User
+from app.config import get_settings
 from tests.factories import csrf_from, log_in, make_user
 
 
@@ -61,8 +65,8 @@ def test_every_page_post_route_demands_the_token(
     paths = _page_post_routes(app)
     assert "/signup" in paths and "/logout" in paths
     for path in paths:
-        concrete = path.replace("{token}", "abc").replace("{", "").replace("}", "")
-        concrete = "/".join("1" if part.endswith("_id") else part for part in concrete.split("/"))
+        # Any value routing accepts: "1" suits ids, positions and slugs alike.
+        concrete = re.sub(r"\{(\w+)\}", lambda m: "abc" if m[1] == "token" else "1", path)
         response = client.post(concrete, data={"x": "1"})
         assert response.status_code == 403, f"{path} accepted a post without a CSRF token"
 
@@ -77,3 +81,17 @@ def test_token_may_come_in_a_header_for_scripts(
     headers = {"X-CSRF-Token": token if header_token else "wrong"}
     response = client.post("/account/profile", data={"display_name": "Via Header"}, headers=headers)
     assert response.status_code == (303 if header_token else 403)
+
+
+def test_tokens_in_any_characters_are_refused_not_an_error(client: TestClient, db: Session) -> None:
+    # hmac.compare_digest raises on non-ASCII text, and a client may send any.
+    token = csrf_from(client)
+    assert client.post("/login", data={"csrf_token": "jeton-é"}).status_code == 403
+    user = make_user(db)
+    session = client.cookies[get_settings().session_cookie_name]
+    cookies = f"{get_settings().session_cookie_name}={session}; {cookie_name()}={user.id}.1.é"
+    form = {"email": user.email, "password": "wrong password", "csrf_token": token}
+    bare = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
+    answer = bare.post("/login", data=form, headers={"cookie": cookies.encode("latin-1")})
+    assert answer.status_code == 401
+    assert client.get("/signup/confirm/1.9999999999.é").status_code == 404
