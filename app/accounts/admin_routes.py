@@ -27,7 +27,7 @@ def users(request: Request, ctx: Ctx, q: str = "") -> Response:
     return render(request, "admin/users.html", {"users": found, "q": q, "roles": list(Role)})
 
 
-@router.post("/admin/users/{user_id}/roles")
+@router.post("/admin/users/{user_id:id}/roles")
 def set_roles(
     ctx: Ctx, user_id: int, roles: Annotated[list[str] | None, Form()] = None
 ) -> RedirectResponse:
@@ -66,7 +66,7 @@ def create_organisation(ctx: Ctx, name: FormStr = "") -> RedirectResponse:
     return redirect(f"/orgs/{created.id}")
 
 
-@router.get("/orgs/{organisation_id}", response_class=HTMLResponse)
+@router.get("/orgs/{organisation_id:id}", response_class=HTMLResponse)
 def organisation_page(request: Request, ctx: Ctx, organisation_id: int) -> Response:
     """One organisation's members, for admins and that organisation's coordinators."""
     user = require_user(ctx)
@@ -74,7 +74,7 @@ def organisation_page(request: Request, ctx: Ctx, organisation_id: int) -> Respo
     return render(request, "orgs/detail.html", {"organisation": organisation})
 
 
-@router.post("/orgs/{organisation_id}/members")
+@router.post("/orgs/{organisation_id:id}/members")
 def add_member(
     ctx: Ctx,
     organisation_id: int,
@@ -95,7 +95,7 @@ def add_member(
     return redirect(f"/orgs/{organisation_id}")
 
 
-@router.post("/orgs/{organisation_id}/members/{user_id}/coordinator")
+@router.post("/orgs/{organisation_id:id}/members/{user_id:id}/coordinator")
 def set_coordinator(
     ctx: Ctx,
     organisation_id: int,
@@ -116,7 +116,7 @@ def set_coordinator(
     return redirect(f"/orgs/{organisation_id}")
 
 
-@router.post("/orgs/{organisation_id}/members/{user_id}/remove")
+@router.post("/orgs/{organisation_id:id}/members/{user_id:id}/remove")
 def remove_member(ctx: Ctx, organisation_id: int, user_id: int) -> RedirectResponse:
     """Remove a member from the organisation."""
     user = require_user(ctx)

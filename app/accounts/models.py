@@ -30,6 +30,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set while an account made by self-service sign-up waits for its owner to prove they
+    # read mail at ``email`` (the sign-up link, or a password reset); it cannot sign in
+    # until then. Accounts made by staff, the CLI or the demo never wait.
+    unconfirmed_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -108,7 +112,7 @@ class WebSession(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-in attempts for one key (``email:...`` or ``ip:...``) in a window."""
+    """A counter with a window start for one key (see ``accounts.throttle`` for sign-in keys)."""
 
     __tablename__ = "login_throttle"
 

@@ -49,8 +49,9 @@ def list_organisations(db: Session) -> list[Organisation]:
 
 
 def organisations_managed_by(db: Session, user: User) -> list[Organisation]:
-    """Organisations a person may manage: all for admins, else where they coordinate."""
-    if Role.ADMIN in user.roles:
+    """Organisations a person may manage: all for the training company's coordinators
+    (and admins), who sell seats and packs to them; else the ones they coordinate."""
+    if user.has_role(Role.COORDINATOR):
         return list_organisations(db)
     query = (
         select(Organisation)
@@ -75,8 +76,9 @@ def get_managed_organisation(db: Session, organisation_id: int, user: User) -> O
 
 
 def can_manage(organisation: Organisation, user: User) -> bool:
-    """Admins manage every organisation; an organisation coordinator manages their own."""
-    if Role.ADMIN in user.roles:
+    """Coordinators and admins manage every organisation; an organisation's own
+    coordinator manages theirs (the same rule as its seat-pack pages)."""
+    if user.has_role(Role.COORDINATOR):
         return True
     return any(m.user_id == user.id and m.is_coordinator for m in organisation.members)
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
-from app.accounts import service
+from app.accounts import devices, service, throttle
 from app.accounts.permissions import ApiUser, require_user
 from app.accounts.schemas import MeOut
 from app.accounts.sessions import Ctx, sign_in, sign_out
@@ -38,9 +39,9 @@ def signup(
     password: FormStr = "",
     confirm: FormStr = "",
 ) -> Response:
-    """Create a learner account and sign it in."""
+    """Sign up; the answer is the same whether or not the address has an account."""
     try:
-        user = service.sign_up(
+        sent_to = service.sign_up(
             ctx.db, email=email, display_name=display_name, password=password, confirm=confirm
         )
     except AppError as exc:
@@ -51,7 +52,33 @@ def signup(
             {"form": form, "error": exc.message},
             status_code=exc.status,
         )
+    context = {"form": {}, "sent_to": sent_to, "hours": service.SIGNUP_LINK_HOURS}
+    return render(request, "accounts/signup.html", context)
+
+
+@pages.get("/signup/confirm/{token}", response_class=HTMLResponse)
+def signup_confirm_form(request: Request, ctx: Ctx, token: str) -> Response:
+    """The page a sign-up link opens: one button confirms (a GET changes nothing)."""
+    service.check_signup_link(ctx.db, token)
+    return render(request, "accounts/signup_confirm.html", {"token": token})
+
+
+@pages.post("/signup/confirm/{token}", response_class=HTMLResponse)
+def signup_confirm(request: Request, ctx: Ctx, token: str, password: FormStr = "") -> Response:
+    """Confirm the new account (its link and its password) and sign it in."""
+    try:
+        user = service.confirm_signup(ctx.db, token, password=password)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return render(
+            request,
+            "accounts/signup_confirm.html",
+            {"token": token, "error": exc.message},
+            status_code=exc.status,
+        )
     sign_in(ctx, user)
+    devices.remember_device(request, user)
     ctx.flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
     return redirect("/")
 
@@ -75,7 +102,13 @@ def login(
     """Check the credentials (throttled) and start a fresh session."""
     address = request.client.host if request.client else None
     try:
-        user = service.authenticate(ctx.db, email=email, password=password, address=address)
+        user = service.authenticate(
+            ctx.db,
+            email=email,
+            password=password,
+            address=address,
+            device_cookie=request.cookies.get(devices.cookie_name()),
+        )
     except (LoginRequired, TooManyRequests) as exc:
         response = render(
             request,
@@ -84,10 +117,35 @@ def login(
             status_code=exc.status,
         )
         response.headers.update(exc.headers)
+        if isinstance(exc, service.WrongCredentials) and exc.delay > 0:
+            return AnsweredLate(response, exc.delay)
         return response
     sign_in(ctx, user)
+    devices.remember_device(request, user)
     ctx.flash(f"Signed in as {user.display_name}.", "success")
     return redirect(safe_next(next))
+
+
+class AnsweredLate(Response):
+    """Sends ``inner`` after a pause (the throttle's answer to a failed sign-in).
+
+    FastAPI commits the request's transaction when the endpoint returns, before the
+    response is sent, so the pause holds no row lock, no connection and no thread: a
+    guesser is slowed down without slowing anyone else down.
+    """
+
+    def __init__(self, inner: Response, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+        self.status_code = inner.status_code
+        self.background = inner.background
+        self.body = inner.body
+        self.raw_headers = inner.raw_headers  # shared: headers added later reach inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await throttle.answer_late(self.seconds)
+        self.inner.background = self.background
+        await self.inner(scope, receive, send)
 
 
 @pages.post("/logout")
@@ -140,10 +198,13 @@ def change_password(
     """Change the password (the current one is asked again)."""
     user = require_user(ctx)
     try:
-        service.change_password(ctx.db, user, current=current, new=new, confirm=confirm)
+        service.change_password(
+            ctx.db, user, current=current, new=new, confirm=confirm, keep=ctx.web_session
+        )
     except AppError as exc:
         return _account_error(request, ctx, exc)
-    ctx.flash("Your password is changed.", "success")
+    devices.remember_device(request, user)  # the old cookie was signed over the old password
+    ctx.flash("Your password is changed. You are signed out everywhere else.", "success")
     return redirect("/account")
 
 
@@ -156,7 +217,7 @@ def create_token(request: Request, ctx: Ctx, name: FormStr = "") -> Response:
     return render(request, "accounts/account.html", {"tokens": tokens, "new_token": secret})
 
 
-@pages.post("/account/tokens/{token_id}/revoke")
+@pages.post("/account/tokens/{token_id:id}/revoke")
 def revoke_token(ctx: Ctx, token_id: int) -> RedirectResponse:
     """Revoke one of your API tokens."""
     user = require_user(ctx)
@@ -191,7 +252,7 @@ def reset(
 ) -> Response:
     """Set the new password; the link is spent and every session of the account ends."""
     try:
-        service.reset_password(ctx.db, token, new=new, confirm=confirm)
+        user = service.reset_password(ctx.db, token, new=new, confirm=confirm)
     except AppError as exc:
         if exc.status == 404:
             raise
@@ -201,6 +262,9 @@ def reset(
             {"token": token, "error": exc.message},
             status_code=exc.status,
         )
+    # The link proved this browser's owner: its sign-in is not held back by a stranger's
+    # failures at the same address.
+    devices.remember_device(request, user)
     ctx.flash("Your password is changed. Sign in with the new one.", "success")
     return redirect("/login")
 

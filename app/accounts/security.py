@@ -90,7 +90,16 @@ def sign(purpose: str, message: str) -> str:
 
 def signature_matches(purpose: str, message: str, signature: str) -> bool:
     """Constant-time check of a signature made by :func:`sign`."""
-    return hmac.compare_digest(sign(purpose, message), signature)
+    return same_secret(sign(purpose, message), signature)
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time equality of two secrets; ``given`` may be any text a client sent.
+
+    Compared as UTF-8 bytes: ``hmac.compare_digest`` raises on non-ASCII ``str``, and a
+    cookie, form field or link can carry any character.
+    """
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 @lru_cache

@@ -8,7 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
-from app.accounts.security import verify_password
+from app.accounts.security import hash_secret, verify_password
+from app.accounts.sessions import sessions_of
+from app.config import get_settings
+from tests.conftest import PersonClient
 from tests.factories import DEFAULT_PASSWORD, log_in, make_user, post_form
 
 
@@ -103,3 +106,21 @@ def test_api_without_or_with_bad_token(client: TestClient) -> None:
     bad = client.get("/api/v1/me", headers={"Authorization": "Bearer apex_made_up"})
     assert bad.status_code == 401
     assert "not valid" in bad.json()["detail"]
+
+
+def test_changing_the_password_ends_the_other_sessions_only(
+    client: TestClient, db: Session
+) -> None:
+    user = make_user(db)
+    elsewhere = PersonClient(client.app, db, base_url="http://testserver", follow_redirects=False)
+    log_in(elsewhere, user.email)  # e.g. a browser someone else signed in on
+    log_in(client, user.email)
+    new = {"current": DEFAULT_PASSWORD, "new": "another good one", "confirm": "another good one"}
+    assert post_form(client, "/account/password", new, token_from="/account").status_code == 303
+    page = client.get("/account")
+    assert page.status_code == 200  # this browser stays signed in
+    assert "You are signed out everywhere else" in page.text
+    assert elsewhere.get("/account").status_code == 303  # that one is signed out
+    assert [row.id for row in sessions_of(db, user.id)] == [
+        hash_secret(client.cookies[get_settings().session_cookie_name])
+    ]

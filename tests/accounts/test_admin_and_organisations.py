@@ -121,3 +121,15 @@ def test_plain_member_cannot_manage(client: TestClient, db: Session) -> None:
     log_in(client, member.email)
     assert client.get(f"/orgs/{org.id}").status_code == 404
     assert client.get("/admin/organisations").status_code == 403
+
+
+def test_a_training_coordinator_reaches_every_organisation_from_its_seat_packs(
+    client: TestClient, db: Session
+) -> None:
+    # The seat-pack pages link to the members page; both follow one rule for staff.
+    org = make_organisation(db, name="Client Co")
+    coordinator = make_user(db, roles={Role.COORDINATOR})
+    log_in(client, coordinator.email)
+    packs = client.get(f"/orgs/{org.id}/seat-packs")
+    assert packs.status_code == 200 and f'href="/orgs/{org.id}"' in packs.text
+    assert client.get(f"/orgs/{org.id}").status_code == 200

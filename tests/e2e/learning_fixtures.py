@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email import message_from_bytes
 from functools import cache
 
 import pytest
@@ -93,6 +95,23 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def finish_sign_up(page: Page, email: str, password: str = PASSWORD) -> None:
+    """After the sign-up form: open the link the server mailed, confirm with the password."""
+    expect(page.get_by_role("status")).to_contain_text(f"We sent a message to {email}")
+    outbox = get_settings().outbox_dir  # the live server writes mail into this same folder
+    for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns, reverse=True):
+        message = message_from_bytes(path.read_bytes())
+        if email in str(message["To"]):
+            body = message.get_payload(decode=True).decode()
+            link = re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", body)
+            assert link, body
+            page.goto(link[1])
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Confirm and sign in").click()
+            return
+    raise AssertionError(f"no sign-up mail to {email}")
 
 
 def no_serious_axe(page: Page) -> None:

@@ -13,6 +13,7 @@ from tests.e2e.learning_fixtures import (  # noqa: F401  (learning_db: a fixture
     PASSWORD,
     ModuleAnswers,
     course_answers,
+    finish_sign_up,
     learning_db,
     log_in,
 )
@@ -46,6 +47,7 @@ def test_study_leave_resume_and_complete(page: Page, browser: Browser, live_serv
     page.get_by_label("Password", exact=False).first.fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    finish_sign_up(page, email)
     expect(page.get_by_text("Welcome, Lee Learner.")).to_be_visible()
 
     # From the catalogue to the course page, then "Study online".
