@@ -175,8 +175,19 @@ def serve(
     """Serve the platform: load the course packs; in development also migrate and load demo data."""
     import uvicorn
 
+    from app.base_url import record_serve_address
+
     settings = get_settings()
     resolve_secret_key(settings)
+    # First: the demo bookings below already send mail with links in it.
+    record_serve_address(host, port)
+    if settings.env == "production" and not settings.base_url:
+        # Without it, reset links would follow each request's Host header, which the
+        # client chooses: a forged host would put an attacker's address in the e-mail.
+        raise ConfigurationError(
+            "APEX_BASE_URL is not set: production refuses to start without the public "
+            "address links in e-mails and documents point at (e.g. https://apex.example.com)"
+        )
     if settings.env != "production":
         migrate.upgrade()
     # Packs load before the workers start, so several workers never race to load them.

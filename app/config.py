@@ -22,7 +22,11 @@ class Settings(BaseSettings):
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
     secret_key: str = ""
-    base_url: str = "http://127.0.0.1:8000"
+    # The public address for absolute links; empty: each request's own address (see
+    # app/base_url.py, the one place links are built from).
+    base_url: str = ""
+    # Set by `apex serve` to the address it listens on, for links made outside a request.
+    serve_url: str = ""
     redis_url: str = ""
 
     # Database pool and request concurrency. FastAPI runs a request's sync dependencies
@@ -58,6 +62,9 @@ class Settings(BaseSettings):
 
     # Scheduling and enrolment.
     schedule_horizon_months: int = 12
+    # The public date preview (/api/v1/series/preview) per client address and window.
+    preview_requests_per_window: int = 120
+    preview_window_seconds: int = 300
     hold_minutes: int = 30  # an unconfirmed seat is released after this
     waitlist_offer_hours: int = 48  # how long a freed seat waits for the first in line
     cancellation_cutoff_days: int = 7  # learners cancel or transfer until N days before

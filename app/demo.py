@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: one account per role, a client organisation, a schedule."""
+"""Demo data for ``make run``: one account per role, a client organisation, a schedule,
+and a facilitator's day (a session today and one next week, with participants)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from app.accounts import organisations, service
 from app.accounts.models import Role
 from app.content.models import Course, CourseVersion
 from app.db import utcnow
+from app.enrollment import seat_packs
 from app.enrollment.models import SeatPack
 from app.learning.models import Completion
 from app.payments import promos
 from app.scheduling.series import SeriesInput, create_series
+from app.scheduling.sessions import SessionInput, assign_facilitator, create_session
 from app.scheduling.venues import create_venue
 
 
@@ -75,6 +78,12 @@ DEMO_ACCOUNTS = (
     ),
 )
 DEMO_ORGANISATION = "Northwind Engineering"
+DEMO_FACILITATOR = "facilitator@apex.example.com"
+DEMO_ORG_COORDINATOR = "orgcoord@northwind.example.com"
+# Northwind's people on the facilitator's sessions (both are Northwind members).
+DEMO_PARTICIPANTS = ("learner@apex.example.com", DEMO_ORG_COORDINATOR)
+# The facilitator's sessions: (days from the day demo data is loaded, course).
+DEMO_FACILITATED = ((0, "status-communication"), (7, "client-expectations"))
 
 
 def load_demo_data(db: Session) -> bool:
@@ -90,7 +99,7 @@ def load_demo_data(db: Session) -> bool:
             roles=set(account.roles),
         )
     org = organisations.create_organisation(db, name=DEMO_ORGANISATION)
-    organisations.add_member(db, org, email="orgcoord@northwind.example.com", coordinator=True)
+    organisations.add_member(db, org, email=DEMO_ORG_COORDINATOR, coordinator=True)
     organisations.add_member(db, org, email="learner@apex.example.com")
     _load_demo_schedule(db, org.id)
     _load_demo_completion(db)
@@ -153,16 +162,16 @@ def _load_demo_schedule(db: Session, organisation_id: int) -> None:
         ),
     )
     # Northwind pays by invoice: its seat pack makes its members' bookings confirm at once.
-    db.add(
-        SeatPack(
-            organisation_id=organisation_id,
-            course_id=None,
-            seats=10,
-            valid_from=today,
-            valid_until=today + timedelta(days=365),
-        )
+    pack = SeatPack(
+        organisation_id=organisation_id,
+        course_id=None,
+        seats=10,
+        valid_from=today,
+        valid_until=today + timedelta(days=365),
     )
+    db.add(pack)
     db.flush()
+    _load_demo_facilitation(db, pack, venue.id)
     # A code to try at checkout.
     promos.create_promo_code(
         db,
@@ -173,3 +182,42 @@ def _load_demo_schedule(db: Session, organisation_id: int) -> None:
         valid_until=today + timedelta(days=365),
         usage_limit=100,
     )
+
+
+def _load_demo_facilitation(db: Session, pack: SeatPack, venue_id: int) -> None:
+    """Femi facilitates a session today and one next week, each with two of Northwind's
+    people on its seat pack, so the facilitator's home shows a day to run (attendance,
+    print pack) and Northwind's pack shows seats in use."""
+    facilitator = service.find_user_by_email(db, DEMO_FACILITATOR)
+    org_coordinator = service.find_user_by_email(db, DEMO_ORG_COORDINATOR)
+    assert facilitator is not None and org_coordinator is not None
+    today = date.today()
+    # Booked two days ago: today's session may already be under way when the demo loads,
+    # and a session that has started takes no more bookings.
+    booked_at = utcnow() - timedelta(days=2)
+    for offset, slug in DEMO_FACILITATED:
+        session = create_session(
+            db,
+            SessionInput(
+                course_slug=slug,
+                format_id="one-day",
+                starts_on=today + timedelta(days=offset),
+                start_time=time(9, 0),
+                end_time=time(16, 30),
+                timezone="America/New_York",
+                capacity=12,
+                price_cents=49500,
+                venue_id=venue_id,
+            ),
+        )
+        assign_facilitator(db, session, facilitator)
+        for email in DEMO_PARTICIPANTS:
+            # The organisation coordinator assigns the pack's seats, as on the pack page.
+            seat_packs.assign_seat(
+                db,
+                pack,
+                employee_email=email,
+                session=session,
+                acting=org_coordinator,
+                now=booked_at,
+            )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import redis
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.accounts.sessions import Ctx
 from app.config import get_settings
+from app.dashboard import home_dashboard
 from app.db import get_engine
 from app.web import render
 
@@ -16,8 +19,12 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: Ctx) -> Response:
-    """The home page."""
-    return render(request, "home.html")
+    """The marketing page for visitors; once signed in, the person's own dashboard."""
+    if ctx.user is None:
+        return render(request, "home.html")
+    today = date.today()
+    board = home_dashboard(ctx.db, ctx.user, ctx.current_visitor(), today)
+    return render(request, "site/home.html", {"board": board, "today": today})
 
 
 @router.get("/healthz")
@@ -48,6 +55,13 @@ def readyz() -> JSONResponse:
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
     )
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> RedirectResponse:
+    """The site icon: browsers and feed readers ask for /favicon.ico without reading the page."""
+    # Permanent, so a browser asks once; the one icon file is the SVG the pages link to.
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 def _ping_redis(url: str) -> str:

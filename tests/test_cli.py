@@ -81,3 +81,15 @@ def test_users_create_and_token(tmp_path: Path) -> None:
     assert bad_role.returncode == 1 and "Unknown role" in bad_role.stderr
     unknown = _apex("users", "token", "nobody@example.com", env=env)
     assert unknown.returncode == 1 and "No account uses" in unknown.stderr
+
+
+def test_production_serve_refuses_to_start_without_a_base_url() -> None:
+    # Links would otherwise follow each request's Host header, which a client can forge.
+    result = _apex(
+        "serve",
+        "--port",
+        "8199",
+        env={"APEX_ENV": "production", "APEX_BASE_URL": "", "APEX_SECRET_KEY": "x" * 48},
+    )
+    assert result.returncode == 1
+    assert "APEX_BASE_URL is not set" in result.stderr

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.accounts.service import find_user_by_email
 from app.config import PROJECT_ROOT
 from app.content.sync import sync_folder
-from app.demo import DEMO_ACCOUNTS, load_demo_data
-from app.enrollment.models import SeatPack
+from app.demo import DEMO_ACCOUNTS, DEMO_FACILITATOR, DEMO_PARTICIPANTS, load_demo_data
+from app.enrollment import seat_packs
+from app.enrollment.attendance import facilitator_sessions
+from app.enrollment.models import Enrollment, SeatPack
 from app.learning.models import Completion
 from app.scheduling.models import CourseSession, Series
 
@@ -31,3 +36,25 @@ def test_demo_data_loads_once_with_a_schedule(db: Session) -> None:
     assert learner is not None and learner.email == DEMO_ACCOUNTS[0].email
     assert load_demo_data(db) is False
     assert db.scalar(select(func.count()).select_from(Series)) == 1
+
+
+def test_demo_facilitator_runs_a_session_today_and_one_next_week(db: Session) -> None:
+    assert sync_folder(db, PROJECT_ROOT / "courses").ok
+    assert load_demo_data(db) is True
+    facilitator = find_user_by_email(db, DEMO_FACILITATOR)
+    assert facilitator is not None
+    today = date.today()
+    sessions = facilitator_sessions(db, facilitator)
+    assert [s.session.starts_on for s in sessions] == [today, today + timedelta(days=7)]
+    participants = set(DEMO_PARTICIPANTS)
+    for seats in sessions:
+        booked = db.scalars(
+            select(User.email)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.session_id == seats.session.id, Enrollment.status == "confirmed")
+        )
+        assert set(booked) == participants
+        assert seats.taken == len(participants)
+    # Their seats come from Northwind's pack: every confirmed seat has a payer.
+    (usage,) = seat_packs.pack_usages(db)
+    assert usage.used == 2 * len(participants) and usage.unused == 10 - usage.used

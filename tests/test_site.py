@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
+from app.scheduling.models import CourseSession
 from tests.factories import log_in, make_user
 
 
@@ -119,3 +122,114 @@ def test_oversized_bodies_are_refused_before_parsing(client: TestClient) -> None
     # Reading stops at the limit; the form parser reports the interrupted body as a bad
     # request (400) rather than passing our 413 through, which is fine for a script.
     assert streamed.status_code in (400, 413)
+
+
+# --- the signed-in home page ------------------------------------------------------------
+
+
+def _demo(db: Session) -> None:
+    from app.config import PROJECT_ROOT
+    from app.content.sync import sync_folder
+    from app.demo import load_demo_data
+
+    assert sync_folder(db, PROJECT_ROOT / "courses").ok
+    assert load_demo_data(db)
+
+
+def _sign_in_as(client: TestClient, role: str) -> str:
+    """Sign in as the demo account of ``role``; returns the home page."""
+    from app.demo import DEMO_ACCOUNTS
+
+    (account,) = [a for a in DEMO_ACCOUNTS if a.role.split(" (")[0] == role]
+    client.cookies.clear()
+    log_in(client, account.email, account.password)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "People skills for people who build things" not in page.text  # not the marketing
+    return page.text
+
+
+def _ids(db: Session, email: str) -> list[int]:
+    from app.accounts.service import find_user_by_email
+    from app.enrollment.attendance import facilitator_sessions
+
+    user = find_user_by_email(db, email)
+    assert user is not None
+    return [s.session.id for s in facilitator_sessions(db, user)]
+
+
+def test_the_marketing_page_is_for_visitors_only(client: TestClient) -> None:
+    page = client.get("/")
+    assert "People skills for people who build things" in page.text
+    assert "Welcome back" not in page.text
+
+
+def test_each_demo_role_finds_what_they_came_for_at_home(client: TestClient, db: Session) -> None:
+    from app.demo import DEMO_FACILITATOR
+
+    _demo(db)
+    today_id, next_id = _ids(db, DEMO_FACILITATOR)
+
+    learner = _sign_in_as(client, "learner")
+    # Their seats on the facilitator's sessions: today's (under way) and next week's.
+    assert f'href="/sessions/{today_id}"' in learner and f'href="/sessions/{next_id}"' in learner
+    assert "Your courses" in learner and 'href="/learn/' in learner
+
+    facilitator = _sign_in_as(client, "facilitator")
+    assert "Today:" in facilitator and "Next:" in facilitator
+    for session_id in (today_id, next_id):
+        assert f'href="/facilitator/sessions/{session_id}"' in facilitator  # attendance
+        assert f'href="/sessions/{session_id}/documents"' in facilitator  # print pack
+    assert "Your next sessions" not in facilitator  # staff without bookings: tasks only
+
+    org = _sign_in_as(client, "organisation coordinator")
+    assert "Northwind Engineering" in org and "6 seats left" in org
+    assert re.search(r'href="/orgs/\d+/seat-packs"', org)
+
+    admin = _sign_in_as(client, "admin")
+    for href in ("/admin/content", "/admin/users", "/admin/organisations"):
+        assert f'href="{href}"' in admin
+    assert "4 courses loaded" in admin
+
+
+def test_a_coordinator_sees_this_months_sessions_that_need_attention(
+    client: TestClient, db: Session
+) -> None:
+    from datetime import date, time
+
+    from app.scheduling.sessions import SessionInput, assign_facilitator, create_session
+    from app.scheduling.venues import create_venue
+    from tests.scheduling.factories import ensure_courses
+
+    ensure_courses(db)
+    venue = create_venue(db, name="Room 1", address="1 Main St")
+    facilitator = make_user(db, roles={Role.FACILITATOR})
+
+    def session(min_participants: int) -> CourseSession:
+        return create_session(
+            db,
+            SessionInput(
+                course_slug="relationship-management",
+                format_id="one-day",
+                starts_on=date.today(),
+                start_time=time(9, 0),
+                end_time=time(17, 0),
+                timezone="America/New_York",
+                capacity=10,
+                min_participants=min_participants,
+                venue_id=venue.id,
+            ),
+        )
+
+    lacking = session(min_participants=4).id  # no facilitator, nobody booked
+    staffed = session(min_participants=0)
+    assign_facilitator(db, staffed, facilitator)
+    fine = staffed.id
+    coordinator = make_user(db, roles={Role.COORDINATOR})
+    log_in(client, coordinator.email)
+    page = client.get("/").text
+    assert f"Needs attention in {date.today():%B %Y}" in page
+    assert f'href="/coordinator/sessions/{lacking}"' in page
+    assert "no facilitator" in page and "0 booked of 4 needed" in page
+    assert f'href="/coordinator/sessions/{fine}"' not in page
+    assert 'href="/coordinator/calendar"' in page

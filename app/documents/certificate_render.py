@@ -20,7 +20,7 @@ from pathlib import Path
 
 from weasyprint import Document
 
-from app.config import get_settings
+from app.base_url import absolute_url
 from app.documents import certificate_batch, certificate_compose, engine, storage
 from app.documents.certificate_batch import RenderedBatch
 from app.documents.certificate_compose import CertificatePage
@@ -34,7 +34,7 @@ __all__ = ["CertificatePage", "RenderedBatch"]
 
 def verification_url(token: str) -> str:
     """The public address that verifies a certificate (printed and in the QR code)."""
-    return f"{get_settings().base_url.rstrip('/')}/verify/{token}"
+    return absolute_url(f"/verify/{token}")
 
 
 def long_date(value: date) -> str:
@@ -133,7 +133,11 @@ def _design_hash() -> str:
 
 def inputs_hash(cert: Certificate) -> str:
     """The hash naming a certificate's stored PDF: everything it shows (revocation
-    included), the design, the paper and the engine's template version."""
+    included), the design, the paper and the engine's template version.
+
+    What it shows includes the verify link and QR code, so the public base URL is part of
+    the key: a file made for one address is never served under another.
+    """
     page = asdict(page_for(cert))
     return storage.inputs_hash({"kind": "certificate", "page": page, "design": _design_hash()})
 

@@ -118,14 +118,14 @@ def my_learning_section(db: Session, user: User | None) -> tuple[str, dict[str, 
     return "certificates/_my_learning_section.html", {"rows": rows}
 
 
-@router.get("/certificates/{certificate_id:int}.pdf")
+@router.get("/certificates/{certificate_id:id}.pdf")
 def download_mine(request: Request, ctx: Ctx, certificate_id: int) -> Response:
     """Download one of my certificates (anyone else's is 404)."""
     user = require_user(ctx)
     return _pdf_response(request, certificates.certificate_of(ctx.db, user, certificate_id))
 
 
-@router.get("/files/certificates/{certificate_id:int}/{digest}/{serial}.pdf")
+@router.get("/files/certificates/{certificate_id:id}/{digest}/{serial}.pdf")
 def download_by_link(request: Request, ctx: Ctx, certificate_id: int) -> Response:
     """A signed link the middleware could not serve: not stored yet (render it now),
     expired or outdated (send the holder to the session-checked download), or not ours."""
@@ -297,7 +297,7 @@ def _after_error(
     return _search_page(request, ctx, cert.serial, error=exc, error_for=cert.id, form=form)
 
 
-@router.post("/coordinator/certificates/{certificate_id}/revoke")
+@router.post("/coordinator/certificates/{certificate_id:id}/revoke")
 def revoke(request: Request, ctx: Ctx, certificate_id: int, reason: FormStr = "") -> Response:
     """Revoke a certificate; the reason shows on its verification page."""
     coordinator, cert = _staff_certificate(ctx, certificate_id)
@@ -309,7 +309,7 @@ def revoke(request: Request, ctx: Ctx, certificate_id: int, reason: FormStr = ""
     return redirect(_back(cert))
 
 
-@router.post("/coordinator/certificates/{certificate_id}/reissue")
+@router.post("/coordinator/certificates/{certificate_id:id}/reissue")
 def reissue(request: Request, ctx: Ctx, certificate_id: int, name: FormStr = "") -> Response:
     """Re-issue under a corrected name (updating the account's name when one is given)."""
     coordinator, cert = _staff_certificate(ctx, certificate_id)
@@ -328,7 +328,7 @@ def reissue(request: Request, ctx: Ctx, certificate_id: int, name: FormStr = "")
     return redirect(_back(cert))
 
 
-@router.get("/coordinator/certificates/{certificate_id:int}.pdf")
+@router.get("/coordinator/certificates/{certificate_id:id}.pdf")
 def download_any(request: Request, ctx: Ctx, certificate_id: int) -> Response:
     """Coordinators: download any certificate."""
     _, cert = _staff_certificate(ctx, certificate_id)

@@ -29,7 +29,7 @@ def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
     )
 
 
-@router.get("/orders/{order_id:int}/invoice.pdf")
+@router.get("/orders/{order_id:id}/invoice.pdf")
 def my_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
     """Download the invoice of my order, or of my organisation's order if I coordinate it."""
     user = require_user(ctx)
@@ -37,7 +37,7 @@ def my_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
     return _pdf_response(request, invoices.prepare(ctx.db, order))
 
 
-@router.get("/coordinator/orders/{order_id:int}/invoice.pdf")
+@router.get("/coordinator/orders/{order_id:id}/invoice.pdf")
 def any_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
     """Coordinators: download the invoice of any order paid by invoice."""
     require_role(ctx, Role.COORDINATOR)

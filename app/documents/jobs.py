@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import User
+from app.base_url import carrying, public_base_url
 from app.config import get_settings
 from app.db import get_session_factory, transaction, utcnow
 from app.documents import packs
@@ -98,8 +99,23 @@ def _set(scope: SessionScope, job_id: int, **values: Any) -> None:
         db.execute(update(DocumentJob).where(DocumentJob.id == job_id).values(**values))
 
 
-def run_job(scope: SessionScope, job_id: int, *, on_progress: Progress | None = None) -> JobOutcome:
-    """Run one document job to the end; every state change is its own short transaction."""
+def run_job(
+    scope: SessionScope,
+    job_id: int,
+    *,
+    on_progress: Progress | None = None,
+    base_url: str | None = None,
+) -> JobOutcome:
+    """Run one document job to the end; every state change is its own short transaction.
+
+    ``base_url`` is the address of the request that queued the job: the links printed in
+    the document (certificate QR codes) and the file's name follow it.
+    """
+    with carrying(base_url):
+        return _run_job(scope, job_id, on_progress)
+
+
+def _run_job(scope: SessionScope, job_id: int, on_progress: Progress | None) -> JobOutcome:
     with scope() as db:
         row = db.execute(
             select(DocumentJob.kind, DocumentJob.session_id).where(DocumentJob.id == job_id)
@@ -153,9 +169,9 @@ def run_job(scope: SessionScope, job_id: int, *, on_progress: Progress | None = 
 @dramatiq.actor(
     broker=broker, queue_name=QUEUE, max_retries=0, time_limit=TIME_LIMIT_SECONDS * 1000
 )
-def render_document_job(job_id: int) -> None:
+def render_document_job(job_id: int, base_url: str | None = None) -> None:
     """Dramatiq actor: render the document of one job (Redis mode)."""
-    run_job(default_scope, job_id)
+    run_job(default_scope, job_id, base_url=base_url)
 
 
 # ---- In-process mode: a small thread pool runs the same job code ----
@@ -172,38 +188,46 @@ def _local_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def _run_locally(job_id: int, bind: Engine | None) -> None:
+def _run_locally(job_id: int, bind: Engine | None, base_url: str | None) -> None:
     scope = (
         default_scope
         if bind is None
         else scope_for(sessionmaker(bind=bind, expire_on_commit=False))
     )
     try:
-        run_job(scope, job_id)
+        run_job(scope, job_id, base_url=base_url)
     except Exception:  # a thread must never die silently; the job row says what happened
         log.exception("document job %s crashed in the local worker", job_id)
 
 
 def enqueue_after_commit(db: Session, job_id: int) -> None:
-    """Enqueue the job once the current transaction commits (workers must see its row)."""
+    """Enqueue the job once the current transaction commits (workers must see its row).
+
+    The job carries the base URL of the request queueing it: it runs after the request,
+    in another thread or process, where that address is no longer known.
+    """
     bind = db.get_bind()
+    base_url = public_base_url()
 
     @event.listens_for(db, "after_commit", once=True)
     def _send(_session: Session) -> None:
-        enqueue(job_id, bind=bind)
+        enqueue(job_id, bind=bind, base_url=base_url)
 
 
-def enqueue(job_id: int, *, bind: Engine | Connection | None = None) -> None:
+def enqueue(
+    job_id: int, *, bind: Engine | Connection | None = None, base_url: str | None = None
+) -> None:
     """Hand a committed job to the workers: Redis when configured, else local threads.
 
     ``bind`` is the engine of the request's session, so local threads use the same
-    database as the request (a test server may use its own).
+    database as the request (a test server may use its own); ``base_url`` is the address
+    the job's links use (None: the process's own, see ``app.base_url``).
     """
     if get_settings().redis_url:
-        render_document_job.send(job_id)
+        render_document_job.send(job_id, base_url)
         return
     engine = bind.engine if isinstance(bind, Connection) else bind
-    _local_pool().submit(_run_locally, job_id, engine)
+    _local_pool().submit(_run_locally, job_id, engine, base_url)
 
 
 class Workers:

@@ -11,12 +11,13 @@ from app.accounts.models import User
 from app.accounts.permissions import api_user, require_user
 from app.accounts.sessions import Ctx, load_context
 from app.db import DbSession
-from app.documents import jobs, storage
+from app.documents import certificate_issuing, jobs, storage
 from app.documents.access import documents_session, job_for
 from app.documents.facts import confirmed_participants, session_certificates
-from app.documents.packs import KINDS
+from app.documents.packs import CERTIFICATES, KINDS, SESSION_PACK
 from app.documents.schemas import JobOut
 from app.errors import AppError, Conflict, LoginRequired, NotFound
+from app.scheduling.models import CourseSession
 from app.web import redirect, render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -48,18 +49,24 @@ def _page(request: Request, ctx: Ctx, session_id: int) -> Response:
     )
 
 
-@router.get("/sessions/{session_id}/documents", response_class=HTMLResponse)
+@router.get("/sessions/{session_id:id}/documents", response_class=HTMLResponse)
 def session_documents(request: Request, ctx: Ctx, session_id: int) -> Response:
     """A session's printable documents: start a job, watch its progress, download it."""
     return _page(request, ctx, session_id)
 
 
-@router.post("/sessions/{session_id}/documents", response_class=HTMLResponse)
+@router.post("/sessions/{session_id:id}/documents", response_class=HTMLResponse)
 def start_document(ctx: Ctx, session_id: int, kind: Annotated[str, Form()] = "") -> Response:
     """Start making one of the session's documents in the background."""
     user = require_user(ctx)
     documents_session(ctx.db, user, session_id)
     try:
+        if kind in (SESSION_PACK, CERTIFICATES):
+            # Attendance marked a moment ago makes certificates due; issue them now, so
+            # the pack holds them (the page promises it) instead of waiting for the ticker.
+            session = ctx.db.get(CourseSession, session_id)
+            if session is not None:
+                certificate_issuing.issue_due_for_session(ctx.db, session)
         job = jobs.start_job(ctx.db, kind=kind, session_id=session_id, user=user)
     except AppError as exc:
         if isinstance(exc, NotFound):
@@ -75,7 +82,7 @@ def start_document(ctx: Ctx, session_id: int, kind: Annotated[str, Form()] = "")
     return redirect(f"/sessions/{session_id}/documents#job-{job.id}")
 
 
-@router.post("/documents/jobs/{job_id}/retry", response_class=HTMLResponse)
+@router.post("/documents/jobs/{job_id:id}/retry", response_class=HTMLResponse)
 def retry_document(ctx: Ctx, job_id: int) -> Response:
     """Queue a failed document job again."""
     user = require_user(ctx)
@@ -85,7 +92,7 @@ def retry_document(ctx: Ctx, job_id: int) -> Response:
     return redirect(f"/sessions/{summary.id}/documents#job-{job.id}")
 
 
-@router.get("/documents/jobs/{job_id}/download")
+@router.get("/documents/jobs/{job_id:id}/download")
 def download_document(ctx: Ctx, job_id: int) -> Response:
     """The finished PDF of a document job, as an attachment."""
     user = require_user(ctx)
@@ -114,7 +121,7 @@ def _api_or_browser_user(request: Request, db: DbSession) -> User:
     return user
 
 
-@api.get("/document-jobs/{job_id}", response_model=JobOut)
+@api.get("/document-jobs/{job_id:id}", response_model=JobOut)
 def document_job_api(
     db: DbSession, job_id: int, user: Annotated[User, Depends(_api_or_browser_user)]
 ) -> JobOut:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.base_url import absolute_url
 from app.config import get_settings
 from app.enrollment.models import Enrollment
 from app.notifications.mail import send_template
@@ -136,7 +137,7 @@ def _notify(
 
 
 def _bookings_url() -> str:
-    return f"{get_settings().base_url}/bookings"
+    return absolute_url("/bookings")
 
 
 def enrollment_confirmed(db: Session, enrollment: Enrollment) -> None:

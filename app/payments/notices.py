@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, User
-from app.config import get_settings
+from app.base_url import absolute_url
 from app.notifications.mail import send_template
 from app.payments import orders
 from app.payments.models import Order, PromoCode, Refund
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def order_url(order: Order) -> str:
     """The order's page (receipt) for links in mail."""
-    return f"{get_settings().base_url}/orders/{order.id}"
+    return absolute_url(f"/orders/{order.id}")
 
 
 def _base(db: Session, order: Order) -> tuple[User | None, dict[str, Any]]:

@@ -15,7 +15,7 @@ api = APIRouter(prefix="/api/v1")
 ICALENDAR = "text/calendar; charset=utf-8"
 
 
-@router.get("/calendars/series/{series_id:int}.ics")
+@router.get("/calendars/series/{series_id:id}.ics")
 def series_calendar(db: DbSession, series_id: int) -> Response:
     """A public series as a subscribable calendar (in-house series are not found)."""
     body = feeds.series_feed(db, series_id, today=utcnow().date())

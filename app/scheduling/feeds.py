@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.base_url import absolute_url
 from app.config import get_settings
 from app.content.models import Course, CourseVersion
 from app.errors import NotFound
@@ -111,7 +112,7 @@ def _unloaded(session: CourseSession) -> set[str]:
 
 def session_url(session_id: int) -> str:
     """The public page of a session (absolute, for calendars and e-mails)."""
-    return f"{get_settings().base_url}/sessions/{session_id}"
+    return absolute_url(f"/sessions/{session_id}")
 
 
 def entries_calendar(db: Session, entries: Sequence[FeedEntry], name: str) -> bytes:
@@ -247,9 +248,9 @@ def feed_owner(db: Session, token: str) -> int | None:
 
 def feed_url(token: str) -> str:
     """The absolute https (or http) URL of a private feed."""
-    return f"{get_settings().base_url}/calendars/{token}.ics"
+    return absolute_url(f"/calendars/{token}.ics")
 
 
 def series_feed_url(series_id: int) -> str:
     """The absolute URL of a public series feed."""
-    return f"{get_settings().base_url}/calendars/series/{series_id}.ics"
+    return absolute_url(f"/calendars/series/{series_id}.ics")

@@ -47,7 +47,9 @@ def documents_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Job ids handed to the workers; nothing runs in the background (tests run jobs themselves)."""
     sent: list[int] = []
-    monkeypatch.setattr(jobs, "enqueue", lambda job_id, *, bind=None: sent.append(job_id))
+    monkeypatch.setattr(
+        jobs, "enqueue", lambda job_id, *, bind=None, base_url=None: sent.append(job_id)
+    )
     return sent
 
 
