@@ -146,7 +146,7 @@ def sync_page(ctx: Ctx) -> RedirectResponse:
     return redirect(CONTENT_PAGE)
 
 
-@router.get(CONTENT_PAGE + "/versions/{version_id}.zip", response_model=None)
+@router.get(CONTENT_PAGE + "/versions/{version_id:id}.zip", response_model=None)
 def download_page(ctx: Ctx, version_id: int) -> Response:
     """Download one stored course version as the .zip it was loaded from."""
     require_role(ctx, Role.ADMIN)

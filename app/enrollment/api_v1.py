@@ -105,14 +105,14 @@ def list_sessions(
     return session_out(db, queries.with_seats(db, sessions))
 
 
-@api.get("/sessions/{session_id}", response_model=SessionOut)
+@api.get("/sessions/{session_id:id}", response_model=SessionOut)
 def get_session(session_id: int, db: DbSession, user: ApiUser) -> SessionOut:
     """One session with seats taken and left."""
     session = _visible(db, user, session_id)
     return session_out(db, queries.with_seats(db, [session]))[0]
 
 
-@api.post("/sessions/{session_id}/enrollments", response_model=EnrollmentOut, status_code=201)
+@api.post("/sessions/{session_id:id}/enrollments", response_model=EnrollmentOut, status_code=201)
 def enrol(
     session_id: int, db: DbSession, user: ApiUser, body: EnrollmentIn | None = None
 ) -> EnrollmentOut:
@@ -150,7 +150,7 @@ def _enrollment_for(db: Session, enrollment_id: int, user: ApiUser) -> Enrollmen
     return enrollment
 
 
-@api.delete("/enrollments/{enrollment_id}", response_model=EnrollmentOut)
+@api.delete("/enrollments/{enrollment_id:id}", response_model=EnrollmentOut)
 def cancel(enrollment_id: int, db: DbSession, user: ApiUser) -> EnrollmentOut:
     """Cancel your enrolment (until the cut-off), or, as its coordinator, anyone's."""
     enrollment = _enrollment_for(db, enrollment_id, user)
@@ -159,7 +159,7 @@ def cancel(enrollment_id: int, db: DbSession, user: ApiUser) -> EnrollmentOut:
     return enrollment_out(changes.coordinator_cancel(db, enrollment, user))
 
 
-@api.post("/enrollments/{enrollment_id}/accept", response_model=EnrollmentOut)
+@api.post("/enrollments/{enrollment_id:id}/accept", response_model=EnrollmentOut)
 def accept(enrollment_id: int, db: DbSession, user: ApiUser) -> EnrollmentOut:
     """Accept the seat offered to you from the waitlist."""
     enrollment = db.get(Enrollment, enrollment_id)
@@ -183,7 +183,7 @@ def book_bundle(body: BundleIn, db: DbSession, user: ApiUser) -> BundleOut:
     )
 
 
-@api.post("/seat-packs/{pack_id}/assignments", response_model=EnrollmentOut, status_code=201)
+@api.post("/seat-packs/{pack_id:id}/assignments", response_model=EnrollmentOut, status_code=201)
 def assign(pack_id: int, body: AssignmentIn, db: DbSession, user: ApiUser) -> EnrollmentOut:
     """Give one seat of a pack to a member of its organisation on a session (confirmed)."""
     pack = seat_packs.get_pack(db, pack_id, user)

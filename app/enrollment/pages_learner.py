@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation
 from app.accounts.permissions import require_user
 from app.accounts.sessions import Ctx, RequestContext
+from app.bounds import form_id, form_int
 from app.db import utcnow
 from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views, waitlist
 from app.enrollment.models import Enrollment
@@ -80,7 +81,7 @@ def outcome(db: Session, enrollment: Enrollment, *, for_someone: str | None = No
     return f"{whose} booking on {label} is now {enrollment.status}."
 
 
-@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+@router.get("/sessions/{session_id:id}", response_class=HTMLResponse)
 def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     """A session: dates, place, price, seats left, and the visitor's booking or a button."""
     db = ctx.db
@@ -111,7 +112,7 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     )
 
 
-@router.post("/sessions/{session_id}/book")
+@router.post("/sessions/{session_id:id}/book")
 def book(ctx: Ctx, session_id: int) -> Response:
     """Take a seat, or join the waitlist when the session is full; a held seat goes to pay."""
     user = require_user(ctx)
@@ -150,7 +151,7 @@ def my_bookings(request: Request, ctx: Ctx) -> Response:
     return render(request, "enrollment/bookings.html", {"bookings": bookings, "targets": targets})
 
 
-@router.post("/bookings/{enrollment_id}/cancel")
+@router.post("/bookings/{enrollment_id:id}/cancel")
 def cancel_booking(ctx: Ctx, enrollment_id: int) -> Response:
     """Cancel my booking (a confirmed seat only until the cut-off)."""
     enrollment = own_booking(ctx.db, ctx, enrollment_id)
@@ -163,15 +164,16 @@ def cancel_booking(ctx: Ctx, enrollment_id: int) -> Response:
     return attempt(ctx, "/bookings", run)
 
 
-@router.post("/bookings/{enrollment_id}/transfer")
+@router.post("/bookings/{enrollment_id:id}/transfer")
 def transfer_booking(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
     """Move my seat to another session of the same course."""
     enrollment = own_booking(ctx.db, ctx, enrollment_id)
     user = require_user(ctx)
-    if not session_id.isdigit():
+    chosen = form_id(session_id)
+    if chosen is None:
         ctx.flash("Choose the session to move to.", "error")
         return redirect("/bookings")
-    target = visible_session(ctx.db, ctx, int(session_id))
+    target = visible_session(ctx.db, ctx, chosen)
 
     def run() -> str:
         changes.transfer_enrollment(ctx.db, enrollment, user, target)
@@ -180,7 +182,7 @@ def transfer_booking(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> 
     return attempt(ctx, "/bookings", run)
 
 
-@router.post("/bookings/{enrollment_id}/accept")
+@router.post("/bookings/{enrollment_id:id}/accept")
 def accept_offer(ctx: Ctx, enrollment_id: int) -> Response:
     """Accept a seat offered from the waitlist."""
     enrollment = own_booking(ctx.db, ctx, enrollment_id)
@@ -190,7 +192,7 @@ def accept_offer(ctx: Ctx, enrollment_id: int) -> Response:
     )
 
 
-@router.post("/bookings/{enrollment_id}/decline")
+@router.post("/bookings/{enrollment_id:id}/decline")
 def decline_offer(ctx: Ctx, enrollment_id: int) -> Response:
     """Decline an offer or leave the waitlist; the next in line is offered the seat."""
     enrollment = own_booking(ctx.db, ctx, enrollment_id)
@@ -203,7 +205,7 @@ def decline_offer(ctx: Ctx, enrollment_id: int) -> Response:
     return attempt(ctx, "/bookings", run)
 
 
-@router.get("/bundles/{series_id}/{on_date}", response_class=HTMLResponse)
+@router.get("/bundles/{series_id:id}/{on_date}", response_class=HTMLResponse)
 def bundle_page(request: Request, ctx: Ctx, series_id: int, on_date: date) -> Response:
     """Book 2 or 3 of the courses offered on one date at the bundle price."""
     offer = bundles.bundle_offer(ctx.db, ctx.user, series_id, on_date)
@@ -224,7 +226,7 @@ def bundle_page(request: Request, ctx: Ctx, series_id: int, on_date: date) -> Re
     )
 
 
-@router.post("/bundles/{series_id}/{on_date}")
+@router.post("/bundles/{series_id:id}/{on_date}")
 def book_bundle(
     ctx: Ctx, series_id: int, on_date: date, session_id: Annotated[list[str] | None, Form()] = None
 ) -> Response:
@@ -232,7 +234,8 @@ def book_bundle(
     user = require_user(ctx)
     offer = bundles.bundle_offer(ctx.db, user, series_id, on_date)
     offered = {s.session.id: s.session for s in offer.sessions}
-    chosen = [offered[int(v)] for v in session_id or [] if v.isdigit() and int(v) in offered]
+    picked = (form_id(value) for value in session_id or [])
+    chosen = [offered[i] for i in picked if i is not None and i in offered]
     back = f"/bundles/{series_id}/{on_date.isoformat()}"
 
     held: list[int] = []
@@ -299,16 +302,21 @@ def inhouse_submit(
     }
     slug, _, format_id = course_format.partition(":")
     try:
+        # Empty: 0, which the service refuses with the allowed range.
+        count = form_int(participants, "Number of participants") if participants.strip() else 0
+        organisation = form_id(organisation_id)
+        if organisation_id.strip() and organisation is None:
+            raise Invalid("Choose one of your organisations, or none.")
         with ctx.db.begin_nested():
             inhouse.create_request(
                 ctx.db,
                 user,
                 course_slug=slug,
                 format_id=format_id,
-                participants=int(participants) if participants.strip().isdigit() else 0,
+                participants=count,
                 preferred_dates=preferred_dates,
                 message=message,
-                organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
+                organisation_id=organisation,
             )
     except Invalid as exc:
         return _inhouse_page(request, ctx, form=form, error=exc)

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from app.accounts.models import Organisation, Role
 from app.accounts.permissions import require_role, require_user
 from app.accounts.sessions import Ctx
+from app.bounds import form_id, form_int
 from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
 from app.enrollment.pages_learner import FormStr, attempt
 from app.errors import AppError, Invalid, NotFound
 from app.scheduling.models import CourseSession
+from app.scheduling.recurrence import check_date
 from app.web import redirect, render
 
 router = APIRouter()
@@ -26,9 +28,10 @@ PACKS_PAGE = "/coordinator/seat-packs"
 def parse_date(value: str, what: str) -> date:
     """A form's YYYY-MM-DD date; ``Invalid`` names the field otherwise."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise Invalid(f"Enter the {what} as a date (YYYY-MM-DD).") from exc
+    return check_date(day, what.capitalize())
 
 
 def _packs_page(
@@ -82,26 +85,29 @@ def create_pack(
     }
     try:
         with ctx.db.begin_nested():
-            if not organisation_id.isdigit():
+            chosen = form_id(organisation_id)
+            if chosen is None:
                 raise Invalid("Choose the client organisation.")
-            if not seats.strip().isdigit():
-                raise Invalid("Enter the number of seats as a whole number.")
+            size = form_int(seats, "Seats")
+            course = form_id(course_id)
+            if course_id.strip() and course is None:
+                raise Invalid("Choose an existing course, or any course.")
             seat_packs.create_seat_pack(
                 ctx.db,
                 user,
-                organisation_id=int(organisation_id),
-                seats=int(seats),
-                course_id=int(course_id) if course_id.isdigit() else None,
+                organisation_id=chosen,
+                seats=size,
+                course_id=course,
                 valid_from=parse_date(valid_from, "first valid day"),
                 valid_until=parse_date(valid_until, "last valid day"),
             )
     except Invalid as exc:
         return _packs_page(request, ctx, form=form, error=exc)
-    ctx.flash(f"Seat pack created: {int(seats)} seats.", "success")
+    ctx.flash(f"Seat pack created: {size} seats.", "success")
     return redirect(PACKS_PAGE)
 
 
-@router.get("/orgs/{organisation_id}/seat-packs", response_class=HTMLResponse)
+@router.get("/orgs/{organisation_id:id}/seat-packs", response_class=HTMLResponse)
 def org_packs(request: Request, ctx: Ctx, organisation_id: int) -> Response:
     """An organisation's seat packs: who uses them, and a form to assign a seat."""
     user = require_user(ctx)
@@ -128,7 +134,7 @@ def org_packs(request: Request, ctx: Ctx, organisation_id: int) -> Response:
     )
 
 
-@router.post("/orgs/{organisation_id}/seat-packs/{pack_id}/assign")
+@router.post("/orgs/{organisation_id:id}/seat-packs/{pack_id:id}/assign")
 def assign(
     ctx: Ctx, organisation_id: int, pack_id: int, email: FormStr = "", session_id: FormStr = ""
 ) -> Response:
@@ -138,7 +144,8 @@ def assign(
     if pack.organisation_id != organisation_id:
         raise NotFound("There is no such seat pack.")
     back = f"/orgs/{organisation_id}/seat-packs"
-    session = ctx.db.get(CourseSession, int(session_id)) if session_id.isdigit() else None
+    chosen = form_id(session_id)
+    session = ctx.db.get(CourseSession, chosen) if chosen is not None else None
     if session is None:
         ctx.flash("Choose the session.", "error")
         return redirect(back)
@@ -150,7 +157,7 @@ def assign(
     return attempt(ctx, back, run)
 
 
-@router.post("/orgs/{organisation_id}/seat-packs/assignments/{enrollment_id}/release")
+@router.post("/orgs/{organisation_id:id}/seat-packs/assignments/{enrollment_id:id}/release")
 def release(ctx: Ctx, organisation_id: int, enrollment_id: int) -> Response:
     """Release a pack seat: the employee's enrolment is cancelled, the seat is free again."""
     user = require_user(ctx)

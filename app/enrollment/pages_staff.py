@@ -13,16 +13,17 @@ from starlette.datastructures import FormData
 from app.accounts.models import Role, User
 from app.accounts.permissions import require_role, require_user
 from app.accounts.sessions import Ctx
+from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, roster, rules, views
 from app.enrollment.pages_learner import FormStr, attempt, outcome
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
 
 router = APIRouter()
 
 
-@router.get("/coordinator/sessions/{session_id}", response_class=HTMLResponse)
+@router.get("/coordinator/sessions/{session_id:id}", response_class=HTMLResponse)
 def roster_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     """A session's roster: confirmed, held, offered, the waitlist in order, cancelled."""
     user = require_user(ctx)
@@ -32,7 +33,7 @@ def roster_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     )
 
 
-@router.post("/coordinator/sessions/{session_id}/enrol")
+@router.post("/coordinator/sessions/{session_id:id}/enrol")
 def enrol_by_email(ctx: Ctx, session_id: int, email: FormStr = "") -> Response:
     """Enrol someone by e-mail (confirmed, or waitlisted when the session is full)."""
     user = require_user(ctx)
@@ -40,20 +41,26 @@ def enrol_by_email(ctx: Ctx, session_id: int, email: FormStr = "") -> Response:
     back = f"/coordinator/sessions/{session_id}"
 
     def run() -> str:
-        enrollment = changes.coordinator_enrol(ctx.db, session, email, user)
+        try:
+            enrollment = changes.coordinator_enrol(ctx.db, session, email, user)
+        except NotFound as exc:
+            # A mistyped or unknown address is a wrong input on the roster's form, not a
+            # missing page: say so on the roster, where it can be corrected.
+            raise Invalid(exc.message) from exc
         person = ctx.db.get(User, enrollment.user_id)
         return outcome(ctx.db, enrollment, for_someone=person.display_name if person else None)
 
     return attempt(ctx, back, run)
 
 
-@router.post("/coordinator/enrollments/{enrollment_id}/move")
+@router.post("/coordinator/enrollments/{enrollment_id:id}/move")
 def move(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
     """Move someone to another session of the same course (never overbooking)."""
     user = require_user(ctx)
     enrollment = changes.get_enrollment(ctx.db, enrollment_id)
     back = f"/coordinator/sessions/{enrollment.session_id}"
-    target = ctx.db.get(CourseSession, int(session_id)) if session_id.isdigit() else None
+    chosen = form_id(session_id)
+    target = ctx.db.get(CourseSession, chosen) if chosen is not None else None
     if target is None:
         ctx.flash("Choose the session to move to.", "error")
         return redirect(back)
@@ -65,7 +72,7 @@ def move(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
     return attempt(ctx, back, run)
 
 
-@router.post("/coordinator/enrollments/{enrollment_id}/cancel")
+@router.post("/coordinator/enrollments/{enrollment_id:id}/cancel")
 def cancel(ctx: Ctx, enrollment_id: int) -> Response:
     """Cancel someone's booking; the seat goes to the first in line."""
     user = require_user(ctx)
@@ -88,7 +95,7 @@ def requests_inbox(request: Request, ctx: Ctx) -> Response:
     )
 
 
-@router.post("/coordinator/requests/{request_id}/status")
+@router.post("/coordinator/requests/{request_id:id}/status")
 def request_status(ctx: Ctx, request_id: int, status: FormStr = "answered") -> Response:
     """Mark a request answered (or closed, or new again)."""
     user = require_role(ctx, Role.COORDINATOR)
@@ -111,7 +118,7 @@ def my_sessions(request: Request, ctx: Ctx) -> Response:
     )
 
 
-@router.get("/facilitator/sessions/{session_id}", response_class=HTMLResponse)
+@router.get("/facilitator/sessions/{session_id:id}", response_class=HTMLResponse)
 def attendance_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     """Roster and attendance sheet, one column per day."""
     user = require_user(ctx)
@@ -134,11 +141,13 @@ def parse_marks(form: FormData) -> dict[tuple[int, int], bool]:
         if not key.startswith("mark-") or value == "":
             continue
         parts = key.split("-")
-        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        enrollment_id = form_id(parts[1]) if len(parts) == 3 else None
+        day_index = form_id(parts[2]) if len(parts) == 3 else None
+        if enrollment_id is None or day_index is None:
             raise Invalid("The attendance form could not be read; reload the page.")
         if value not in ("present", "absent"):
             raise Invalid("Mark each person present or absent.")
-        marks[(int(parts[1]), int(parts[2]))] = value == "present"
+        marks[(enrollment_id, day_index)] = value == "present"
     return marks
 
 
@@ -147,7 +156,7 @@ async def posted_form(request: Request) -> FormData:
     return await request.form()
 
 
-@router.post("/facilitator/sessions/{session_id}/attendance")
+@router.post("/facilitator/sessions/{session_id:id}/attendance")
 def save_attendance(
     ctx: Ctx, session_id: int, form: Annotated[FormData, Depends(posted_form)]
 ) -> Response:
@@ -157,7 +166,12 @@ def save_attendance(
     back = f"/facilitator/sessions/{session_id}"
 
     def run() -> str:
-        saved = attendance.mark_attendance(ctx.db, session, user, parse_marks(form))
-        return f"Attendance saved ({saved} marks)."
+        marks = parse_marks(form)
+        if not marks:
+            # A sheet sent with nothing chosen saves nothing; "saved (0 marks)" read as
+            # if it had worked.
+            raise Invalid("Nothing was marked: choose Present or Absent, then save.")
+        saved = attendance.mark_attendance(ctx.db, session, user, marks)
+        return f"Attendance saved ({saved} mark{'' if saved == 1 else 's'})."
 
     return attempt(ctx, back, run)

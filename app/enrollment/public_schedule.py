@@ -20,6 +20,7 @@ from app.enrollment import queries
 from app.errors import Invalid
 from app.scheduling import calendar, feeds
 from app.scheduling.models import CourseSession, Series
+from app.scheduling.recurrence import check_date
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_ITEMS = 300
@@ -91,9 +92,10 @@ class ScheduleFilters:
         if not self.month:
             return None
         match = MONTH.match(self.month)
-        if not match or not 1 <= int(match.group(2)) <= 12:
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
             raise Invalid("Choose a month as YYYY-MM, for example 2026-12.")
-        first = date(int(match.group(1)), int(match.group(2)), 1)
+        # Within the planning range: 9999-12 has no following month to end it.
+        first = check_date(date(int(match.group(1)), int(match.group(2)), 1), "Month")
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return first, following - timedelta(days=1)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from app.bounds import DbInt
+
+# A row id in a body: a JSON integer (not "12"), one a database column can hold.
+RowId = Annotated[DbInt, Strict()]
 
 
 class SessionDayOut(BaseModel):
@@ -71,7 +76,7 @@ class BundleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    session_ids: Annotated[list[StrictInt], Field(min_length=2, max_length=3)]
+    session_ids: Annotated[list[RowId], Field(min_length=2, max_length=3)]
 
 
 class BundleOut(BaseModel):
@@ -91,4 +96,4 @@ class AssignmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user_email: Annotated[str, Field(min_length=3, max_length=320)]
-    session_id: StrictInt
+    session_id: RowId

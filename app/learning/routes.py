@@ -127,7 +127,7 @@ def resume(request: Request, ctx: Ctx, slug: str) -> Response:
     return redirect(f"/learn/{slug}/{progress.current_position}")
 
 
-@router.get("/learn/{slug}/{position}", response_class=HTMLResponse)
+@router.get("/learn/{slug}/{position:id}", response_class=HTMLResponse)
 def module_page(request: Request, ctx: Ctx, slug: str, position: int, retry: str = "") -> Response:
     """One module: lesson, knowledge checks, progress, navigation."""
     user = require_user(ctx)
@@ -140,7 +140,7 @@ def module_page(request: Request, ctx: Ctx, slug: str, position: int, retry: str
     return _module_page(request, view, retry=retry)
 
 
-@router.post("/learn/{slug}/{position}/checks/{check_id}", response_class=HTMLResponse)
+@router.post("/learn/{slug}/{position:id}/checks/{check_id}", response_class=HTMLResponse)
 def answer(
     request: Request,
     ctx: Ctx,

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from app.accounts.models import Organisation, Role, User
 from app.accounts.permissions import require_role
 from app.accounts.sessions import Ctx
+from app.bounds import MAX_AMOUNT, form_id, form_int
 from app.config import get_settings
 from app.content.models import Course
 from app.db import utcnow
@@ -47,7 +48,12 @@ def parse_cents(value: str, what: str = "amount") -> int:
         amount = Decimal(text)
     except InvalidOperation as exc:
         raise Invalid(f"Enter the {what} as a number, e.g. 49.50.") from exc
-    if amount.as_tuple().exponent < -2 or not amount.is_finite():  # type: ignore[operator]
+    if not amount.is_finite():  # Decimal reads "NaN" and "inf"; no sum of money is one
+        raise Invalid(f"Enter the {what} as a number, e.g. 49.50.")
+    # Size first, exactly: abs(), quantize() and * 100 overflow on "1e999999999".
+    if amount.copy_abs() > MAX_AMOUNT:
+        raise Invalid(f"The {what} is at most {MAX_AMOUNT}.")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise Invalid(f"The {what} has at most two decimals.")
     return int(amount * 100)
 
@@ -123,12 +129,13 @@ def invoice_seat_pack(
     user = require_role(ctx, Role.COORDINATOR)
     form = {"seat_pack_id": seat_pack_id, "price": price}
     try:
-        if not seat_pack_id.isdigit():
+        pack_id = form_id(seat_pack_id)
+        if pack_id is None:
             raise Invalid("Choose the seat pack to invoice.")
         cents = parse_cents(price, "price")
         with ctx.db.begin_nested():
             order = checkout.invoice_seat_pack(
-                ctx.db, int(seat_pack_id), price_cents=cents, by=user, now=utcnow()
+                ctx.db, pack_id, price_cents=cents, by=user, now=utcnow()
             )
     except (Invalid, Conflict) as exc:
         return _orders_page(request, ctx, OrderFilters(), form=form, error=exc)
@@ -158,14 +165,14 @@ def _order(ctx: Ctx, order_id: int) -> Order:
     return order
 
 
-@router.get(ORDERS_PAGE + "/{order_id}", response_class=HTMLResponse)
+@router.get(ORDERS_PAGE + "/{order_id:id}", response_class=HTMLResponse)
 def order_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     """One order with its refunds, a refund form and (for invoices) "mark paid"."""
     require_role(ctx, Role.COORDINATOR)
     return _order_page(request, ctx, _order(ctx, order_id))
 
 
-@router.post(ORDERS_PAGE + "/{order_id}/refund", response_class=HTMLResponse)
+@router.post(ORDERS_PAGE + "/{order_id:id}/refund", response_class=HTMLResponse)
 def refund(
     request: Request, ctx: Ctx, order_id: int, amount: FormStr = "", reason: FormStr = ""
 ) -> Response:
@@ -194,7 +201,7 @@ def refund(
     return redirect(f"{ORDERS_PAGE}/{order.id}")
 
 
-@router.post(ORDERS_PAGE + "/{order_id}/mark-paid", response_class=HTMLResponse)
+@router.post(ORDERS_PAGE + "/{order_id:id}/mark-paid", response_class=HTMLResponse)
 def mark_paid(request: Request, ctx: Ctx, order_id: int) -> Response:
     """Record that an invoice was paid."""
     require_role(ctx, Role.COORDINATOR)
@@ -261,22 +268,20 @@ def create_promo(
         "usage_limit": usage_limit,
     }
     try:
-        if percent_off.strip() and not percent_off.strip().isdigit():
-            raise Invalid("A percent off is a whole number from 1 to 100.")
-        if usage_limit.strip() and not usage_limit.strip().isdigit():
-            raise Invalid("A usage limit is a whole number (leave it empty for no limit).")
+        percent = form_int(percent_off, "Percent off") if percent_off.strip() else None
+        limit = form_int(usage_limit, "Usage limit") if usage_limit.strip() else None
         with ctx.db.begin_nested():
             promo = promos.create_promo_code(
                 ctx.db,
                 code=code,
-                percent_off=int(percent_off) if percent_off.strip() else None,
+                percent_off=percent,
                 amount_off_cents=parse_cents(amount_off, "amount off")
                 if amount_off.strip()
                 else None,
                 valid_from=parse_date(valid_from, "first day"),
                 valid_until=parse_date(valid_until, "last day"),
                 course_slug=course.strip() or None,
-                usage_limit=int(usage_limit) if usage_limit.strip() else None,
+                usage_limit=limit,
             )
     except (Invalid, Conflict) as exc:
         return _promos_page(request, ctx, form=form, error=exc)
@@ -335,16 +340,22 @@ def set_refund_policy(
     try:
         if course_id.strip() and session_id.strip():
             raise Invalid("Choose a course or a session, not both.")
+        chosen_session = form_id(session_id)
         if session_id.strip() and (
-            not session_id.strip().isdigit() or ctx.db.get(CourseSession, int(session_id)) is None
+            chosen_session is None or ctx.db.get(CourseSession, chosen_session) is None
         ):
-            raise Invalid(f"There is no session '{session_id.strip()}'.")
+            raise Invalid(f"There is no session '{session_id.strip()[:20]}'.")
+        chosen_course = form_id(course_id)
+        if course_id.strip() and (
+            chosen_course is None or ctx.db.get(Course, chosen_course) is None
+        ):
+            raise Invalid("Choose one of the courses.")
         with ctx.db.begin_nested():
             refunds.set_policy(
                 ctx.db,
                 rules_text=rules_text.strip(),
-                course_id=int(course_id) if course_id.strip().isdigit() else None,
-                session_id=int(session_id) if session_id.strip() else None,
+                course_id=chosen_course,
+                session_id=chosen_session,
             )
     except Invalid as exc:
         return _policies_page(request, ctx, form=form, error=exc)

@@ -8,6 +8,7 @@ redelivered, a ticker run twice, a double click — gives money back once.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,11 @@ from app.scheduling.models import CourseSession
 
 log = logging.getLogger(__name__)
 
+# A step further ahead than this is a typo; it also keeps ``timedelta(days=...)`` finite.
+MAX_POLICY_DAYS = 365
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+_STEP = re.compile(r"\s*([0-9]+)\s*:\s*([0-9]+)\s*")
+
 
 @dataclass(frozen=True)
 class PolicyStep:
@@ -43,15 +49,21 @@ def parse_policy(text: str) -> list[PolicyStep]:
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        days, sep, percent = part.partition(":")
-        if not sep or not days.strip().isdigit() or not percent.strip().isdigit():
+        match = _STEP.fullmatch(part)
+        if match is None:
             raise Invalid(
-                f"'{part}' is not 'days:percent'; write e.g. '14:100,7:50' "
+                f"'{part[:40]}' is not 'days:percent'; write e.g. '14:100,7:50' "
                 "(full refund up to 14 days before, half up to 7 days, none after)."
             )
+        days, percent = match.groups()
+        # Digits are counted before int(): a thousand-digit "day" is only too many days.
+        if len(percent) > 3 or int(percent) > 100:
+            raise Invalid(f"'{part[:40]}': a refund is at most 100 percent.")
+        if len(days) > 3 or int(days) > MAX_POLICY_DAYS:
+            raise Invalid(
+                f"'{part[:40]}': a step is at most {MAX_POLICY_DAYS} days before the start."
+            )
         step = PolicyStep(int(days), int(percent))
-        if step.percent > 100:
-            raise Invalid(f"'{part}': a refund is at most 100 percent.")
         steps.append(step)
     return sorted(steps, key=lambda s: s.days, reverse=True)
 

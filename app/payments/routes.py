@@ -12,15 +12,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.models import Organisation, User
 from app.accounts.permissions import require_user
 from app.accounts.sessions import Ctx, RequestContext
+from app.base_url import absolute_url
 from app.config import get_settings
 from app.db import DbSession, utcnow
+from app.enrollment import rules
 from app.enrollment.models import Enrollment
-from app.errors import AppError, Conflict, Invalid
+from app.errors import AppError, Conflict, Invalid, NotFound
+from app.http_headers import CONTENT_SECURITY_POLICY
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
 from app.payments.models import Order
-from app.web import CONTENT_SECURITY_POLICY, redirect, render, verify_csrf
+from app.web import redirect, render, verify_csrf
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +45,7 @@ def _attempt(ctx: RequestContext, action: Callable[[], T]) -> T | None:
         return None
 
 
-@router.get("/bookings/{enrollment_id}/pay")
+@router.get("/bookings/{enrollment_id:id}/pay")
 def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
     """Start (or resume) paying for a held seat: find or create its order, go to checkout."""
     user = require_user(ctx)
@@ -72,7 +76,7 @@ def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
     return redirect(f"/orders/{order.id}/checkout")
 
 
-@router.get("/orders/{order_id}/checkout", response_class=HTMLResponse)
+@router.get("/orders/{order_id:id}/checkout", response_class=HTMLResponse)
 def checkout_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     """Order summary, promo code, and the ways to pay that this person may use."""
     user = require_user(ctx)
@@ -100,19 +104,28 @@ def checkout_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     )
 
 
-@router.post("/orders/{order_id}/promo")
+@router.post("/orders/{order_id:id}/promo")
 def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
     """Apply a promo code to an unpaid order."""
     user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     back = f"/orders/{order.id}/checkout"
-    done = _attempt(ctx, lambda: promos.apply_promo_code(ctx.db, order, code[:40], now=utcnow()))
+
+    def apply() -> Order:
+        try:
+            return promos.apply_promo_code(ctx.db, order, code[:40], now=utcnow())
+        except NotFound as exc:
+            # An unknown code is a typing mistake in this form, not a missing page: say so
+            # on the checkout page instead of leaving it for a 404 error page.
+            raise Invalid(exc.message) from exc
+
+    done = _attempt(ctx, apply)
     if done is not None:
         ctx.flash(f"Promo code applied: the total is now {views.total_text(order)}.", "success")
     return redirect(back)
 
 
-@router.post("/orders/{order_id}/pay")
+@router.post("/orders/{order_id:id}/pay")
 def pay(
     ctx: Ctx, order_id: int, method: FormStr = "", if_seat_gone: FormStr = "refund"
 ) -> Response:
@@ -153,7 +166,7 @@ def _card_csp() -> str:
     )
 
 
-@router.get("/orders/{order_id}/card", response_class=HTMLResponse)
+@router.get("/orders/{order_id:id}/card", response_class=HTMLResponse)
 def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     """Stripe's Payment Element confirms the PaymentIntent (cards, wallets, 3-D Secure)."""
     user = require_user(ctx)
@@ -177,7 +190,7 @@ def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
             "client_secret": started.client_secret,
             "publishable_key": settings.stripe_publishable_key,
             "stripe_js_url": settings.stripe_js_url,
-            "return_url": f"{settings.base_url}/orders/{order.id}/return",
+            "return_url": absolute_url(f"/orders/{order.id}/return", request),
             "deadline": views.deadline_text(ctx.db, order),
         },
     )
@@ -185,7 +198,7 @@ def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     return response
 
 
-@router.get("/orders/{order_id}/return", response_class=HTMLResponse)
+@router.get("/orders/{order_id:id}/return", response_class=HTMLResponse)
 def return_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     """Where Stripe sends the learner back: shows the real state, read from Stripe now."""
     user = require_user(ctx)
@@ -216,7 +229,35 @@ def my_orders(request: Request, ctx: Ctx) -> Response:
     )
 
 
-@router.get("/orders/{order_id}", response_class=HTMLResponse)
+@router.get("/orgs/{organisation_id:id}/orders", response_class=HTMLResponse)
+def organisation_orders(request: Request, ctx: Ctx, organisation_id: int) -> Response:
+    """An organisation's orders (seat packs and members' seats billed to it), for its
+    coordinators and staff; the invoices open from here."""
+    user = require_user(ctx)
+    organisation = ctx.db.get(Organisation, organisation_id)
+    if organisation is None or not (
+        rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
+    ):
+        raise NotFound("There is no such organisation.")
+    billed = list(
+        ctx.db.scalars(
+            select(Order).where(Order.organisation_id == organisation.id).order_by(Order.id.desc())
+        )
+    )
+    buyer_ids = {order.user_id for order in billed}
+    names = select(User.id, User.display_name).where(User.id.in_(buyer_ids))
+    buyers: dict[int, str] = {row.id: row.display_name for row in ctx.db.execute(names)}
+    return render(
+        request,
+        "payments/org_orders.html",
+        {
+            "organisation": organisation,
+            "orders": [(views.order_view(ctx.db, o), buyers.get(o.user_id, "")) for o in billed],
+        },
+    )
+
+
+@router.get("/orders/{order_id:id}", response_class=HTMLResponse)
 def order_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     """One order as a receipt (or invoice), with its refunds."""
     user = require_user(ctx)

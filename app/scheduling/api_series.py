@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import ApiUser
-from app.db import DbSession
+from app.db import DbSession, transaction
 from app.errors import Forbidden, NotFound
 from app.scheduling import recurrence, series
 from app.scheduling.courses import course_titles, courses_by_id
@@ -115,6 +115,7 @@ def _change_out(db: Session, result: series.SeriesResult) -> SeriesChangeOut:
 
 @router.get("/series/preview", response_model=PreviewOut)
 def preview(
+    request: Request,
     rule: str,
     start: date,
     tz: str,
@@ -123,7 +124,14 @@ def preview(
     count: Annotated[int, Query(ge=1, le=100)] = 12,
     weekday: str = "",
 ) -> PreviewOut:
-    """The next dates of a rule or preset, with holiday moves and drops (public: no data)."""
+    """The next dates of a rule or preset, with holiday moves and drops (public: no data).
+
+    Limited per client address (429): anyone may ask, and a rule can cost work.
+    """
+    # The count commits in its own transaction before the work starts: a preview refused
+    # as too much work (422) rolls its request back, and must still have been counted.
+    with transaction() as db:
+        series.count_preview(db, request.client.host if request.client else None)
     resolved, found = series.preview(
         rule,
         start,
@@ -165,14 +173,14 @@ def create_series(db: DbSession, user: ApiUser, body: SeriesFields) -> SeriesCha
     return _change_out(db, result)
 
 
-@router.get("/series/{series_id:int}", response_model=SeriesOut)
+@router.get("/series/{series_id:id}", response_model=SeriesOut)
 def get_series(db: DbSession, user: ApiUser, series_id: int) -> SeriesOut:
     """One series (404 for an in-house series of another organisation)."""
     item = _visible(db, user, series.get_series(db, series_id))
     return _series_out(db, item)
 
 
-@router.patch("/series/{series_id:int}", response_model=SeriesChangeOut)
+@router.patch("/series/{series_id:id}", response_model=SeriesChangeOut)
 def patch_series(
     db: DbSession, user: ApiUser, series_id: int, body: SeriesPatch
 ) -> SeriesChangeOut:
@@ -184,7 +192,7 @@ def patch_series(
     return _change_out(db, result)
 
 
-@router.post("/series/{series_id:int}/extend", response_model=ExtendOut)
+@router.post("/series/{series_id:id}/extend", response_model=ExtendOut)
 def extend_series(
     db: DbSession, user: ApiUser, series_id: int, body: ExtendIn | None = None
 ) -> ExtendOut:

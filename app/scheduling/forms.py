@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel
 
+from app.bounds import MAX_AMOUNT, form_int
 from app.errors import Invalid
 from app.scheduling.recurrence import WEEKDAYS
 from app.scheduling.series import SeriesInput
@@ -63,15 +64,8 @@ def _time(value: str, label: str) -> time:
         raise Invalid(f"{label}: give a time as HH:MM, e.g. 09:00.") from None
 
 
-def _int(value: str, label: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise Invalid(f"{label}: give a whole number.") from None
-
-
 def _optional_int(value: str, label: str) -> int | None:
-    return _int(value, label) if value.strip() else None
+    return form_int(value, label) if value.strip() else None
 
 
 def parse_money(value: str, label: str) -> int:
@@ -81,7 +75,12 @@ def parse_money(value: str, label: str) -> int:
         amount = Decimal(text)
     except InvalidOperation:
         raise Invalid(f"{label}: give an amount such as 495.00.") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite():
+        raise Invalid(f"{label}: give an amount such as 495.00.")
+    # Size first, exactly: abs(), quantize() and * 100 overflow on "1e999999999".
+    if amount.copy_abs() > MAX_AMOUNT:
+        raise Invalid(f"{label}: give an amount of at most {MAX_AMOUNT}.")
+    if amount != amount.quantize(Decimal("0.01")):
         raise Invalid(f"{label}: give an amount with at most two decimals, e.g. 495.00.")
     return int(amount * 100)
 
@@ -143,7 +142,7 @@ class SeriesForm(BaseModel):
             format_id=self.format_id,
             course_slugs=[c for c in (self.course_1, self.course_2, self.course_3) if c],
             venue_id=_optional_int(self.venue_id, "Venue"),
-            default_capacity=_int(self.capacity, "Capacity"),
+            default_capacity=form_int(self.capacity, "Capacity"),
             default_price_cents=parse_money(self.price or "0", "Price"),
             bundle_price_cents=(
                 parse_money(self.bundle_price, "Bundle price")
@@ -151,8 +150,8 @@ class SeriesForm(BaseModel):
                 else None
             ),
             currency=self.currency,
-            min_participants=_int(self.min_participants or "0", "Minimum participants"),
-            go_no_go_days=_int(self.go_no_go_days or "0", "Go/no-go days"),
+            min_participants=form_int(self.min_participants or "0", "Minimum participants"),
+            go_no_go_days=form_int(self.go_no_go_days or "0", "Go/no-go days"),
             holiday_country=self.holiday_country or None,
             holiday_policy=self.holiday_policy,
             organisation_id=_optional_int(self.organisation_id, "Organisation"),
@@ -244,10 +243,10 @@ class SessionForm(BaseModel):
             start_time=_time(self.start_time, "Start time"),
             end_time=_time(self.end_time, "End time"),
             timezone=self.timezone,
-            capacity=_int(self.capacity, "Capacity"),
+            capacity=form_int(self.capacity, "Capacity"),
             price_cents=parse_money(self.price or "0", "Price"),
             currency=self.currency,
-            min_participants=_int(self.min_participants or "0", "Minimum participants"),
+            min_participants=form_int(self.min_participants or "0", "Minimum participants"),
             go_no_go_on=_optional_date(self.go_no_go_on, "Go/no-go date"),
             venue_id=_optional_int(self.venue_id, "Venue"),
             online_url=self.online_url or None,

@@ -12,6 +12,7 @@ from app.errors import Invalid
 from app.scheduling import hooks
 from app.scheduling.courses import course_titles
 from app.scheduling.models import CourseSession
+from app.scheduling.recurrence import check_date
 from app.scheduling.sessions import sessions_between
 
 
@@ -75,9 +76,10 @@ def parse_month(value: str | None, today: date) -> date:
         return today.replace(day=1)
     try:
         year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         raise Invalid(f"'{value}' is not a month; use YYYY-MM, e.g. 2026-12.") from None
+    return check_date(first, "Month")
 
 
 def month_view(db: Session, first: date) -> MonthView:

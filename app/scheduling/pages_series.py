@@ -14,6 +14,7 @@ from app.accounts import organisations
 from app.accounts.models import Role
 from app.accounts.permissions import require_role
 from app.accounts.sessions import Ctx
+from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.scheduling import forms, recurrence, series, venues
 from app.scheduling.courses import course_choices, course_titles, format_choices
@@ -147,7 +148,7 @@ def create_series(
 
 def _series_page_extra(db: Session, item: Series, kept: str) -> dict[str, Any]:
     sessions = load_series_sessions(db, item.id)
-    kept_ids = {int(part) for part in kept.split(",") if part.strip().isdigit()}
+    kept_ids = {found for part in kept.split(",") if (found := form_id(part)) is not None}
     return {
         "sessions": sessions,
         "session_titles": course_titles(db, {s.course_id for s in sessions}),
@@ -160,7 +161,7 @@ def _series_page_extra(db: Session, item: Series, kept: str) -> dict[str, Any]:
     }
 
 
-@router.get("/coordinator/series/{series_id:int}", response_class=HTMLResponse)
+@router.get("/coordinator/series/{series_id:id}", response_class=HTMLResponse)
 def series_page(request: Request, ctx: Ctx, series_id: int, kept: str = "") -> Response:
     """A series: its form (to edit), its sessions and its date exceptions."""
     require_role(ctx, Role.COORDINATOR)
@@ -170,7 +171,7 @@ def series_page(request: Request, ctx: Ctx, series_id: int, kept: str = "") -> R
     return _form_page(request, ctx, form, item=item, extra=extra)
 
 
-@router.post("/coordinator/series/{series_id:int}", response_class=HTMLResponse)
+@router.post("/coordinator/series/{series_id:id}", response_class=HTMLResponse)
 def update_series(
     request: Request, ctx: Ctx, series_id: int, form: Annotated[forms.SeriesForm, Form()]
 ) -> Response:
@@ -203,7 +204,7 @@ def update_series(
     return redirect(f"/coordinator/series/{series_id}" + (f"?kept={kept}" if kept else ""))
 
 
-@router.post("/coordinator/series/{series_id:int}/exceptions")
+@router.post("/coordinator/series/{series_id:id}/exceptions")
 def add_exception(
     ctx: Ctx, series_id: int, form: Annotated[forms.ExceptionForm, Form()]
 ) -> Response:

@@ -14,6 +14,7 @@ from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.permissions import require_role
 from app.accounts.sessions import Ctx
+from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.scheduling import forms, recurrence, sessions, venues
 from app.scheduling import month as month_grid
@@ -139,14 +140,14 @@ def _edit_page(
     )
 
 
-@router.get("/coordinator/sessions/{session_id:int}/edit", response_class=HTMLResponse)
+@router.get("/coordinator/sessions/{session_id:id}/edit", response_class=HTMLResponse)
 def edit_session(request: Request, ctx: Ctx, session_id: int) -> Response:
     """Change a session's date, times, capacity, venue and facilitators."""
     require_role(ctx, Role.COORDINATOR)
     return _edit_page(request, ctx, sessions.get_session(ctx.db, session_id))
 
 
-@router.post("/coordinator/sessions/{session_id:int}/edit", response_class=HTMLResponse)
+@router.post("/coordinator/sessions/{session_id:id}/edit", response_class=HTMLResponse)
 def save_session(
     request: Request, ctx: Ctx, session_id: int, form: Annotated[forms.SessionEditForm, Form()]
 ) -> Response:
@@ -164,7 +165,7 @@ def save_session(
     return redirect(f"/coordinator/sessions/{session_id}/edit")
 
 
-@router.post("/coordinator/sessions/{session_id:int}/course-version")
+@router.post("/coordinator/sessions/{session_id:id}/course-version")
 def move_course_version(ctx: Ctx, session_id: int) -> Response:
     """Move a session that has not started to the course's current version."""
     require_role(ctx, Role.COORDINATOR)
@@ -182,15 +183,16 @@ def move_course_version(ctx: Ctx, session_id: int) -> Response:
     return redirect(f"/coordinator/sessions/{session_id}/edit")
 
 
-@router.post("/coordinator/sessions/{session_id:int}/facilitators")
+@router.post("/coordinator/sessions/{session_id:id}/facilitators")
 def add_facilitator(ctx: Ctx, session_id: int, user_id: FormStr = "") -> Response:
     """Book a facilitator on the session; refused when they are booked on overlapping days."""
     require_role(ctx, Role.COORDINATOR)
     session = sessions.get_session(ctx.db, session_id)
     try:
-        if not user_id.strip().isdigit():
+        chosen = form_id(user_id)
+        if chosen is None:
             raise Invalid("Choose a facilitator.")
-        person = accounts.get_user(ctx.db, int(user_id))
+        person = accounts.get_user(ctx.db, chosen)
         sessions.assign_facilitator(ctx.db, session, person)
     except AppError as exc:
         ctx.flash(exc.message, "error")
@@ -199,7 +201,7 @@ def add_facilitator(ctx: Ctx, session_id: int, user_id: FormStr = "") -> Respons
     return redirect(f"/coordinator/sessions/{session_id}/edit")
 
 
-@router.post("/coordinator/sessions/{session_id:int}/facilitators/{user_id:int}/remove")
+@router.post("/coordinator/sessions/{session_id:id}/facilitators/{user_id:id}/remove")
 def drop_facilitator(ctx: Ctx, session_id: int, user_id: int) -> Response:
     """Take a facilitator off the session."""
     require_role(ctx, Role.COORDINATOR)

@@ -9,10 +9,14 @@ previous/next business day (Mon–Fri and not a holiday).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
+from types import FrameType
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,9 +44,21 @@ PRESETS: dict[str, str] = {
     "first-tuesday": "First Tuesday of each month",
     "weekly": "Every week on a chosen weekday",
 }
-# No rule may look further than this ahead, so a rule that never matches ends quickly.
+# No rule looks further than this ahead for its dates.
 MAX_YEARS = 30
 _MAX_COUNT = 1000
+# Sessions are planned in this range: a date outside it is a typo (or a probe), and
+# refusing it keeps the date arithmetic below (months and years ahead) from overflowing.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+# The work one expansion of a rule may do: function calls (the same on every machine)
+# and seconds of wall time. Thirty years of a daily rule take about 80,000 calls; a
+# series' horizon or a preview of 100 dates far fewer.
+MAX_RULE_CALLS = 500_000
+RULE_SECONDS = 0.5
+# The Gregorian calendar repeats exactly every 400 years: 146097 days, 20871 weeks.
+_CALENDAR_CYCLE_YEARS = 400
+_TIME_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND"}
 _PRESET_PATTERN = re.compile(r"^(first|second|third|fourth|last|weekly)-([a-z]+)$")
 
 
@@ -125,6 +141,7 @@ def parse_rule(rule: str, start: date) -> rrule:
     text = re.sub(r"(UNTIL=\d{8}(?:T\d{6})?)Z", r"\1", resolve_rule(rule))
     if "\n" in text or "DTSTART" in text:
         raise Invalid("Give only the RRULE part (FREQ=...); the start date is a separate field.")
+    _refuse_parts(text)
     try:
         parsed = rrulestr(text, dtstart=datetime.combine(start, time()))
     except (ValueError, TypeError, KeyError, IndexError) as exc:
@@ -134,6 +151,51 @@ def parse_rule(rule: str, start: date) -> rrule:
     if parsed._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY: sessions are whole days
         raise Invalid(f"The rule '{text}' repeats within a day; use DAILY or longer.")
     return parsed
+
+
+def _refuse_parts(text: str) -> None:
+    parts = {part.partition("=")[0].strip() for part in text.split(";")}
+    if parts & _TIME_PARTS:
+        # Times of day would turn one date into many (up to 86400 a day), all of them work.
+        raise Invalid(
+            f"The rule '{text}' sets times of day (BYHOUR, BYMINUTE, BYSECOND); a rule gives "
+            "dates only, the start and end times are separate fields."
+        )
+    if "BYEASTER" in parts:
+        # A dateutil extension, not RFC 5545 (calendars cannot read it), and Easter does
+        # not repeat with the 400-year cycle the scan in _rule_dates relies on.
+        raise Invalid(
+            f"The rule '{text}' uses BYEASTER, which calendars do not understand; "
+            "add Easter dates as exceptions of the series instead."
+        )
+
+
+def check_date(day: date, label: str) -> date:
+    """``day`` when sessions can be planned on it (FIRST_DATE..LAST_DATE); ``Invalid`` naming
+    the field otherwise."""
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise Invalid(
+            f"{label}: give a date between {FIRST_DATE.isoformat()} and "
+            f"{LAST_DATE.isoformat()} (not {day.isoformat()})."
+        )
+    return day
+
+
+def check_times(start_time: time, end_time: time) -> None:
+    """Refuse a time with a UTC offset, then an end that is not after the start."""
+    # Session times are wall-clock times in the session's own zone (09:00 in New York
+    # stays 09:00 across DST). "10:22Z" or "10:22+02:00" name an instant instead;
+    # dropping the offset would silently store another time than was meant, and
+    # converting needs a date and a zone the time alone does not have. So refuse it.
+    for label, at in (("Start time", start_time), ("End time", end_time)):
+        if at.tzinfo is not None:
+            raise Invalid(
+                f"{label}: give the local time in the session's time zone without a UTC "
+                f"offset, e.g. {at.replace(tzinfo=None).strftime('%H:%M')} "
+                f"(not {at.isoformat()})."
+            )
+    if end_time <= start_time:
+        raise Invalid("The end time must be after the start time.")
 
 
 def validate_timezone(tz: str) -> ZoneInfo:
@@ -218,13 +280,106 @@ def _move(day: date, step: int, country: str) -> date:
     return current
 
 
-def _rule_dates(parsed: rrule, start: date, until: date | None) -> Iterator[date]:
+def no_dates(start: date, until: date | None = None) -> Invalid:
+    """The refusal of a rule that gives no date from ``start`` (to ``until``, or MAX_YEARS on)."""
+    within = (
+        f"between {start.isoformat()} and {until.isoformat()}"
+        if until
+        else f"within {MAX_YEARS} years of {start.isoformat()}"
+    )
+    return Invalid(
+        f"This rule produces no dates {within}: check that its parts can meet "
+        "(BYMONTH=2 with BYMONTHDAY=30 never does)."
+    )
+
+
+def require_dates(rule: str, start: date, until: date | None = None) -> None:
+    """``Invalid`` when a rule gives no date from ``start`` (to ``until``, or MAX_YEARS on)."""
+    if not _rule_dates(parse_rule(rule, start), start, until, count=1):
+        raise no_dates(start, until)
+
+
+class _OutOfBudget(Exception):
+    """Raised inside dateutil's scan once an expansion has used up its work budget."""
+
+
+@contextmanager
+def _work_budget() -> Iterator[None]:
+    """Stop the code inside after MAX_RULE_CALLS function calls or RULE_SECONDS.
+
+    dateutil looks for a rule's next date in one loop that never pauses, so a rule that
+    never matches (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) scans day by day up to year 9999:
+    seconds of CPU that no check between two dates can stop. A profile hook (this
+    thread only) sees every function call inside that loop and ends it from within.
+    """
+    deadline = monotonic() + RULE_SECONDS
+    calls = 0
+
+    def spend(_frame: FrameType, event: str, _arg: object) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+            # The clock is read every 256 calls: cheap, and still within a millisecond.
+            if calls > MAX_RULE_CALLS or (calls % 256 == 0 and monotonic() > deadline):
+                raise _OutOfBudget
+
+    previous = sys.getprofile()
+    sys.setprofile(spend)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)  # a profiler that was running carries on
+
+
+def _too_much_work() -> Invalid:
+    return Invalid(
+        "This rule takes too much work to list its dates: it may never match (BYMONTH=2 "
+        "with BYMONTHDAY=30 never does) or ask for too many. Check that its parts can meet, "
+        "or choose a simpler rule."
+    )
+
+
+def _cycle_shift(limit: date) -> int:
+    """Whole 400-year cycles that move ``limit`` as close below year 9999 as they can."""
+    return _CALENDAR_CYCLE_YEARS * ((MAXYEAR - limit.year) // _CALENDAR_CYCLE_YEARS)
+
+
+def _moved_rule(parsed: rrule, start: date, limit: date, shift: int) -> rrule:
+    """The same rule starting ``shift`` years later (a multiple of 400: the same calendar)."""
+    # The rule's own UNTIL moves with it; one beyond the window is not needed at all.
+    until = parsed._until
+    if until is not None and until.date() < limit:
+        until = until.replace(year=until.year + shift)
+    else:
+        until = None
+    moved_start = datetime.combine(start.replace(year=start.year + shift), time())
+    return parsed.replace(dtstart=moved_start, until=until)
+
+
+def _rule_dates(
+    parsed: rrule, start: date, until: date | None, count: int | None = None
+) -> list[date]:
+    """The rule's dates from ``start`` to ``until`` (else MAX_YEARS on), at most ``count``."""
     limit = until or add_months(start, 12 * MAX_YEARS)
-    for moment in parsed.xafter(datetime.combine(start, time()), inc=True):
-        day = moment.date()
-        if day > limit:
-            return
-        yield day
+    # A rule that stops matching keeps dateutil scanning up to year 9999, its only stop.
+    # Run the scan on the same dates moved by whole 400-year cycles to just below 9999
+    # (weekdays and leap years are identical), so it ends at most 400 years past the
+    # window: a rule that never meets is then mostly answered "no dates", not "too much".
+    shift = _cycle_shift(limit)
+    found: list[date] = []
+    try:
+        with _work_budget():
+            for moment in _moved_rule(parsed, start, limit, shift):
+                day = moment.date()
+                day = day.replace(year=day.year - shift)
+                if day > limit:
+                    break
+                found.append(day)
+                if len(found) == count:
+                    break
+    except _OutOfBudget:
+        raise _too_much_work() from None
+    return found
 
 
 def _apply_policy(day: date, country: str | None, policy: str) -> Occurrence:
@@ -283,6 +438,7 @@ def occurrences(
     ``count`` counts the rule's own dates (as RRULE COUNT does), dropped ones included.
     Holiday policy applies first, then the manual exceptions (cancel, move, add).
     """
+    check_date(start, "Start date")
     validate_timezone(tz)
     if policy not in POLICIES:
         raise Invalid(f"Holiday policy must be one of {', '.join(POLICIES)}, not '{policy}'.")
@@ -296,9 +452,7 @@ def occurrences(
     parsed = parse_rule(rule, start)
     found: list[Occurrence] = []
     taken: set[date] = set()
-    for day in _rule_dates(parsed, start, until):
-        if count is not None and len(found) >= count:
-            break
+    for day in _rule_dates(parsed, start, until, count):
         occurrence = _apply_policy(day, country, policy)
         if not occurrence.dropped and occurrence.date in taken:
             # A moved date landing on another occurrence (daily rules) would double-book it.

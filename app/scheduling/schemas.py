@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import DbInt
 from app.scheduling.series import SeriesInput
 
 # API names -> SeriesInput names, where they differ.
@@ -44,17 +45,17 @@ class SeriesFields(BaseModel):
     end_time: time
     format_id: str = "one-day"
     courses: list[str] = Field(min_length=1, max_length=3, description="Course ids (slugs).")
-    venue_id: int | None = None
-    capacity: int
-    price_cents: int = 0
-    bundle_price_cents: int | None = None
+    venue_id: DbInt | None = None
+    capacity: DbInt
+    price_cents: DbInt = 0
+    bundle_price_cents: DbInt | None = None
     currency: str = "USD"
-    min_participants: int = 0
-    go_no_go_days: int = 7
+    min_participants: DbInt = 0
+    go_no_go_days: DbInt = 7
     holiday_country: str | None = None
     holiday_policy: str = "skip"
-    organisation_id: int | None = None
-    horizon_months: int | None = None
+    organisation_id: DbInt | None = None
+    horizon_months: DbInt | None = None
 
     def to_input(self) -> SeriesInput:
         """The service's input."""
@@ -76,17 +77,17 @@ class SeriesPatch(BaseModel):
     end_time: time | None = None
     format_id: str | None = None
     courses: list[str] | None = Field(default=None, min_length=1, max_length=3)
-    venue_id: int | None = None
-    capacity: int | None = None
-    price_cents: int | None = None
-    bundle_price_cents: int | None = None
+    venue_id: DbInt | None = None
+    capacity: DbInt | None = None
+    price_cents: DbInt | None = None
+    bundle_price_cents: DbInt | None = None
     currency: str | None = None
-    min_participants: int | None = None
-    go_no_go_days: int | None = None
+    min_participants: DbInt | None = None
+    go_no_go_days: DbInt | None = None
     holiday_country: str | None = None
     holiday_policy: str | None = None
-    organisation_id: int | None = None
-    horizon_months: int | None = None
+    organisation_id: DbInt | None = None
+    horizon_months: DbInt | None = None
 
     def changes(self) -> dict[str, Any]:
         """The given fields under the service's names (explicit nulls clear a field)."""

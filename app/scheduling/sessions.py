@@ -78,8 +78,7 @@ def _check_common(
     online_url: str | None,
 ) -> None:
     recurrence.validate_timezone(timezone)
-    if end_time <= start_time:
-        raise Invalid("The end time must be after the start time.")
+    recurrence.check_times(start_time, end_time)
     if capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
     if not 0 <= min_participants <= capacity:
@@ -92,6 +91,9 @@ def _check_common(
 
 def create_session(db: Session, data: SessionInput) -> CourseSession:
     """Validate and save a standalone session over consecutive business days."""
+    recurrence.check_date(data.starts_on, "First day")
+    if data.go_no_go_on is not None:
+        recurrence.check_date(data.go_no_go_on, "Go/no-go date")
     (course,) = resolve_courses(db, [data.course_slug], data.format_id.strip())
     online_url = (data.online_url or "").strip() or None
     _check_common(
@@ -173,6 +175,7 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
         raise Conflict(f"{taken} seats are taken; capacity cannot go below that.")
     days = [day.date for day in session.days]
     if changes.starts_on is not None and changes.starts_on != session.starts_on:
+        recurrence.check_date(changes.starts_on, "First day")
         days = recurrence.business_days(changes.starts_on, len(session.days))
         _refuse_overlaps(db, session, days, _facilitator_ids(db, session.id))
     before = (session.start_time, session.end_time, session.capacity, session.venue_id)

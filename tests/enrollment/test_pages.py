@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.enrollment.changes import coordinator_enrol
 from app.enrollment.models import Attendance, Enrollment, InHouseRequest, SeatPack
 from app.enrollment.seats import take_seat
 from tests.enrollment import helpers as h
@@ -267,7 +268,7 @@ def test_facilitator_pages_and_attendance_form(db: Session, client: TestClient) 
     path = f"/facilitator/sessions/{course.id}"
     assert person.display_name in client.get(path).text
     post_form(client, f"{path}/attendance", {f"mark-{seat.id}-1": "present"}, token_from=path)
-    assert "Attendance saved (1 marks)" in client.get(path).text
+    assert "Attendance saved (1 mark)." in client.get(path).text
     db.expire_all()
     assert db.get(Attendance, (seat.id, 1)).present is True  # type: ignore[union-attr]
     client.cookies.clear()
@@ -282,3 +283,18 @@ def test_a_cancelled_series_session_page_still_shows(db: Session, client: TestCl
     page = client.get(f"/sessions/{sessions[0].id}")
     assert page.status_code == 200 and "This session was cancelled." in page.text
     assert "day bundle" not in page.text
+
+
+def test_an_organisation_coordinators_roster_offers_only_what_they_may_open(
+    db: Session, client: TestClient
+) -> None:
+    member, org_coord = h.learner(db), h.learner(db)
+    h.organisation(db, members=[member], coordinators=[org_coord])
+    target = h.session(db, price_cents=0)
+    coordinator_enrol(db, target, member.email, org_coord)
+    log_in(client, org_coord.email)
+    page = client.get(f"/coordinator/sessions/{target.id}")
+    assert page.status_code == 200
+    # Print packs and certificates are staff pages: no links that would be refused.
+    assert f"/sessions/{target.id}/documents" not in page.text
+    assert "/coordinator/certificates?session_id=" not in page.text

@@ -63,7 +63,10 @@ def test_checkout_applies_a_code_and_the_total_drops(db: Session, client: TestCl
     unknown = post_form(
         client, f"/orders/{order.id}/promo", {"code": "NOPE"}, token_from=checkout_url
     )
-    assert unknown.status_code == 404
+    # A mistyped code is told on the checkout page (not a 404 page); the good code stays.
+    assert unknown.status_code == 303 and unknown.headers["location"] == checkout_url
+    page = client.get(checkout_url)
+    assert "There is no promo code NOPE." in page.text and "Promo code TWENTY" in page.text
 
 
 def test_amount_off_course_codes_and_validity(db: Session) -> None:

@@ -1,0 +1,64 @@
+"""The range of a stored integer, for API bodies and form fields alike.
+
+Every integer column (ids, capacities, counts, money in minor units) is a 32-bit
+``INTEGER`` on PostgreSQL, and SQLite cannot bind anything past 2**63. A number outside
+that range can never be stored nor name a row, so it is refused where it arrives, naming
+the field, instead of failing in the database as a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
+
+from app.errors import Invalid
+from app.path_ids import MAX_ID
+
+# The same bound the ``{x:id}`` path convertor applies to ids in URLs.
+DB_INT_MAX = MAX_ID
+DB_INT_MIN = -DB_INT_MAX - 1
+# The largest sum a money column (integer minor units) holds: 21474836.47.
+MAX_AMOUNT = Decimal(DB_INT_MAX).scaleb(-2)
+
+DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
+"""An integer a database column can hold; pydantic answers 422 naming the field otherwise."""
+
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = len(str(DB_INT_MAX))
+
+
+def _whole(text: str) -> int | None:
+    """The whole number ``text`` spells, None when it is none; may be out of range."""
+    cleaned = text.strip()
+    if not _WHOLE.fullmatch(cleaned):
+        return None
+    # Count the digits first: a number with thousands of digits never reaches int(),
+    # which is slow on them (and refuses them past Python's digit limit).
+    if len(cleaned.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+        return DB_INT_MAX + 1 if not cleaned.startswith("-") else DB_INT_MIN - 1
+    return int(cleaned)
+
+
+def form_int(text: str, label: str) -> int:
+    """A form field's whole number that a column can hold; ``Invalid`` names the field."""
+    value = _whole(text)
+    if value is None:
+        raise Invalid(f"{label}: give a whole number.")
+    if value > DB_INT_MAX:
+        raise Invalid(f"{label}: the number is too large (at most {DB_INT_MAX:,}).")
+    if value < DB_INT_MIN:
+        raise Invalid(f"{label}: the number is too small (at least {DB_INT_MIN:,}).")
+    return value
+
+
+def form_id(text: str) -> int | None:
+    """The row id a form field names, or None when it can name none (empty, not a number,
+    out of range): the caller answers as for any unknown id."""
+    value = _whole(text)
+    if value is None or not 1 <= value <= DB_INT_MAX:
+        return None
+    return value
