@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -90,6 +91,25 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect_insert(db: Session, model: type[Base]) -> Any:
+    """``INSERT`` for ``model`` in the session's own dialect, so ``ON CONFLICT`` is
+    available (PostgreSQL and SQLite both have it; SQLAlchemy's generic insert does not)."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def insert_ignore(db: Session, model: type[Base], values: dict[str, Any], keys: list[str]) -> bool:
+    """Insert a row unless one with the same unique ``keys`` exists; True when inserted.
+
+    Done in the database (ON CONFLICT DO NOTHING) rather than check-then-insert, so two
+    requests racing (a double click, a redelivered webhook) cannot fail on the constraint.
+    """
+    statement = (
+        dialect_insert(db, model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    )
+    return bool(db.execute(statement).rowcount)
 
 
 @lru_cache

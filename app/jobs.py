@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from app.accounts.sessions import prune_expired_sessions
 from app.config import get_settings
 from app.db import get_session_factory, utcnow
 from app.documents import jobs as document_jobs
@@ -42,7 +43,8 @@ class Ticker:
 
 
 def tick_once() -> dict[str, int]:
-    """Run due work, certificates and abandoned orders, each in its own transaction.
+    """Run due work, certificates, abandoned orders and expired sessions, each in its own
+    transaction.
 
     Errors are logged and retried on the next tick, never raised to the thread; a failure
     in one part does not hold back the other.
@@ -52,6 +54,8 @@ def tick_once() -> dict[str, int]:
         ("enrolment", lambda db: run_due_work(db, utcnow())),
         ("certificates", lambda db: {"certificates_issued": issue_due_certificates(db)}),
         ("payments", lambda db: {"orders_abandoned": cancel_abandoned_orders(db, utcnow())}),
+        # Expired sign-ins and anonymous rows would otherwise stay in web_sessions forever.
+        ("sessions", lambda db: {"sessions_pruned": prune_expired_sessions(db)}),
     ):
         session = get_session_factory()()
         try:

@@ -19,14 +19,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.models import Organisation, OrganisationMember, Role, User, WebSession
 from app.accounts.security import hash_secret, new_secret, same_secret, sign
 from app.config import get_settings
-from app.db import DbSession, utcnow
+from app.db import DbSession, insert_ignore, utcnow
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -191,13 +190,8 @@ def _new_row_values(token: str) -> dict[str, Any]:
 def _store_anonymous_session(db: Session, request: Request, token: str) -> WebSession:
     # Two requests of one browser may both be first to store something; the insert that
     # comes second finds the row instead of failing on its primary key.
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     row_id = hash_secret(token)
-    db.execute(
-        dialect.insert(WebSession)
-        .values(id=row_id, user_id=None, **_new_row_values(token))
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
+    insert_ignore(db, WebSession, {"id": row_id, "user_id": None, **_new_row_values(token)}, ["id"])
     row = db.get(WebSession, row_id, populate_existing=True)
     assert row is not None
     # The cookie's lifetime starts again with the row's.

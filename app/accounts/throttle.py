@@ -33,12 +33,11 @@ from datetime import datetime, timedelta
 
 import anyio
 from sqlalchemy import case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginThrottle
 from app.config import get_settings
-from app.db import utcnow
+from app.db import dialect_insert, utcnow
 from app.errors import TooManyRequests
 
 # An office or a campus shares one address; it may fail this many times more than one
@@ -97,8 +96,7 @@ def count_event(db: Session, key: str, *, window: timedelta, now: datetime) -> C
     One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: concurrent callers queue on
     the row and each gets its own count, on PostgreSQL and on SQLite alike.
     """
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(LoginThrottle).values(
+    insert = dialect_insert(db, LoginThrottle).values(
         key=key, failures=1, first_failure_at=now, last_failure_at=now
     )
     ended = LoginThrottle.first_failure_at <= now - window

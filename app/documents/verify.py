@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.accounts.models import LoginThrottle
+from app.accounts.throttle import count_event
 from app.config import get_settings
 from app.db import utcnow
 from app.documents.certificate_render import credit_hours_text, date_range, long_date
@@ -90,9 +89,8 @@ def verify_token(db: Session, token: str) -> Verification:
 
 
 def _throttle_key(address: str) -> str:
-    # The login_throttle table is a keyed counter with a window start, exactly what a
-    # lookup limit needs; the "verify:" prefix keeps these rows apart from sign-in
-    # failures ("email:", "ip:"), which the sign-in code reads and clears by exact key.
+    # One keyed counter table for every limit (app/accounts/throttle.py); the "verify:"
+    # prefix keeps these rows apart from the sign-in and preview counters.
     return f"verify:{address}"
 
 
@@ -105,29 +103,14 @@ def count_lookup(db: Session, address: str | None, *, now: datetime | None = Non
     settings = get_settings()
     now = now or utcnow()
     window = timedelta(seconds=settings.verify_window_seconds)
-    key = _throttle_key(address or "unknown")
-    # Insert-if-absent in the database, then lock the row: two first lookups racing
-    # cannot both insert, and concurrent ones count one after the other.
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    db.execute(
-        dialect.insert(LoginThrottle)
-        .values(key=key, failures=0, first_failure_at=now, last_failure_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    row = db.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
-    assert row is not None
-    if row.first_failure_at + window <= now:
-        row.failures, row.first_failure_at = 0, now  # a new window
-    if row.failures >= settings.verify_lookups_per_window:
-        retry_after = int((row.first_failure_at + window - now).total_seconds()) + 1
+    count = count_event(db, _throttle_key(address or "unknown"), window=window, now=now)
+    if count.value > settings.verify_lookups_per_window:
+        retry_after = int((count.window_started + window - now).total_seconds()) + 1
         raise TooManyRequests(
             "Too many certificate lookups from your address. "
             f"Try again in {_wait_text(retry_after)}.",
             retry_after=retry_after,
         )
-    row.failures += 1
-    row.last_failure_at = now
-    db.flush()
 
 
 def _wait_text(seconds: int) -> str:

@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import OrganisationMember, Role, User
 from app.config import get_settings
 from app.content.models import CourseVersion
+from app.db import insert_ignore
 from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from app.errors import NotFound
 from app.learning.models import AccessGrant
@@ -292,10 +292,9 @@ def mark_held(enrollment: Enrollment, now: datetime) -> None:
 
 def grant_online_access(db: Session, user_id: int, course_id: int) -> None:
     """Insert an AccessGrant(source="enrolment") unless it exists (race-safe upsert)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(AccessGrant)
-        .values(user_id=user_id, course_id=course_id, source=GRANT_SOURCE)
-        .on_conflict_do_nothing(index_elements=["user_id", "course_id", "source"])
+    insert_ignore(
+        db,
+        AccessGrant,
+        {"user_id": user_id, "course_id": course_id, "source": GRANT_SOURCE},
+        ["user_id", "course_id", "source"],
     )
-    db.execute(statement)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.models import CourseVersion
-from app.db import utcnow
+from app.db import insert_ignore, utcnow
 from app.learning.models import Completion, CourseProgress
-from app.learning.service import best_scores, insert_once, modules_of, visited_slugs
+from app.learning.service import best_scores, modules_of, visited_slugs
 
 # The defaults of docs/content-packs.md, for specs stored before a key existed.
 DEFAULT_MODULES_VISITED = "all"
@@ -98,7 +98,7 @@ def evaluate_completion(db: Session, progress: CourseProgress) -> CompletionStat
     status = completion_status(db, progress)
     if not status.complete or progress.completed_at is not None:
         return status
-    insert_once(
+    insert_ignore(
         db,
         Completion,
         {

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.content.models import Course, CourseModule, CourseVersion
-from app.db import utcnow
+from app.db import insert_ignore, utcnow
 from app.errors import AppError, NotFound
 from app.learning.completion import (
     CompletionStatus,
@@ -20,7 +20,6 @@ from app.learning.completion import (
 from app.learning.models import CheckAttempt, CourseProgress, ModuleVisit
 from app.learning.service import (
     best_scores,
-    insert_once,
     modules_of,
     percent,
     start_or_resume,
@@ -124,7 +123,7 @@ def _reachable_module(db: Session, progress: CourseProgress, position: int) -> C
 def open_module(db: Session, progress: CourseProgress, position: int) -> CourseModule:
     """Open a module: in order only, recorded as a visit and as the place to resume."""
     module = _reachable_module(db, progress, position)
-    insert_once(
+    insert_ignore(
         db,
         ModuleVisit,
         {"progress_id": progress.id, "module_slug": module.slug, "first_visited_at": utcnow()},

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.accounts.service import find_user_by_email
 from app.content.models import Course, CourseModule, CourseVersion
-from app.db import Base
+from app.db import insert_ignore
 from app.errors import Conflict, Forbidden, NotFound
 from app.learning.models import AccessGrant, CheckAttempt, CourseProgress, ModuleVisit
 
@@ -61,17 +59,6 @@ class LearningRow:
     started: bool
     completed_at: datetime | None
     resume_url: str
-
-
-def insert_once(db: Session, model: type[Base], values: dict[str, Any], keys: list[str]) -> bool:
-    """Insert a row unless one with the same unique ``keys`` exists; True when inserted.
-
-    Done in the database (ON CONFLICT DO NOTHING) rather than check-then-insert, so two
-    requests racing (a double click) cannot fail on the unique constraint.
-    """
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return bool(db.execute(statement).rowcount)
 
 
 def percent(done: int, total: int) -> int:
@@ -169,7 +156,7 @@ def grant_access(db: Session, course_slug: str, email: str, granted_by: User) ->
         "source": GRANT_BY_COORDINATOR,
         "granted_by_id": granted_by.id,
     }
-    if already is not None or not insert_once(
+    if already is not None or not insert_ignore(
         db, AccessGrant, values, ["user_id", "course_id", "source"]
     ):
         raise Conflict(f"{learner.display_name} already has access to “{title}”.")
@@ -244,7 +231,7 @@ def start_or_resume(db: Session, user: User, course_slug: str) -> CourseProgress
     version = current_version(db, course)
     # A finished run on the current version is returned as it is (to review it): the
     # table allows one run per learner and version.
-    insert_once(
+    insert_ignore(
         db,
         CourseProgress,
         {"user_id": user.id, "course_id": course.id, "course_version_id": version.id},

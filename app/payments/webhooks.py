@@ -13,11 +13,10 @@ from typing import Any
 
 import stripe
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import utcnow
+from app.db import insert_ignore, utcnow
 from app.errors import AppError
 from app.payments import fulfilment, gateway
 from app.payments.models import Order, PaymentEvent
@@ -75,11 +74,11 @@ def intent_id_of(event: stripe.Event) -> str | None:
 
 def _store(db: Session, event: stripe.Event, intent_id: str | None) -> PaymentEvent:
     """Insert the event once by id (race-safe); a redelivery only counts up."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    db.execute(
-        dialect.insert(PaymentEvent)
-        .values(id=event.id, type=event.type, payment_intent_id=intent_id, deliveries=0)
-        .on_conflict_do_nothing(index_elements=["id"])
+    insert_ignore(
+        db,
+        PaymentEvent,
+        {"id": event.id, "type": event.type, "payment_intent_id": intent_id, "deliveries": 0},
+        ["id"],
     )
     db.execute(
         update(PaymentEvent)
