@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from app import migrate
 from tests.conftest import skip_or_fail
+from tests.network import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,12 +33,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serving(database_url: str, log_dir: Path, **env: str) -> Iterator[str]:
     """Run ``apex serve`` on a free port against ``database_url``; yield its base URL.
@@ -46,7 +40,7 @@ def serving(database_url: str, log_dir: Path, **env: str) -> Iterator[str]:
     The same command a person runs, in its own process: the request lifecycle, the
     middleware and the error pages are exactly production's.
     """
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import threading
 import time
 from collections import Counter
@@ -39,6 +38,7 @@ from app.enrollment.rules import seat_clause
 from app.main import create_app
 from tests.conftest import production_sessions_on
 from tests.enrollment import helpers as h
+from tests.network import free_port
 from tests.pg import scratch_database
 
 LEARNERS = 200
@@ -95,12 +95,6 @@ class EnoughThreads:
         await self.app(scope, receive, send)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _build_people(db: Session) -> dict[str, Any]:
     h.fast_courses(db)
     learners = [h.learner(db) for _ in range(LEARNERS)]
@@ -142,7 +136,7 @@ def stack() -> Iterator[Stack]:
         quiet = logging.getLogger("app")
         level = quiet.level
         quiet.setLevel(logging.WARNING)  # 200 "notice sent" lines per burst help nobody
-        port = _free_port()
+        port = free_port()
         config = uvicorn.Config(
             EnoughThreads(app), host="127.0.0.1", port=port, log_level="warning", backlog=1024
         )

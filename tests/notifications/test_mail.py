@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.notifications import mail
 from tests.factories import read_outbox
+from tests.network import free_port
 
 
 class CollectingHandler(MessageHandler):
@@ -27,15 +27,9 @@ class CollectingHandler(MessageHandler):
         self.received.append(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_mail_is_delivered_to_a_real_smtp_server(monkeypatch: pytest.MonkeyPatch) -> None:
     handler = CollectingHandler()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -23,18 +22,12 @@ import pytest
 
 from app.config import get_settings
 from tests.conftest import skip_or_fail
+from tests.network import free_port
 
 WEBHOOK_SECRET = "whsec_apex_tests_only"
 SECRET_KEY = "sk_test_apex_tests_only"
 PUBLISHABLE_KEY = "pk_test_apex_tests_only"
 TEST_CARD = "4242424242424242"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

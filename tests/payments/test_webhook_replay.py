@@ -36,6 +36,7 @@ from tests.conftest import production_sessions_on
 from tests.enrollment import helpers as h
 from tests.enrollment.test_concurrency import EnoughThreads
 from tests.factories import DEFAULT_PASSWORD, read_outbox
+from tests.network import free_port
 from tests.payments import conftest as stripe_test
 from tests.pg import scratch_database
 
@@ -60,7 +61,7 @@ def live() -> Iterator[Live]:
         restore = ExitStack()
         restore.enter_context(production_sessions_on(engine))
         app = create_app()
-        port = stripe_test.free_port()
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(
                 EnoughThreads(app, threads=AT_ONCE + 50),
