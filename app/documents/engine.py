@@ -14,7 +14,7 @@ import mimetypes
 import posixpath
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -333,13 +333,6 @@ def capture_parts(documents: Sequence[Document]) -> pdf_parts.Parts:
 def render_pdf(html: str, *, assets: Mapping[str, Asset] | None = None) -> bytes:
     """Render one HTML string to PDF bytes."""
     return write_pdf([render_document(html, assets=assets)])
-
-
-def render_many(
-    htmls: Iterable[str], *, assets: Mapping[str, Asset] | None = None
-) -> list[Document]:
-    """Lay out several HTML strings (the batch API; pair with :func:`write_pdf`)."""
-    return [render_document(html, assets=assets) for html in htmls]
 
 
 def split_pages(document: Document, pages_per_part: int) -> list[Document]:

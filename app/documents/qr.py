@@ -288,17 +288,3 @@ def qr_matrix(text: str, *, mask: int = MASK) -> list[str]:
         return fast
     code = segno.make(text, error="m", micro=False, boost_error=False, mask=mask)
     return ["".join(str(module) for module in row) for row in code.matrix]
-
-
-def path_ops(matrix: list[str], border: int = BORDER) -> bytes:
-    """PDF path operators drawing the dark modules, one rectangle per horizontal run.
-
-    Coordinates are in modules with the quiet zone included (the code spans
-    ``len(matrix) + 2 * border`` modules each way); the caller scales and places them.
-    """
-    ops = []
-    for row, line in enumerate(matrix):
-        y = row + border
-        for run in _RUNS.finditer(line):
-            ops.append(f"{run.start() + border} {y} {run.end() - run.start()} 1 re")
-    return "\n".join(ops).encode("ascii")

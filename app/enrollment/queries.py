@@ -129,39 +129,6 @@ def visible_sessions(
     return list(db.scalars(query.options(selectinload(CourseSession.days)).limit(limit)))
 
 
-def upcoming_sessions_with_seats(
-    db: Session,
-    user: User | None,
-    course_id: int | None = None,
-    *,
-    limit: int = 50,
-    today: date | None = None,
-) -> list[SessionSeats]:
-    """Scheduled sessions from today on that the person may see, with seats left."""
-    sessions = visible_sessions(
-        db, user, course_id=course_id, date_from=today or date.today(), limit=limit
-    )
-    return with_seats(db, sessions)
-
-
-def my_statuses(db: Session, user_id: int, session_ids: Iterable[int]) -> dict[int, str]:
-    """The person's live status (held, confirmed, offered, waitlisted) per session."""
-    ids = list(session_ids)
-    if not ids:
-        return {}
-    now = utcnow()
-    query = (
-        select(Enrollment.session_id, Enrollment.status)
-        .where(
-            Enrollment.session_id.in_(ids),
-            Enrollment.user_id == user_id,
-            rules.seat_clause(now) | (Enrollment.status == rules.WAITLISTED),
-        )
-        .order_by(Enrollment.id)
-    )
-    return dict(db.execute(query).all())
-
-
 def learner_enrollments(
     db: Session, user_id: int, *, statuses: Iterable[str] = (rules.CONFIRMED,)
 ) -> list[tuple[Enrollment, CourseSession]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -458,8 +458,3 @@ def sessions_between(db: Session, first: date, last: date) -> list[CourseSession
         .order_by(CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position)
     )
     return list(db.scalars(query))
-
-
-def default_go_no_go(starts_on: date, days_before: int = 7) -> date:
-    """The usual go/no-go date: a week before the first day."""
-    return starts_on - timedelta(days=days_before)
