@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # How often the in-process ticker expires holds/offers, runs go/no-go and reminders.
     ticker_seconds: int = 60
     run_ticker: bool = True
+    # With Redis, each web process also runs a Dramatiq worker for document jobs.
+    run_document_worker: bool = True
     # Documents.
     paper_size: Literal["A4", "Letter"] = "A4"
     verify_lookups_per_window: int = 30  # certificate lookups per client per window

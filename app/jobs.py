@@ -72,9 +72,9 @@ def tick_once() -> dict[str, int]:
 
 
 def start_ticker() -> Ticker | None:
-    """Start the ticker unless settings switch it off (tests drive the work directly)."""
+    """Start the ticker unless APEX_RUN_TICKER=false (tests drive the work directly)."""
     settings = get_settings()
-    if not settings.run_ticker or settings.env == "test":
+    if not settings.run_ticker:
         return None
     ticker = Ticker(settings.ticker_seconds)
     ticker.start()

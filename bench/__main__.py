@@ -25,11 +25,13 @@ def _scratch_environment(folder: Path) -> None:
     var = folder / "var"
     os.environ.update(
         {
-            "APEX_ENV": "test",  # no ticker, no background workers of the web app
+            "APEX_ENV": "test",
+            # No ticker, no background workers of the web app.
+            "APEX_RUN_TICKER": "false",
+            "APEX_RUN_DOCUMENT_WORKER": "false",
             "APEX_VAR_DIR": str(var),
             "APEX_DATABASE_URL": f"sqlite:///{var / 'bench.db'}",
             "APEX_LOAD_DEMO_DATA": "false",
-            "APEX_RUN_TICKER": "false",
             "APEX_SECRET_KEY": "bench-secret-key-not-for-production",
             "APEX_REDIS_URL": "",
         }

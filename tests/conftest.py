@@ -28,6 +28,9 @@ REDIS_URL = _OUTER.test_redis_url
 os.environ.update(
     {
         "APEX_ENV": "test",
+        # Tests drive time-driven work and document jobs themselves.
+        "APEX_RUN_TICKER": "false",
+        "APEX_RUN_DOCUMENT_WORKER": "false",
         "APEX_VAR_DIR": str(_TMP / "var"),
         "APEX_DATABASE_URL": TEST_DATABASE_URL,
         "APEX_SECRET_KEY": "test-secret-key-not-for-production",

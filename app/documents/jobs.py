@@ -248,9 +248,10 @@ class Workers:
 
 
 def start_workers() -> Workers:
-    """Start a Dramatiq worker in this process when Redis is configured (not in tests)."""
+    """Start a Dramatiq worker in this process when Redis is configured, unless
+    APEX_RUN_DOCUMENT_WORKER=false (tests run jobs directly)."""
     settings = get_settings()
-    if not settings.redis_url or settings.env == "test":
+    if not settings.redis_url or not settings.run_document_worker:
         return Workers(None)
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=LOCAL_THREADS)
     worker.start()
