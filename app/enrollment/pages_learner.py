@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,9 +20,10 @@ from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.scheduling.models import CourseSession
-from app.web import redirect, render
+from app.web import redirect, render, verify_csrf
 
-router = APIRouter()
+# CSRF on the router itself, not only through the parent that includes it.
+router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 FormStr = Annotated[str, Form()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -18,9 +18,10 @@ from app.enrollment.pages_learner import FormStr, attempt
 from app.errors import AppError, Invalid, NotFound
 from app.scheduling.models import CourseSession
 from app.scheduling.recurrence import check_date
-from app.web import redirect, render
+from app.web import redirect, render, verify_csrf
 
-router = APIRouter()
+# CSRF on the router itself, not only through the parent that includes it.
+router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 PACKS_PAGE = "/coordinator/seat-packs"
 

@@ -18,9 +18,10 @@ from app.enrollment import attendance, changes, inhouse, roster, rules, views
 from app.enrollment.pages_learner import FormStr, attempt, outcome
 from app.errors import Invalid, NotFound
 from app.scheduling.models import CourseSession
-from app.web import redirect, render
+from app.web import redirect, render, verify_csrf
 
-router = APIRouter()
+# CSRF on the router itself, not only through the parent that includes it.
+router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 
 @router.get("/coordinator/sessions/{session_id:id}", response_class=HTMLResponse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,9 +20,10 @@ from app.scheduling import forms, recurrence, series, venues
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.materialise import load_series_sessions
 from app.scheduling.models import CourseSession, Series
-from app.web import redirect, render
+from app.web import redirect, render, verify_csrf
 
-router = APIRouter()
+# CSRF on the router itself, not only through the parent that includes it.
+router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 PREVIEW_COUNT = 12
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,10 @@ from app.scheduling import forms, recurrence, sessions, venues
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.models import CourseSession
-from app.web import redirect, render
+from app.web import redirect, render, verify_csrf
 
-router = APIRouter()
+# CSRF on the router itself, not only through the parent that includes it.
+router = APIRouter(dependencies=[Depends(verify_csrf)])
 FormStr = Annotated[str, Form()]
 
 

@@ -95,3 +95,19 @@ def test_tokens_in_any_characters_are_refused_not_an_error(client: TestClient, d
     answer = bare.post("/login", data=form, headers={"cookie": cookies.encode("latin-1")})
     assert answer.status_code == 401
     assert client.get("/signup/confirm/1.9999999999.é").status_code == 404
+
+
+def test_every_page_post_route_carries_the_csrf_check_itself(app: FastAPI) -> None:
+    # Not only through a parent router: a sub-router included elsewhere stays safe.
+    from app.web import verify_csrf
+    from tests.routes_table import app_routes
+
+    unguarded = [
+        info.path
+        for info in app_routes(app)
+        if "POST" in info.methods
+        and not info.path.startswith("/api/")
+        and info.path != "/payments/stripe/webhook"
+        and not any(d.dependency is verify_csrf for d in info.route.dependencies)
+    ]
+    assert unguarded == []
