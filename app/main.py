@@ -112,8 +112,8 @@ def create_app() -> FastAPI:
         certificate_routes,
         invoice_routes,
     ):
-        app.include_router(feature.router)
-        app.include_router(feature.api)
+        for router in feature.ROUTERS:
+            app.include_router(router)
     app.include_router(payment_routes.router)
     app.include_router(payment_routes.webhook_router)
     app.include_router(payment_admin_routes.router)

@@ -287,3 +287,7 @@ def download_pack_api(user: ApiUser, db: DbSession, course_id: str, version: str
     if not user.has_role(Role.COORDINATOR):
         raise Forbidden("Downloading content packs is for coordinators and admins.")
     return _zip_response(packs_service.pack_archive(db, course_id, version))
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)

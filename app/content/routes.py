@@ -88,3 +88,7 @@ def api_courses(
 def api_course(db: DbSession, slug: str) -> CourseDetailOut:
     """One course with its objectives and modules."""
     return catalogue.course_detail(db, slug)
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)

@@ -333,3 +333,7 @@ def download_any(request: Request, ctx: Ctx, certificate_id: int) -> Response:
     """Coordinators: download any certificate."""
     _, cert = _staff_certificate(ctx, certificate_id)
     return _pdf_response(request, cert)
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)

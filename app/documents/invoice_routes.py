@@ -1,7 +1,7 @@
 """Invoice PDF downloads: the buyer and their organisation's coordinators, and staff.
 
-``router`` carries the CSRF check like every page router; ``api`` is ``/api/v1`` (empty
-for now, but app/main.py includes both for every feature module).
+``router`` carries the CSRF check like every page router; there is no API part yet, so
+``ROUTERS`` (what app/main.py includes) holds the page router only.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from app.documents import invoices, serving
 from app.web import verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-api = APIRouter(prefix="/api/v1")
 
 
 def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
@@ -43,3 +42,7 @@ def any_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
     require_role(ctx, Role.COORDINATOR)
     order = invoices.invoice_for_staff(ctx.db, order_id)
     return _pdf_response(request, invoices.prepare(ctx.db, order))
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router,)

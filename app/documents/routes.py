@@ -128,3 +128,7 @@ def document_job_api(
     """A document job's status and progress, and its download URL once done."""
     job, _ = job_for(db, user, job_id)
     return JobOut.of(job)
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)

@@ -163,3 +163,7 @@ def upcoming_sessions_section(
         "schedule/course_sessions.html",
         {"items": open_items, "schedule_url": f"/schedule?course={slug}"},
     )
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)

@@ -18,3 +18,6 @@ router.include_router(pages_packs.router)
 
 api = APIRouter()
 api.include_router(api_v1.api)
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)

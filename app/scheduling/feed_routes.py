@@ -10,7 +10,6 @@ from app.scheduling import feeds
 from app.web import verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-api = APIRouter(prefix="/api/v1")
 
 ICALENDAR = "text/calendar; charset=utf-8"
 
@@ -27,3 +26,7 @@ def series_calendar(db: DbSession, series_id: int) -> Response:
             "Cache-Control": "public, max-age=900",
         },
     )
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router,)

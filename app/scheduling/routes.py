@@ -18,3 +18,6 @@ router.include_router(pages_sessions.router)
 
 api = APIRouter(prefix="/api/v1")
 api.include_router(api_series.router)
+
+# What app/main.py includes, in this order.
+ROUTERS = (router, api)
