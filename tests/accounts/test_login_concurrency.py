@@ -12,20 +12,16 @@ HTTP client, with its own cookie and CSRF token, released together by a barrier.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +33,7 @@ from app.db import make_engine
 from app.main import create_app
 from tests.conftest import production_sessions_on
 from tests.factories import make_user
+from tests.network import uvicorn_in_thread
 from tests.pg import scratch_database
 
 GUESSES = 30
@@ -63,29 +60,11 @@ def _serve(url: str) -> Iterator[Served]:
     engine = make_engine(url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     # Requests use the app's own get_db, with its session factory on this database.
-    restore = ExitStack()
-    restore.enter_context(production_sessions_on(engine))
-    app = create_app()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the app did not start within 20 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    quiet = logging.getLogger("app")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)
     try:
-        yield Served(f"http://127.0.0.1:{port}", factory)
+        with production_sessions_on(engine), uvicorn_in_thread(create_app()) as base_url:
+            yield Served(base_url, factory)
     finally:
-        quiet.setLevel(level)
-        server.should_exit = True
-        thread.join(timeout=15)
         engine.dispose()
-        restore.close()
 
 
 def _guess(base_url: str, email: str, start: threading.Barrier) -> int:

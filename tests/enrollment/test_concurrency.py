@@ -10,13 +10,10 @@ The control runs switch the lock off with the test-only ``test_disable_seat_lock
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +21,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +34,7 @@ from app.enrollment.rules import seat_clause
 from app.main import create_app
 from tests.conftest import production_sessions_on
 from tests.enrollment import helpers as h
-from tests.network import free_port
+from tests.network import uvicorn_in_thread
 from tests.pg import scratch_database
 
 LEARNERS = 200
@@ -130,33 +126,13 @@ def stack() -> Iterator[Stack]:
             db.commit()
 
         # Requests use the app's own get_db, with its session factory on this database.
-        restore = ExitStack()
-        restore.enter_context(production_sessions_on(engine))
-        app = create_app()
-        quiet = logging.getLogger("app")
-        level = quiet.level
-        quiet.setLevel(logging.WARNING)  # 200 "notice sent" lines per burst help nobody
-        port = free_port()
-        config = uvicorn.Config(
-            EnoughThreads(app), host="127.0.0.1", port=port, log_level="warning", backlog=1024
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline:
-                pytest.fail("the app did not start within 20 s")
-            time.sleep(0.05)
+        app = EnoughThreads(create_app())
         try:
-            yield Stack(base_url=f"http://127.0.0.1:{port}", factory=factory, **people)
+            with production_sessions_on(engine), uvicorn_in_thread(app, backlog=1024) as url:
+                yield Stack(base_url=url, factory=factory, **people)
         finally:
-            server.should_exit = True
-            thread.join(timeout=15)
-            quiet.setLevel(level)
             engine.dispose()
             settings.max_requests_in_flight = saved
-            restore.close()
 
 
 async def _fire(base_url: str, calls: list[tuple[str, str, Any]]) -> Burst:

@@ -8,19 +8,15 @@ parallel transactions), with card payments pointed at the session's localstripe.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +32,7 @@ from tests.conftest import production_sessions_on
 from tests.enrollment import helpers as h
 from tests.enrollment.test_concurrency import EnoughThreads
 from tests.factories import DEFAULT_PASSWORD, read_outbox
-from tests.network import free_port
+from tests.network import uvicorn_in_thread
 from tests.payments import conftest as stripe_test
 from tests.pg import scratch_database
 
@@ -58,37 +54,12 @@ def live() -> Iterator[Live]:
         engine = make_engine(url, pool_size=40, max_overflow=20, pool_timeout=60)
         factory = sessionmaker(bind=engine, expire_on_commit=False)
         # Requests use the app's own get_db, with its session factory on this database.
-        restore = ExitStack()
-        restore.enter_context(production_sessions_on(engine))
-        app = create_app()
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                EnoughThreads(app, threads=AT_ONCE + 50),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                backlog=1024,
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline:
-                pytest.fail("the app did not start within 20 s")
-            time.sleep(0.05)
-        quiet = logging.getLogger("app")
-        level = quiet.level
-        quiet.setLevel(logging.WARNING)
+        app = EnoughThreads(create_app(), threads=AT_ONCE + 50)
         try:
-            yield Live(f"http://127.0.0.1:{port}", factory)
+            with production_sessions_on(engine), uvicorn_in_thread(app, backlog=1024) as url:
+                yield Live(url, factory)
         finally:
-            quiet.setLevel(level)
-            server.should_exit = True
-            thread.join(timeout=15)
             engine.dispose()
-            restore.close()
 
 
 def _order_awaiting_card(live: Live, *, price: int = 49500) -> tuple[int, int, str, str]:
