@@ -9,11 +9,9 @@ screenshot is saved as ``/tmp/journeys/<role>-NN-<step>.png`` for a person to lo
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
@@ -21,14 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.accounts.service import create_user
+from tests.e2e.journey_fixtures import SHOTS_DIR, main_nav, shots_wanted
 from tests.e2e.learning_fixtures import PASSWORD, no_serious_axe
-
-SHOTS_DIR = Path("/tmp/journeys")
-
-
-def shots_wanted() -> bool:
-    """Screenshots cost a second a page, so they are taken only when asked for."""
-    return os.environ.get("APEX_JOURNEY_SHOTS") == "1"
 
 
 @dataclass
@@ -58,7 +50,7 @@ class Journey:
 
     def main_nav(self) -> Locator:
         """The site's main navigation (the person's own links, by role)."""
-        return self.page.get_by_role("navigation", name="Main")
+        return main_nav(self.page)
 
     def flash(self) -> Locator:
         """The flash messages shown after a form was sent."""
