@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from app import migrate
+from app import migrate, wiring
 from app.config import ConfigurationError, get_settings, resolve_secret_key
 from app.db import transaction
 from app.documents.cli import documents_cli
@@ -40,6 +40,12 @@ cli.add_typer(documents_cli, name="documents")
 cli.add_typer(payments_cli, name="payments")
 
 console = Console()
+
+
+@cli.callback()
+def _wire_features() -> None:
+    """Connect the features' hooks before any subcommand runs (as the web app does)."""
+    wiring.wire()
 
 
 def session_scope() -> AbstractContextManager[Session]:

@@ -97,8 +97,6 @@ class Settings(BaseSettings):
     refund_policy: str = "14:100,7:50"
     invoice_due_days: int = 30
 
-    # Test-only: switch off the seat lock to prove the concurrency test sees overselling.
-    test_disable_seat_lock: bool = False
     load_demo_data: bool = True
 
     # Test-only knobs live here too, so nothing reads os.environ behind Settings' back.

@@ -1,15 +1,25 @@
-"""Engine, session factory, declarative base and the per-request session dependency."""
+"""Engine, session factory, declarative base, the per-request session dependency, and the
+database primitives everyone shares: row locks, insert-or-ignore, one ``transaction()``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Select,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -29,6 +39,10 @@ class Base(DeclarativeBase):
     """Declarative base whose constraint names are stable across databases."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+M = TypeVar("M", bound="Base")
+S = TypeVar("S", bound=Select[Any])
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -109,7 +123,37 @@ def insert_ignore(db: Session, model: type[Base], values: dict[str, Any], keys: 
     statement = (
         dialect_insert(db, model).values(**values).on_conflict_do_nothing(index_elements=keys)
     )
-    return bool(db.execute(statement).rowcount)
+    result: CursorResult[Any] = db.execute(statement)  # type: ignore[assignment]
+    return bool(result.rowcount)
+
+
+def for_update(query: S) -> S:
+    """Add the row lock (SELECT ... FOR UPDATE); SQLite ignores it and serialises writers.
+
+    The one place a lock is added, so the concurrency tests can replace it with a no-op
+    and show the oversell that happens without it.
+    """
+    return query.with_for_update()
+
+
+def lock_rows(db: Session, model: type[M], ids: Iterable[int]) -> dict[int, M]:
+    """Lock ``model`` rows by primary key, in ascending id order, and return them fresh.
+
+    Sorting the ids is what keeps two transactions that lock overlapping sets from
+    deadlocking; the order between tables is in docs/locking.md.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    key = model.__mapper__.primary_key[0]
+    query = select(model).where(key.in_(wanted)).order_by(key)
+    rows = db.scalars(for_update(query).execution_options(populate_existing=True)).all()
+    return {getattr(row, key.name): row for row in rows}
+
+
+def lock_one(db: Session, query: Select[M]) -> M | None:
+    """Lock the one row ``query`` selects (e.g. a promo code by its code) and read it fresh."""
+    return db.scalar(for_update(query).execution_options(populate_existing=True))
 
 
 @lru_cache

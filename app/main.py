@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import jobs, site
+from app import jobs, site, wiring
 from app.accounts import admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.sessions import SessionCookieMiddleware
@@ -20,20 +20,14 @@ from app.content import routes as content_routes
 from app.documents import certificate_routes, invoice_routes
 from app.documents import routes as document_routes
 from app.documents.download_links import CertificateLinkMiddleware
-from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import public_routes as enrollment_public_routes
-from app.enrollment import queries as enrollment_queries
 from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers
 from app.input_guard import NulByteGuardMiddleware
 from app.learning import routes as learning_routes
 from app.payments import admin_routes as payment_admin_routes
-from app.payments import checkout as payment_checkout
-from app.payments import refunds as payment_refunds
 from app.payments import routes as payment_routes
-from app.payments import views as payment_views
 from app.scheduling import feed_routes as scheduling_feed_routes
-from app.scheduling import hooks as scheduling_hooks
 from app.scheduling import routes as scheduling_routes
 from app.web import BodySizeLimitMiddleware, InFlightLimitMiddleware, SecurityHeadersMiddleware
 
@@ -56,21 +50,7 @@ def create_app() -> FastAPI:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Scheduling asks enrolment which sessions are in use without importing it.
-    scheduling_hooks.register_sessions_in_use(enrollment_queries.sessions_in_use)
-    scheduling_hooks.register_seat_counts(enrollment_queries.seats_taken)
-    # The course page lists upcoming sessions; the catalogue does not import enrolment.
-    upcoming = enrollment_public_routes.upcoming_sessions_section
-    if upcoming not in content_routes.COURSE_PAGE_SECTIONS:
-        content_routes.COURSE_PAGE_SECTIONS.append(upcoming)
-    # My learning lists certificates; learning does not import documents.
-    certificates_section = certificate_routes.my_learning_section
-    if certificates_section not in learning_routes.MY_LEARNING_SECTIONS:
-        learning_routes.MY_LEARNING_SECTIONS.append(certificates_section)
-    # Enrolment tells payments about cancelled seats and invoice bookings without importing it.
-    enrollment_hooks.register_seats_released(payment_refunds.on_seats_released)
-    enrollment_hooks.register_invoice_booking(payment_checkout.on_invoice_booking)
-    enrollment_hooks.register_order_links(payment_views.roster_order_links)
+    wiring.wire()
     app = FastAPI(
         lifespan=lifespan,
         title="APEX",

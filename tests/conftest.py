@@ -48,9 +48,13 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Connection, Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app import migrate  # noqa: E402
+from app import migrate, wiring  # noqa: E402
 from app.db import get_engine, get_session_factory, make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
+
+# The features' hooks are connected as in every production process (web, CLI, worker),
+# so a service test sees the same receivers whether or not a test built the app first.
+wiring.wire()
 
 
 def skip_or_fail(reason: str) -> None:

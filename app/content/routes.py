@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
-from app.accounts.models import User
 from app.accounts.sessions import Ctx
 from app.content import catalogue
 from app.content.catalogue import CatalogueFilters
+from app.content.hooks import COURSE_PAGE_SECTIONS
 from app.content.schemas import CourseDetailOut, CourseOut
 from app.db import DbSession
 from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1")
-
-# Higher features (scheduling, enrolment) add sections to the course page without the
-# catalogue importing them: each provider returns (template, context) or None.
-CoursePageSection = Callable[[Session, str, User | None], tuple[str, dict[str, Any]] | None]
-COURSE_PAGE_SECTIONS: list[CoursePageSection] = []
 
 # The URL names the bytes (their SHA-256), so the file may be cached for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -50,11 +41,9 @@ def catalogue_page(
 def course_page(request: Request, ctx: Ctx, slug: str) -> Response:
     """A course: summary, objectives, modules with durations, formats, credit hours."""
     course = catalogue.course_detail(ctx.db, slug)
-    sections = [
-        section
-        for provider in COURSE_PAGE_SECTIONS
-        if (section := provider(ctx.db, slug, ctx.user)) is not None
-    ]
+    # Higher features (enrolment: upcoming sessions) add sections through a hook.
+    found = COURSE_PAGE_SECTIONS.send(ctx.db, slug, ctx.user)
+    sections = [section for section in found if section is not None]
     return render(request, "catalogue/course.html", {"course": course, "sections": sections})
 
 

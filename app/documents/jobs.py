@@ -1,7 +1,7 @@
 """Document jobs: rows with status and progress, a Dramatiq actor, and the job runner.
 
 With ``APEX_REDIS_URL`` set, jobs go to Redis and any process running a Dramatiq worker
-(the web app starts one, or ``dramatiq app.documents.jobs``) renders them. Without it,
+(the web app starts one, or ``dramatiq app.worker``) renders them. Without it,
 a small pool of threads in the web process runs the same job code. Either way the job's
 state lives in the database, progress is committed in short transactions of its own so
 the page can show it while the render goes on, and running a job again is harmless: the
@@ -56,7 +56,7 @@ def _make_broker() -> dramatiq.Broker:
 
 
 broker = _make_broker()
-dramatiq.set_broker(broker)  # so `dramatiq app.documents.jobs` finds the same broker
+dramatiq.set_broker(broker)  # so `dramatiq app.worker` finds the same broker
 
 
 def scope_for(factory: sessionmaker[Session]) -> SessionScope:

@@ -2,8 +2,8 @@
 
 Payments sits above enrolment (it calls ``seats.confirm_enrollment``), so enrolment must
 not import payments; yet a cancelled seat may owe a refund and an invoice customer's
-seat must be billed. ``app.main`` registers payments' functions at start-up. With none
-registered (enrolment used on its own, e.g. in its unit tests) nothing is billed or
+seat must be billed. ``app.wiring`` connects payments' functions at start-up. With
+none connected (enrolment used on its own, e.g. in its unit tests) nothing is billed or
 refunded.
 
 Held seats are paid for on a page payments owns: ``payment_url`` names it.
@@ -11,13 +11,14 @@ Held seats are paid for on a page payments owns: ``payment_url`` names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from app.enrollment.models import Enrollment
+from app.hooks import Hook
 
 
 class Release(StrEnum):
@@ -36,13 +37,16 @@ class OrderLink:
     url: str  # the coordinator's order page (refunds, mark paid)
 
 
-SeatsReleased = Callable[[Session, Sequence[Enrollment], Release], None]
-InvoiceBooking = Callable[[Session, Sequence[Enrollment]], None]
-OrderLinks = Callable[[Session, Sequence[int]], Mapping[int, OrderLink]]
-
-_seats_released: list[SeatsReleased] = []
-_invoice_booking: list[InvoiceBooking] = []
-_order_links: list[OrderLinks] = []
+# A cancelled enrolment (held or confirmed) may owe a refund: payments decides.
+SEATS_RELEASED: Hook[[Session, Sequence[Enrollment], Release], None] = Hook(
+    "enrollment.seats_released"
+)
+# Priced seats confirmed at once for an invoice customer must be billed.
+INVOICE_BOOKING: Hook[[Session, Sequence[Enrollment]], None] = Hook("enrollment.invoice_booking")
+# The order behind each of some enrolments (by id), as the roster links it for staff.
+ORDER_LINKS: Hook[[Session, Sequence[int]], Mapping[int, OrderLink]] = Hook(
+    "enrollment.order_links"
+)
 
 
 def payment_url(enrollment_id: int) -> str:
@@ -50,44 +54,22 @@ def payment_url(enrollment_id: int) -> str:
     return f"/bookings/{enrollment_id}/pay"
 
 
-def register_seats_released(function: SeatsReleased) -> None:
-    """Install a function told about every cancelled enrolment (held or confirmed)."""
-    if function not in _seats_released:
-        _seats_released.append(function)
-
-
-def register_invoice_booking(function: InvoiceBooking) -> None:
-    """Install a function told about priced seats confirmed at once for invoice customers."""
-    if function not in _invoice_booking:
-        _invoice_booking.append(function)
-
-
-def register_order_links(function: OrderLinks) -> None:
-    """Install a function naming the order behind each of some enrolments (by id)."""
-    if function not in _order_links:
-        _order_links.append(function)
-
-
 def order_links(db: Session, enrollment_ids: Sequence[int]) -> dict[int, OrderLink]:
-    """The order behind each enrolment that has one (none without payments registered)."""
+    """The order behind each enrolment that has one (none without payments connected)."""
     found: dict[int, OrderLink] = {}
     if enrollment_ids:
-        for function in _order_links:
-            found.update(function(db, enrollment_ids))
+        for answer in ORDER_LINKS.send(db, enrollment_ids):
+            found.update(answer)
     return found
 
 
 def seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Release) -> None:
     """Tell payments that these enrolments were cancelled (inside the same transaction)."""
-    if not enrollments:
-        return
-    for function in _seats_released:
-        function(db, enrollments, reason)
+    if enrollments:
+        SEATS_RELEASED.send(db, enrollments, reason)
 
 
 def invoice_booking(db: Session, enrollments: Sequence[Enrollment]) -> None:
     """Tell payments that these priced seats were confirmed to be paid by invoice."""
-    if not enrollments:
-        return
-    for function in _invoice_booking:
-        function(db, enrollments)
+    if enrollments:
+        INVOICE_BOOKING.send(db, enrollments)

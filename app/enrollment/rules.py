@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import OrganisationMember, Role, User
 from app.config import get_settings
 from app.content.models import CourseVersion
-from app.db import insert_ignore
+from app.db import insert_ignore, lock_rows
 from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from app.errors import NotFound
 from app.learning.models import AccessGrant
@@ -182,16 +182,9 @@ def lock_sessions(db: Session, session_ids: Iterable[int]) -> dict[int, CourseSe
     """Lock the sessions' rows (SELECT ... FOR UPDATE), in id order, and return them fresh.
 
     Taking the lock *before* counting is what stops two requests both seeing the last
-    free seat. ``test_disable_seat_lock`` exists only so the concurrency test can show
-    the oversell that happens without it. SQLite ignores FOR UPDATE; it serialises
-    writers on its own.
+    free seat (see ``app.db.lock_rows``).
     """
-    ids = sorted(set(session_ids))
-    query = select(CourseSession).where(CourseSession.id.in_(ids)).order_by(CourseSession.id)
-    if not get_settings().test_disable_seat_lock:
-        query = query.with_for_update()
-    rows = db.scalars(query.execution_options(populate_existing=True)).all()
-    return {row.id: row for row in rows}
+    return lock_rows(db, CourseSession, session_ids)
 
 
 def lock_session(db: Session, session_id: int) -> CourseSession:
@@ -204,10 +197,7 @@ def lock_session(db: Session, session_id: int) -> CourseSession:
 
 def lock_seat_pack(db: Session, pack_id: int) -> SeatPack:
     """Lock a seat pack row before counting its used seats (always before any session)."""
-    query = select(SeatPack).where(SeatPack.id == pack_id)
-    if not get_settings().test_disable_seat_lock:
-        query = query.with_for_update()
-    pack = db.scalar(query.execution_options(populate_existing=True))
+    pack = lock_rows(db, SeatPack, [pack_id]).get(pack_id)
     if pack is None:
         raise NotFound("There is no such seat pack.")
     return pack

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
+from app.db import lock_rows
 from app.enrollment import changes, notices
 from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder
 from app.enrollment.waitlist import expire_due
@@ -76,12 +77,7 @@ def _confirmed_count(db: Session, session_id: int) -> int:
 
 def _decide(db: Session, session_id: int, now: datetime) -> bool:
     """Lock one session and cancel it if still scheduled and under its minimum."""
-    session = db.scalars(
-        select(CourseSession)
-        .where(CourseSession.id == session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    session = lock_rows(db, CourseSession, [session_id])[session_id]
     if session.status != "scheduled" or session.min_participants <= 0:
         return False  # another worker decided first
     confirmed = _confirmed_count(db, session.id)

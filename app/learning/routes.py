@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
+from app.accounts.models import Role
 from app.accounts.permissions import ApiUser, require_role, require_user
 from app.accounts.sessions import Ctx
 from app.db import DbSession
 from app.errors import AppError, Invalid, NotFound
 from app.learning import grading, player, service
+from app.learning.hooks import MY_LEARNING_SECTIONS
 from app.learning.player import ModuleView, NotReachable
 from app.learning.schemas import AnswerIn, AnswerOut, LearningRowOut
 from app.learning.service import NoAccess
@@ -58,21 +57,13 @@ def _module_page(
     )
 
 
-# Higher features (documents: certificates) add sections to My learning without learning
-# importing them: each provider returns (template, context) or None. app.main registers.
-MyLearningSection = Callable[[Session, User | None], tuple[str, dict[str, Any]] | None]
-MY_LEARNING_SECTIONS: list[MyLearningSection] = []
-
-
 @router.get("/learning", response_class=HTMLResponse)
 def my_learning(request: Request, ctx: Ctx) -> Response:
     """My learning: the learner's courses with their progress, and their certificates."""
     user = require_user(ctx)
-    sections = [
-        section
-        for provider in MY_LEARNING_SECTIONS
-        if (section := provider(ctx.db, user)) is not None
-    ]
+    # Higher features (documents: certificates) add sections through a hook.
+    found = MY_LEARNING_SECTIONS.send(ctx.db, user)
+    sections = [section for section in found if section is not None]
     return render(
         request,
         "learning/my_learning.html",

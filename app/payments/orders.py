@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.config import get_settings
+from app.db import lock_rows
 from app.enrollment import rules
 from app.enrollment.models import DayBundle, Enrollment
 from app.enrollment.views import money
@@ -48,10 +48,7 @@ def lock_order(db: Session, order_id: int) -> Order:
     """Lock the order (after its sessions: see the module docstring) and read it fresh."""
     lines = order_lines(db, order_id)
     rules.lock_sessions(db, [line.session_id for line in lines if line.session_id is not None])
-    query = select(Order).where(Order.id == order_id)
-    if not get_settings().test_disable_seat_lock:
-        query = query.with_for_update()
-    order = db.scalar(query.execution_options(populate_existing=True))
+    order = lock_rows(db, Order, [order_id]).get(order_id)
     if order is None:
         raise NotFound("There is no such order.")
     return order

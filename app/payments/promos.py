@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.content.models import Course
+from app.db import lock_one, lock_rows
 from app.errors import Conflict, Invalid, NotFound
 from app.payments import orders
 from app.payments.models import Order, PromoCode
@@ -83,10 +84,7 @@ def list_promo_codes(db: Session) -> list[PromoCode]:
 
 
 def _lock_promo(db: Session, code: str) -> PromoCode | None:
-    query = select(PromoCode).where(PromoCode.code == normalise(code))
-    if not get_settings().test_disable_seat_lock:
-        query = query.with_for_update()
-    return db.scalar(query.execution_options(populate_existing=True))
+    return lock_one(db, select(PromoCode).where(PromoCode.code == normalise(code)))
 
 
 def _discounts(db: Session, order: Order, promo: PromoCode) -> dict[int, int]:
@@ -154,12 +152,7 @@ def release_promo(db: Session, order: Order) -> None:
     """Give an order's promo use back (its code is replaced, or the order is cancelled)."""
     if order.promo_code_id is None:
         return
-    promo = db.scalar(
-        select(PromoCode)
-        .where(PromoCode.id == order.promo_code_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    promo = lock_rows(db, PromoCode, [order.promo_code_id]).get(order.promo_code_id)
     if promo is not None and promo.times_used > 0:
         promo.times_used -= 1
     order.promo_code_id = None

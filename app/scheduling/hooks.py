@@ -1,51 +1,42 @@
-"""What scheduling needs to know from enrolment, without importing it.
+"""Scheduling's hook points: what it asks enrolment, which sits above it.
 
-Enrolment sits above scheduling (it imports scheduling, never the reverse), yet editing a
-series must leave sessions that have participants alone. ``app.main`` wires the real
-function in at start-up; until then asking is an error, never a silent "nobody".
+Enrolment imports scheduling, never the reverse, yet editing a series must leave sessions
+that have participants alone, and the month view shows seats taken. ``app.wiring``
+connects enrolment's functions at start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
-SessionsInUse = Callable[[Session, Iterable[int]], set[int]]
+from app.hooks import Hook
 
-_sessions_in_use: SessionsInUse | None = None
-
-
-def register_sessions_in_use(function: SessionsInUse) -> None:
-    """Install the function that says which sessions have enrolments (any status but cancelled)."""
-    global _sessions_in_use
-    _sessions_in_use = function
+# Which of these session ids have participants or a waitlist. Required: answering
+# "nobody" by mistake would let a series edit delete booked sessions.
+SESSIONS_IN_USE: Hook[[Session, Iterable[int]], set[int]] = Hook(
+    "scheduling.sessions_in_use", required=True
+)
+# Seats taken per session id. Optional: without it pages show capacity only.
+SEAT_COUNTS: Hook[[Session, Iterable[int]], Mapping[int, int]] = Hook("scheduling.seat_counts")
 
 
 def sessions_in_use(db: Session, session_ids: Iterable[int]) -> set[int]:
     """The ids among ``session_ids`` that have participants or a waitlist."""
-    if _sessions_in_use is None:
-        raise RuntimeError("scheduling.hooks: enrolment has not registered sessions_in_use")
-    return _sessions_in_use(db, session_ids)
-
-
-SeatCounts = Callable[[Session, Iterable[int]], Mapping[int, int]]
-
-_seat_counts: SeatCounts | None = None
-
-
-def register_seat_counts(function: SeatCounts) -> None:
-    """Install the function giving seats taken per session id (e.g. enrolment's seats_taken)."""
-    global _seat_counts
-    _seat_counts = function
+    ids = list(session_ids)
+    found: set[int] = set()
+    for answer in SESSIONS_IN_USE.send(db, ids):
+        found |= answer
+    return found
 
 
 def seat_counts(db: Session, session_ids: Iterable[int]) -> Mapping[int, int] | None:
-    """Seats taken per session id, or None while enrolment has not registered a function.
-
-    Unlike ``sessions_in_use`` a missing function is not an error: pages then show
-    capacity only.
-    """
-    if _seat_counts is None:
+    """Seats taken per session id, or None while nothing is connected (capacity only)."""
+    if not SEAT_COUNTS.receivers:
         return None
-    return _seat_counts(db, session_ids)
+    ids = list(session_ids)
+    counts: dict[int, int] = {}
+    for answer in SEAT_COUNTS.send(db, ids):
+        counts.update(answer)
+    return counts

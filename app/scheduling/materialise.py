@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.db import for_update
 from app.scheduling import hooks
 from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay
@@ -171,7 +172,8 @@ def sync_sessions(
     outcome = SyncOutcome()
     # Two passes over one series at once (two coordinators, a cron'd extend) would both
     # see a session missing and insert it twice; the row lock makes the second one wait.
-    db.execute(select(Series.id).where(Series.id == series.id).with_for_update())
+    # Only the id is selected: the caller's loaded tracks and exceptions stay as they are.
+    db.execute(for_update(select(Series.id).where(Series.id == series.id)))
     limit = min(until, series.ends_on) if series.ends_on else until
     found = occurrences(
         series.rrule,

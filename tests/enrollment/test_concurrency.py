@@ -4,7 +4,7 @@ and seat packs are never oversold while the lock is on, and are oversold when it
 These need committed data and truly parallel transactions, so they run on a scratch
 database of their own (not the rolled-back ``db`` fixture), with the app served by
 uvicorn in a thread. Each scenario prints one line of figures per run for the report.
-The control runs switch the lock off with the test-only ``test_disable_seat_lock``.
+The control runs replace ``app.db.for_update`` (where every row lock is added) with a no-op.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.db
 from app import migrate
 from app.accounts.models import Organisation, OrganisationMember, User
 from app.accounts.service import issue_api_token
@@ -192,7 +193,7 @@ def _report(name: str, burst: Burst, **figures: int) -> None:
 @pytest.fixture
 def lock_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Switch the seat lock off for a control run (the served app shares these settings)."""
-    monkeypatch.setattr(get_settings(), "test_disable_seat_lock", True)
+    monkeypatch.setattr(app.db, "for_update", lambda query: query)
     yield
 
 

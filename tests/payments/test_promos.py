@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.db
 from app import migrate
-from app.config import get_settings
 from app.db import make_engine, utcnow
 from app.enrollment.seats import take_seat
 from app.errors import AppError, Conflict, Invalid, NotFound
@@ -216,7 +216,7 @@ def test_30_checkouts_racing_for_a_5_use_code_get_exactly_5(promo_database: str)
 def test_without_the_lock_the_same_race_overuses_the_code(
     promo_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(get_settings(), "test_disable_seat_lock", True)
+    monkeypatch.setattr(app.db, "for_update", lambda query: query)
     ids = _setup_race(promo_database, "RACE-OFF", 5, 30)
     wins = _race_for_the_code(promo_database, ids, "RACE-OFF")
     print(f"\npromo race without the lock: {wins} of 30 orders got a 5-use code")

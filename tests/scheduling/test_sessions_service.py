@@ -14,6 +14,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.scheduling import hooks
 from app.scheduling import sessions as service
 from tests.factories import make_organisation, make_user
+from tests.hook_helpers import only_receiver
 from tests.scheduling.factories import course_id, ensure_courses, make_session, make_venue
 
 
@@ -96,14 +97,12 @@ def test_changing_the_date_moves_every_day_and_bumps_the_sequence(db: Session) -
 def seats_taken() -> Iterator[dict[int, int]]:
     """FakeSeatCounts: stands in for enrolment's seat counts; restored after the test."""
     taken: dict[int, int] = {}
-    previous = hooks._seat_counts
 
     def fake_seat_counts(db: Session, ids: Iterable[int]) -> dict[int, int]:
         return {i: taken.get(i, 0) for i in ids}
 
-    hooks.register_seat_counts(fake_seat_counts)
-    yield taken
-    hooks._seat_counts = previous
+    with only_receiver(hooks.SEAT_COUNTS, fake_seat_counts):
+        yield taken
 
 
 def test_capacity_cannot_drop_below_the_seats_taken(

@@ -1,0 +1,34 @@
+"""Connect every feature's hook points to the higher features that answer them.
+
+The one place the features are joined: each lower feature declares its hook points in
+its ``hooks.py`` (see ``app.hooks``); this module connects the receivers. The web app
+(``app.main.create_app``), the ``apex`` command and the document worker
+(``app.worker``) all call ``wire()`` before doing any work, so a seat cancelled from the
+command line owes the same refund as one cancelled on a page.
+"""
+
+from __future__ import annotations
+
+from app.content import hooks as content_hooks
+from app.documents import certificate_routes
+from app.enrollment import hooks as enrollment_hooks
+from app.enrollment import public_routes as enrollment_public_routes
+from app.enrollment import queries as enrollment_queries
+from app.learning import hooks as learning_hooks
+from app.payments import checkout, refunds, views
+from app.scheduling import hooks as scheduling_hooks
+
+
+def wire() -> None:
+    """Connect all receivers (safe to call again: a receiver is connected once)."""
+    # Scheduling asks enrolment which sessions are booked and how many seats are taken.
+    scheduling_hooks.SESSIONS_IN_USE.connect(enrollment_queries.sessions_in_use)
+    scheduling_hooks.SEAT_COUNTS.connect(enrollment_queries.seats_taken)
+    # The course page lists upcoming sessions; My learning lists certificates.
+    content_hooks.COURSE_PAGE_SECTIONS.connect(enrollment_public_routes.upcoming_sessions_section)
+    learning_hooks.MY_LEARNING_SECTIONS.connect(certificate_routes.my_learning_section)
+    # Enrolment tells payments about cancelled seats and invoice bookings, and asks it
+    # which order pays for a seat.
+    enrollment_hooks.SEATS_RELEASED.connect(refunds.on_seats_released)
+    enrollment_hooks.INVOICE_BOOKING.connect(checkout.on_invoice_booking)
+    enrollment_hooks.ORDER_LINKS.connect(views.roster_order_links)
