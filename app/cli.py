@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
 from app import migrate, wiring
 from app.config import ConfigurationError, get_settings, resolve_secret_key
@@ -48,11 +46,6 @@ def _wire_features() -> None:
     wiring.wire()
 
 
-def session_scope() -> AbstractContextManager[Session]:
-    """A session committed on success, rolled back on any error."""
-    return transaction()
-
-
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations (default: all of them)."""
@@ -87,7 +80,7 @@ def users_create(
 
     roles = service.parse_roles(role)
     chosen = password or secrets.token_urlsafe(12)
-    with session_scope() as db:
+    with transaction() as db:
         user = service.create_user(db, email=email, display_name=name, password=chosen, roles=roles)
         console.print(f"Created {user.email} ({', '.join(sorted(r.value for r in roles))}).")
     if password is None:
@@ -102,7 +95,7 @@ def users_token(
     """Print a new personal API token for an account."""
     from app.accounts import service
 
-    with session_scope() as db:
+    with transaction() as db:
         user = service.find_user_by_email(db, email)
         if user is None:
             raise AppError(f"No account uses {email!r}.")
@@ -153,7 +146,7 @@ def _sync(root: Path) -> SyncResult:
     if not root.is_dir():
         raise AppError(f"{root} is not a folder of content packs.")
     started = time.perf_counter()
-    with session_scope() as db:
+    with transaction() as db:
         result = sync_folder(db, root)
     elapsed = time.perf_counter() - started
     for label in result.loaded:
@@ -216,7 +209,7 @@ def serve(
 def _load_and_print_demo() -> None:
     from app.demo import DEMO_ACCOUNTS, load_demo_data
 
-    with session_scope() as db:
+    with transaction() as db:
         created = load_demo_data(db)
     heading = "Demo accounts" + (" (created now)" if created else "")
     console.print(f"[bold]{heading}[/bold] — sign in at /login with:")

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
 
 from app.accounts.sessions import prune_expired_sessions
 from app.config import get_settings
-from app.db import get_session_factory, utcnow
+from app.db import transaction, utcnow
 from app.documents import jobs as document_jobs
 from app.documents.certificate_issuing import issue_due_certificates
 from app.enrollment.ticker import run_due_work
@@ -50,22 +53,19 @@ def tick_once() -> dict[str, int]:
     in one part does not hold back the other.
     """
     done: dict[str, int] = {}
-    for name, work in (
+    parts: tuple[tuple[str, Callable[[Session], dict[str, int]]], ...] = (
         ("enrolment", lambda db: run_due_work(db, utcnow())),
         ("certificates", lambda db: {"certificates_issued": issue_due_certificates(db)}),
         ("payments", lambda db: {"orders_abandoned": cancel_abandoned_orders(db, utcnow())}),
         # Expired sign-ins and anonymous rows would otherwise stay in web_sessions forever.
         ("sessions", lambda db: {"sessions_pruned": prune_expired_sessions(db)}),
-    ):
-        session = get_session_factory()()
+    )
+    for name, work in parts:
         try:
-            done.update(work(session))
-            session.commit()
+            with transaction() as session:
+                done.update(work(session))
         except Exception:
-            session.rollback()
             log.exception("ticker: %s work failed; it will be retried on the next tick", name)
-        finally:
-            session.close()
     if any(done.values()):
         log.info("ticker: %s", ", ".join(f"{k}={v}" for k, v in done.items() if v))
     return done

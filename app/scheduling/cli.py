@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
+from app.db import transaction
 from app.errors import Invalid
 
 schedule_cli = typer.Typer(
     help="Schedules: preview recurrence rules, extend series.", no_args_is_help=True
 )
-
-
-@contextmanager
-def _session_scope() -> Iterator[Session]:
-    from app.db import get_session_factory
-
-    session = get_session_factory()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _iso_date(value: str, option: str) -> date:
@@ -88,7 +71,7 @@ def extend(
     from app.scheduling.courses import course_titles
     from app.scheduling.series import extend_all
 
-    with _session_scope() as db:
+    with transaction() as db:
         results = extend_all(db, months=months)
         titles = course_titles(db, {s.course_id for _, made in results for s in made})
         total = 0
