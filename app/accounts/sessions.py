@@ -302,11 +302,6 @@ def set_cookie(request: Request, name: str, value: str, *, max_age: int) -> None
     extra[name] = (value, max_age)
 
 
-def sessions_of(db: Session, user_id: int) -> list[WebSession]:
-    """All live sessions of a person (tests and the account page use it)."""
-    return list(db.scalars(select(WebSession).where(WebSession.user_id == user_id)))
-
-
 class SessionCookieMiddleware:
     """Writes the session cookie that the request's handlers decided on.
 

@@ -83,11 +83,6 @@ def collect_references(segments: list[Segment]) -> dict[str, Any]:
     return dict(env.get("references", {}))
 
 
-def render_markdown(text: str, asset_url: AssetUrl | None = None) -> str:
-    """Render CommonMark (tables, strikethrough) to sanitised HTML."""
-    return _render(text, asset_url, {})
-
-
 def _writing_lines(count: int) -> str:
     if count <= 0:
         return ""

@@ -108,9 +108,3 @@ def book_day_bundle(
     if bundle.price_cents > 0 and enrollments[0].status == rules.CONFIRMED:
         hooks.invoice_booking(db, enrollments)  # an invoice customer: bill the bundle
     return bundle, enrollments
-
-
-def bundle_enrollments(db: Session, bundle_id: int) -> list[Enrollment]:
-    """The enrolments booked as one bundle."""
-    query = select(Enrollment).where(Enrollment.bundle_id == bundle_id).order_by(Enrollment.id)
-    return list(db.scalars(query))

@@ -160,10 +160,6 @@ class PackUsage:
         """Seats still free in the pack."""
         return max(0, self.pack.seats - self.used)
 
-    def is_valid_on(self, day: date) -> bool:
-        """True when ``day`` falls within the pack's validity."""
-        return self.pack.valid_from <= day <= self.pack.valid_until
-
 
 def pack_usages(db: Session, organisation_ids: Iterable[int] | None = None) -> list[PackUsage]:
     """Seat packs (all, or of some organisations) with usage and assignments, newest first."""

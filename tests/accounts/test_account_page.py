@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
+from app.accounts.models import Role, WebSession
 from app.accounts.security import hash_secret, verify_password
-from app.accounts.sessions import sessions_of
 from app.config import get_settings
 from tests.conftest import PersonClient
 from tests.factories import DEFAULT_PASSWORD, log_in, make_user, post_form
+
+
+def sessions_of(db: Session, user_id: int) -> list[WebSession]:
+    """All stored web sessions of a person."""
+    return list(db.scalars(select(WebSession).where(WebSession.user_id == user_id)))
 
 
 def test_account_needs_sign_in(client: TestClient) -> None:

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from app.content.render import render_markdown, render_module, sanitize_html
+from app.content import render
+from app.content.render import render_module, sanitize_html
 
 BODY = """\
 # Two jobs
@@ -25,6 +26,11 @@ Ask: what surprised you?
 Default lines.
 :::
 """
+
+
+def render_markdown(text: str, asset_url: render.AssetUrl | None = None) -> str:
+    """Plain CommonMark through the module renderer (no blocks)."""
+    return render._render(text, asset_url, {})
 
 
 def test_script_is_removed() -> None:

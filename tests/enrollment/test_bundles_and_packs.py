@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.enrollment.bundles import book_day_bundle, bundle_enrollments, bundle_offer
+from app.enrollment.bundles import book_day_bundle, bundle_offer
 from app.enrollment.models import DayBundle, Enrollment
 from app.enrollment.seat_packs import (
     assign_seat,
@@ -20,6 +20,12 @@ from app.enrollment.seat_packs import (
 from app.enrollment.seats import take_seat
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.enrollment import helpers as h
+
+
+def bundle_enrollments(db: Session, bundle_id: int) -> list[Enrollment]:
+    """The enrolments booked as one bundle."""
+    query = select(Enrollment).where(Enrollment.bundle_id == bundle_id).order_by(Enrollment.id)
+    return list(db.scalars(query))
 
 
 def _user_enrollments(db: Session, user_id: int) -> list[Enrollment]:
