@@ -76,11 +76,12 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
-    app.include_router(site.router)
-    app.include_router(account_routes.pages)
-    app.include_router(account_routes.api)
-    app.include_router(admin_routes.router)
+    # Each feature module names its routers (ROUTERS). Where two routers could match one
+    # path the first wins, so this order is kept as it is.
     for feature in (
+        site,
+        account_routes,
+        admin_routes,
         content_routes,
         content_admin_routes,
         learning_routes,
@@ -91,10 +92,9 @@ def create_app() -> FastAPI:
         document_routes,
         certificate_routes,
         invoice_routes,
+        payment_routes,
+        payment_admin_routes,
     ):
         for router in feature.ROUTERS:
             app.include_router(router)
-    app.include_router(payment_routes.router)
-    app.include_router(payment_routes.webhook_router)
-    app.include_router(payment_admin_routes.router)
     return app

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import redis
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.accounts.sessions import Ctx
 from app.config import get_settings
 from app.dashboard import home_dashboard
 from app.db import get_engine
+from app.pages import page_router
 from app.web import render
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -73,3 +74,6 @@ def _ping_redis(url: str) -> str:
     finally:
         client.close()
     return "ok"
+
+
+ROUTERS = (router,)

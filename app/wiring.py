@@ -10,7 +10,7 @@ command line owes the same refund as one cancelled on a page.
 from __future__ import annotations
 
 from app.content import hooks as content_hooks
-from app.documents import certificate_routes
+from app.documents import certificate_issuing, certificate_routes
 from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
@@ -27,6 +27,8 @@ def wire() -> None:
     # The course page lists upcoming sessions; My learning lists certificates.
     content_hooks.COURSE_PAGE_SECTIONS.connect(enrollment_public_routes.upcoming_sessions_section)
     learning_hooks.MY_LEARNING_SECTIONS.connect(certificate_routes.my_learning_section)
+    # A course completed online is certified at once (attendance: by the ticker).
+    learning_hooks.COURSE_COMPLETED.connect(certificate_issuing.on_course_completed)
     # Enrolment tells payments about cancelled seats and invoice bookings, and asks it
     # which order pays for a seat.
     enrollment_hooks.SEATS_RELEASED.connect(refunds.on_seats_released)

@@ -4,35 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts import organisations, service
 from app.accounts.models import Role
-from app.accounts.permissions import require_role, require_user
+from app.accounts.permissions import Admin, SignedIn, require_role
 from app.accounts.sessions import Ctx
 from app.errors import AppError
-from app.web import redirect, render, verify_csrf
+from app.pages import page_router
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 FormStr = Annotated[str, Form()]
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, ctx: Ctx, q: str = "") -> Response:
+def users(request: Request, ctx: Ctx, _: Admin, q: str = "") -> Response:
     """List users with their roles; filter by name or e-mail."""
-    require_role(ctx, Role.ADMIN)
     found = service.list_users(ctx.db, search=q)
     return render(request, "admin/users.html", {"users": found, "q": q, "roles": list(Role)})
 
 
 @router.post("/admin/users/{user_id:id}/roles")
 def set_roles(
-    ctx: Ctx, user_id: int, roles: Annotated[list[str] | None, Form()] = None
+    ctx: Ctx, acting: Admin, user_id: int, roles: Annotated[list[str] | None, Form()] = None
 ) -> RedirectResponse:
     """Replace one person's roles."""
-    acting = require_role(ctx, Role.ADMIN)
     target = service.get_user(ctx.db, user_id)
     try:
         service.set_roles(ctx.db, target, service.parse_roles(roles or []), acting=acting)
@@ -44,9 +43,8 @@ def set_roles(
 
 
 @router.get("/admin/organisations", response_class=HTMLResponse)
-def organisation_list(request: Request, ctx: Ctx) -> Response:
+def organisation_list(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """Client organisations (admins see all; organisation coordinators see theirs)."""
-    user = require_user(ctx)
     managed = organisations.organisations_managed_by(ctx.db, user)
     if not managed and Role.ADMIN not in user.roles:
         require_role(ctx, Role.ADMIN)
@@ -54,9 +52,8 @@ def organisation_list(request: Request, ctx: Ctx) -> Response:
 
 
 @router.post("/admin/organisations")
-def create_organisation(ctx: Ctx, name: FormStr = "") -> RedirectResponse:
+def create_organisation(ctx: Ctx, _: Admin, name: FormStr = "") -> RedirectResponse:
     """Create a client organisation."""
-    require_role(ctx, Role.ADMIN)
     try:
         created = organisations.create_organisation(ctx.db, name=name)
     except AppError as exc:
@@ -67,9 +64,8 @@ def create_organisation(ctx: Ctx, name: FormStr = "") -> RedirectResponse:
 
 
 @router.get("/orgs/{organisation_id:id}", response_class=HTMLResponse)
-def organisation_page(request: Request, ctx: Ctx, organisation_id: int) -> Response:
+def organisation_page(request: Request, ctx: Ctx, user: SignedIn, organisation_id: int) -> Response:
     """One organisation's members, for admins and that organisation's coordinators."""
-    user = require_user(ctx)
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
     return render(request, "orgs/detail.html", {"organisation": organisation})
 
@@ -77,12 +73,12 @@ def organisation_page(request: Request, ctx: Ctx, organisation_id: int) -> Respo
 @router.post("/orgs/{organisation_id:id}/members")
 def add_member(
     ctx: Ctx,
+    user: SignedIn,
     organisation_id: int,
     email: FormStr = "",
     coordinator: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     """Add an existing account to the organisation."""
-    user = require_user(ctx)
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
     try:
         member = organisations.add_member(
@@ -98,12 +94,12 @@ def add_member(
 @router.post("/orgs/{organisation_id:id}/members/{user_id:id}/coordinator")
 def set_coordinator(
     ctx: Ctx,
+    user: SignedIn,
     organisation_id: int,
     user_id: int,
     coordinator: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     """Grant or remove the organisation-coordinator role."""
-    user = require_user(ctx)
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
     try:
         organisations.set_member_coordinator(
@@ -117,9 +113,8 @@ def set_coordinator(
 
 
 @router.post("/orgs/{organisation_id:id}/members/{user_id:id}/remove")
-def remove_member(ctx: Ctx, organisation_id: int, user_id: int) -> RedirectResponse:
+def remove_member(ctx: Ctx, user: SignedIn, organisation_id: int, user_id: int) -> RedirectResponse:
     """Remove a member from the organisation."""
-    user = require_user(ctx)
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
     try:
         organisations.remove_member(ctx.db, organisation, user_id, acting=user)
@@ -128,3 +123,6 @@ def remove_member(ctx: Ctx, organisation_id: int, user_id: int) -> RedirectRespo
     else:
         ctx.flash("The member is removed.", "success")
     return redirect(f"/orgs/{organisation_id}")
+
+
+ROUTERS = (router,)

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from app.accounts.models import Role, User
 from app.accounts.service import user_for_api_token
-from app.accounts.sessions import RequestContext
+from app.accounts.sessions import Ctx, RequestContext
 from app.db import DbSession
 from app.errors import Forbidden, LoginRequired
 
@@ -26,6 +26,32 @@ def require_role(ctx: RequestContext, role: Role) -> User:
     if not user.has_role(role):
         raise Forbidden(f"This page is for people with the {role.value} role.")
     return user
+
+
+def _signed_in(ctx: Ctx) -> User:
+    return require_user(ctx)
+
+
+def _coordinator(ctx: Ctx) -> User:
+    return require_role(ctx, Role.COORDINATOR)
+
+
+def _facilitator(ctx: Ctx) -> User:
+    return require_role(ctx, Role.FACILITATOR)
+
+
+def _admin(ctx: Ctx) -> User:
+    return require_role(ctx, Role.ADMIN)
+
+
+# Page dependencies: a handler names who may call it in its signature
+# (``user: Coordinator``) instead of checking inside its body, so the rule is visible in
+# the route table and cannot be forgotten half-way down a handler. Anonymous visitors
+# are sent to sign in; people without the role get a 403 page that says which role.
+SignedIn = Annotated[User, Depends(_signed_in)]
+Coordinator = Annotated[User, Depends(_coordinator)]
+Facilitator = Annotated[User, Depends(_facilitator)]
+Admin = Annotated[User, Depends(_admin)]
 
 
 def api_user(request: Request, db: DbSession) -> User:

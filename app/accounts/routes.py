@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from app.accounts import devices, service, throttle
-from app.accounts.permissions import ApiUser, require_user
+from app.accounts.permissions import ApiUser, SignedIn, require_user
 from app.accounts.schemas import MeOut
 from app.accounts.sessions import Ctx, sign_in, sign_out
 from app.errors import AppError, LoginRequired, TooManyRequests
-from app.web import redirect, render, safe_next, verify_csrf
+from app.pages import page_router
+from app.web import redirect, render, safe_next
 
-pages = APIRouter(dependencies=[Depends(verify_csrf)])
+pages = page_router()
 api = APIRouter(prefix="/api/v1")
 
 FormStr = Annotated[str, Form()]
@@ -157,9 +158,8 @@ def logout(ctx: Ctx) -> RedirectResponse:
 
 
 @pages.get("/account", response_class=HTMLResponse)
-def account(request: Request, ctx: Ctx) -> Response:
+def account(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """The account page: name, password, API tokens."""
-    user = require_user(ctx)
     tokens = service.list_api_tokens(ctx.db, user)
     return render(request, "accounts/account.html", {"tokens": tokens})
 
@@ -176,9 +176,10 @@ def _account_error(request: Request, ctx: Ctx, exc: AppError) -> Response:
 
 
 @pages.post("/account/profile")
-def update_profile(request: Request, ctx: Ctx, display_name: FormStr = "") -> Response:
+def update_profile(
+    request: Request, ctx: Ctx, user: SignedIn, display_name: FormStr = ""
+) -> Response:
     """Change the display name."""
-    user = require_user(ctx)
     try:
         service.update_profile(ctx.db, user, display_name=display_name)
     except AppError as exc:
@@ -191,12 +192,12 @@ def update_profile(request: Request, ctx: Ctx, display_name: FormStr = "") -> Re
 def change_password(
     request: Request,
     ctx: Ctx,
+    user: SignedIn,
     current: FormStr = "",
     new: FormStr = "",
     confirm: FormStr = "",
 ) -> Response:
     """Change the password (the current one is asked again)."""
-    user = require_user(ctx)
     try:
         service.change_password(
             ctx.db, user, current=current, new=new, confirm=confirm, keep=ctx.web_session
@@ -209,18 +210,16 @@ def change_password(
 
 
 @pages.post("/account/tokens", response_class=HTMLResponse)
-def create_token(request: Request, ctx: Ctx, name: FormStr = "") -> Response:
+def create_token(request: Request, ctx: Ctx, user: SignedIn, name: FormStr = "") -> Response:
     """Create a personal API token and show it once."""
-    user = require_user(ctx)
     secret = service.issue_api_token(ctx.db, user, name=name or "default")
     tokens = service.list_api_tokens(ctx.db, user)
     return render(request, "accounts/account.html", {"tokens": tokens, "new_token": secret})
 
 
 @pages.post("/account/tokens/{token_id:id}/revoke")
-def revoke_token(ctx: Ctx, token_id: int) -> RedirectResponse:
+def revoke_token(ctx: Ctx, user: SignedIn, token_id: int) -> RedirectResponse:
     """Revoke one of your API tokens."""
-    user = require_user(ctx)
     service.revoke_api_token(ctx.db, user, token_id)
     ctx.flash("The token is revoked.", "success")
     return redirect("/account")
@@ -278,3 +277,6 @@ def me(user: ApiUser) -> MeOut:
         display_name=user.display_name,
         roles=sorted(role.value for role in user.roles),
     )
+
+
+ROUTERS = (pages, api)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -13,16 +13,17 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.types import Message
 
 from app.accounts.models import Role
-from app.accounts.permissions import ApiUser, require_role
+from app.accounts.permissions import Admin, ApiUser
 from app.accounts.sessions import Ctx
 from app.config import get_settings
 from app.content import packs_service
 from app.content.packs_service import PackDownload, UploadResult, max_upload_bytes
 from app.db import DbSession
 from app.errors import AppError, Forbidden, problem_response
-from app.web import redirect, render, verify_csrf
+from app.pages import page_router
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 api = APIRouter(prefix="/api/v1")
 
 CONTENT_PAGE = "/admin/content"
@@ -83,16 +84,14 @@ def _content_page(
 
 
 @router.get(CONTENT_PAGE, response_class=HTMLResponse)
-def content_page(request: Request, ctx: Ctx) -> Response:
+def content_page(request: Request, ctx: Ctx, _: Admin) -> Response:
     """Loaded courses and their versions, pack problems, upload and sync."""
-    require_role(ctx, Role.ADMIN)
     return _content_page(request, ctx)
 
 
 @router.post(CONTENT_PAGE + "/upload", response_model=None)
-async def upload_page(request: Request, ctx: Ctx) -> Response:
+async def upload_page(request: Request, ctx: Ctx, _: Admin) -> Response:
     """Load an uploaded pack .zip, or show every reason it was refused."""
-    require_role(ctx, Role.ADMIN)
     form = await request.form()  # already parsed (and cached) by the CSRF check
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -134,9 +133,8 @@ def _upload_message(result: UploadResult) -> str:
 
 
 @router.post(CONTENT_PAGE + "/sync")
-def sync_page(ctx: Ctx) -> RedirectResponse:
+def sync_page(ctx: Ctx, _: Admin) -> RedirectResponse:
     """Load every pack in the courses folder now; summarise the outcome."""
-    require_role(ctx, Role.ADMIN)
     result = packs_service.sync_courses(ctx.db, get_settings().courses_dir)
     summary = packs_service.sync_summary(result)
     if result.ok:
@@ -147,9 +145,8 @@ def sync_page(ctx: Ctx) -> RedirectResponse:
 
 
 @router.get(CONTENT_PAGE + "/versions/{version_id:id}.zip", response_model=None)
-def download_page(ctx: Ctx, version_id: int) -> Response:
+def download_page(ctx: Ctx, _: Admin, version_id: int) -> Response:
     """Download one stored course version as the .zip it was loaded from."""
-    require_role(ctx, Role.ADMIN)
     return _zip_response(packs_service.version_archive(ctx.db, version_id))
 
 

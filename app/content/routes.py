@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.sessions import Ctx
@@ -11,9 +11,10 @@ from app.content.catalogue import CatalogueFilters
 from app.content.hooks import COURSE_PAGE_SECTIONS
 from app.content.schemas import CourseDetailOut, CourseOut
 from app.db import DbSession
-from app.web import render, verify_csrf
+from app.pages import page_router
+from app.web import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 api = APIRouter(prefix="/api/v1")
 
 # The URL names the bytes (their SHA-256), so the file may be cached for a year.

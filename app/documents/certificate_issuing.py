@@ -263,6 +263,22 @@ def _sessions_with_due_participants(db: Session, user_id: int | None) -> list[Co
     return [s for s in (db.get(CourseSession, i) for i in ids) if s is not None]
 
 
+def _issue_for_completion(db: Session, completion: Completion) -> bool:
+    """Issue (or find) the certificate of one online completion; True when issued now."""
+    user = db.get(User, completion.user_id)
+    version = db.get(CourseVersion, completion.course_version_id)
+    if user is None or version is None:
+        return False
+    day = completion.completed_at.date()
+    _, created = issue_or_find(db, user=user, course_version=version, first_date=day, last_date=day)
+    return created
+
+
+def on_course_completed(db: Session, completion: Completion) -> None:
+    """Hook receiver: a learner completed a course online; issue its certificate now."""
+    _issue_for_completion(db, completion)
+
+
 def issue_due_certificates(db: Session, *, user_id: int | None = None) -> int:
     """Issue every certificate that is due; returns how many were issued.
 
@@ -272,20 +288,10 @@ def issue_due_certificates(db: Session, *, user_id: int | None = None) -> int:
     :func:`session_participants`) and has no certificate for it. Either way, a person who
     already holds a certificate in force for the version gets no second one. A revoked
     certificate is never issued again automatically. ``user_id`` limits the work
-    to one person (their "My certificates" page runs it, so nobody waits for the ticker).
+    to one person. The ticker runs it; pages never do (a GET must not write), and an
+    online completion is certified at once through ``on_course_completed``.
     """
-    issued = 0
-    for completion in _due_online(db, user_id):
-        user = db.get(User, completion.user_id)
-        version = db.get(CourseVersion, completion.course_version_id)
-        if user is None or version is None:
-            continue
-        day = completion.completed_at.date()
-        _, created = issue_or_find(
-            db, user=user, course_version=version, first_date=day, last_date=day
-        )
-        if created:
-            issued += 1
+    issued = sum(_issue_for_completion(db, c) for c in _due_online(db, user_id))
     for session in _sessions_with_due_participants(db, user_id):
         try:
             participants = session_participants(db, session)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
-from app.accounts.permissions import ApiUser, require_role, require_user
+from app.accounts.permissions import ApiUser, Coordinator, SignedIn, require_role
 from app.accounts.sessions import Ctx
 from app.content.models import CourseVersion
 from app.db import DbSession, utcnow
@@ -28,10 +28,11 @@ from app.documents.certificate_render import (
 )
 from app.documents.models import Certificate
 from app.errors import AppError, NotFound
+from app.pages import page_router
 from app.scheduling.models import CourseSession
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 api = APIRouter(prefix="/api/v1")
 
 FormStr = Annotated[str, Form()]
@@ -100,10 +101,8 @@ def verify_api(request: Request, db: DbSession, token: str) -> JSONResponse:
 
 
 @router.get("/certificates", response_class=HTMLResponse)
-def my_certificates(request: Request, ctx: Ctx) -> Response:
-    """My certificates, with download links (anything due is issued first)."""
-    user = require_user(ctx)
-    certificate_issuing.issue_due_certificates(ctx.db, user_id=user.id)
+def my_certificates(request: Request, ctx: Ctx, user: SignedIn) -> Response:
+    """My certificates, with download links."""
     rows = [own_certificate_row(c) for c in certificates.certificates_of(ctx.db, user)]
     return render(request, "certificates/mine.html", {"rows": rows})
 
@@ -113,15 +112,13 @@ def my_learning_section(db: Session, user: User | None) -> tuple[str, dict[str, 
     learning cannot import documents): the learner's certificates with download links."""
     if user is None:
         return None
-    certificate_issuing.issue_due_certificates(db, user_id=user.id)
     rows = [own_certificate_row(c) for c in certificates.certificates_of(db, user)]
     return "certificates/_my_learning_section.html", {"rows": rows}
 
 
 @router.get("/certificates/{certificate_id:id}.pdf")
-def download_mine(request: Request, ctx: Ctx, certificate_id: int) -> Response:
+def download_mine(request: Request, ctx: Ctx, user: SignedIn, certificate_id: int) -> Response:
     """Download one of my certificates (anyone else's is 404)."""
-    user = require_user(ctx)
     return _pdf_response(request, certificates.certificate_of(ctx.db, user, certificate_id))
 
 
@@ -247,19 +244,19 @@ def _search_page(
 
 @router.get("/coordinator/certificates", response_class=HTMLResponse)
 def coordinator_certificates(
-    request: Request, ctx: Ctx, session_id: int | None = None, q: str = ""
+    request: Request, ctx: Ctx, _: Coordinator, session_id: int | None = None, q: str = ""
 ) -> Response:
     """A session's certificates and participants; otherwise a search and recent sessions."""
-    require_role(ctx, Role.COORDINATOR)
     if session_id is None:
         return _search_page(request, ctx, q)
     return _session_page(request, ctx, _managed_session(ctx, session_id))
 
 
 @router.post("/coordinator/certificates/issue")
-def issue_for_session(request: Request, ctx: Ctx, session_id: FormStr = "") -> Response:
+def issue_for_session(
+    request: Request, ctx: Ctx, coordinator: Coordinator, session_id: FormStr = ""
+) -> Response:
     """Issue certificates for every participant of the session who met the rule."""
-    coordinator = require_role(ctx, Role.COORDINATOR)
     if not session_id.isdigit():
         raise NotFound("There is no such session.")
     session = _managed_session(ctx, int(session_id))

@@ -6,16 +6,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from app.accounts.models import Role
-from app.accounts.permissions import require_role, require_user
+from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.documents import invoices, serving
-from app.web import verify_csrf
+from app.pages import page_router
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 
 def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
@@ -29,17 +28,15 @@ def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
 
 
 @router.get("/orders/{order_id:id}/invoice.pdf")
-def my_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
+def my_invoice(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Response:
     """Download the invoice of my order, or of my organisation's order if I coordinate it."""
-    user = require_user(ctx)
     order = invoices.invoice_for_user(ctx.db, user, order_id)
     return _pdf_response(request, invoices.prepare(ctx.db, order))
 
 
 @router.get("/coordinator/orders/{order_id:id}/invoice.pdf")
-def any_invoice(request: Request, ctx: Ctx, order_id: int) -> Response:
+def any_invoice(request: Request, ctx: Ctx, _: Coordinator, order_id: int) -> Response:
     """Coordinators: download the invoice of any order paid by invoice."""
-    require_role(ctx, Role.COORDINATOR)
     order = invoices.invoice_for_staff(ctx.db, order_id)
     return _pdf_response(request, invoices.prepare(ctx.db, order))
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from app.accounts.models import User
-from app.accounts.permissions import api_user, require_user
+from app.accounts.permissions import SignedIn, api_user, require_user
 from app.accounts.sessions import Ctx, load_context
 from app.db import DbSession
 from app.documents import certificate_issuing, jobs, storage
@@ -17,10 +17,11 @@ from app.documents.facts import confirmed_participants, session_certificates
 from app.documents.packs import CERTIFICATES, KINDS, SESSION_PACK
 from app.documents.schemas import JobOut
 from app.errors import AppError, Conflict, LoginRequired, NotFound
+from app.pages import page_router
 from app.scheduling.models import CourseSession
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 api = APIRouter(prefix="/api/v1")
 
 FILE_LABELS = {
@@ -56,9 +57,10 @@ def session_documents(request: Request, ctx: Ctx, session_id: int) -> Response:
 
 
 @router.post("/sessions/{session_id:id}/documents", response_class=HTMLResponse)
-def start_document(ctx: Ctx, session_id: int, kind: Annotated[str, Form()] = "") -> Response:
+def start_document(
+    ctx: Ctx, user: SignedIn, session_id: int, kind: Annotated[str, Form()] = ""
+) -> Response:
     """Start making one of the session's documents in the background."""
-    user = require_user(ctx)
     documents_session(ctx.db, user, session_id)
     try:
         if kind in (SESSION_PACK, CERTIFICATES):
@@ -83,9 +85,8 @@ def start_document(ctx: Ctx, session_id: int, kind: Annotated[str, Form()] = "")
 
 
 @router.post("/documents/jobs/{job_id:id}/retry", response_class=HTMLResponse)
-def retry_document(ctx: Ctx, job_id: int) -> Response:
+def retry_document(ctx: Ctx, user: SignedIn, job_id: int) -> Response:
     """Queue a failed document job again."""
-    user = require_user(ctx)
     job, summary = job_for(ctx.db, user, job_id)
     jobs.retry_job(ctx.db, job)
     jobs.enqueue_after_commit(ctx.db, job.id)
@@ -93,9 +94,8 @@ def retry_document(ctx: Ctx, job_id: int) -> Response:
 
 
 @router.get("/documents/jobs/{job_id:id}/download")
-def download_document(ctx: Ctx, job_id: int) -> Response:
+def download_document(ctx: Ctx, user: SignedIn, job_id: int) -> Response:
     """The finished PDF of a document job, as an attachment."""
-    user = require_user(ctx)
     job, summary = job_for(ctx.db, user, job_id)
     if job.status != jobs.DONE or not job.inputs_hash:
         raise Conflict("This document is not ready yet; wait for the progress bar to finish.")

@@ -6,43 +6,26 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation
-from app.accounts.permissions import require_user
+from app.accounts.models import Organisation, User
+from app.accounts.permissions import SignedIn, require_user
 from app.accounts.sessions import Ctx, RequestContext
 from app.bounds import form_id, form_int
 from app.db import utcnow
 from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views, waitlist
 from app.enrollment.models import Enrollment
-from app.errors import AppError, Conflict, Invalid, NotFound
+from app.errors import AppError, Invalid, NotFound
+from app.pages import change_then_redirect, page_router
 from app.scheduling.models import CourseSession
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-# CSRF on the router itself, not only through the parent that includes it.
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 FormStr = Annotated[str, Form()]
-
-
-def attempt(
-    ctx: RequestContext, back: str, action: Callable[[], str], *, done: str | None = None
-) -> Response:
-    """Run a change; flash its message and go to ``done`` (or its refusal, back to ``back``).
-
-    The change runs in a savepoint, so a refusal leaves nothing half-written.
-    """
-    try:
-        with ctx.db.begin_nested():
-            message = action()
-    except (Conflict, Invalid) as exc:
-        ctx.flash(exc.message, "error")
-        return redirect(back)
-    ctx.flash(message, "success")
-    return redirect(done or back)
 
 
 def visible_session(db: Session, ctx: RequestContext, session_id: int) -> CourseSession:
@@ -53,9 +36,8 @@ def visible_session(db: Session, ctx: RequestContext, session_id: int) -> Course
     return session
 
 
-def own_booking(db: Session, ctx: RequestContext, enrollment_id: int) -> Enrollment:
+def own_booking(db: Session, user: User, enrollment_id: int) -> Enrollment:
     """One of the signed-in person's bookings; anyone else's is ``NotFound``."""
-    user = require_user(ctx)
     enrollment = db.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.user_id != user.id:
         raise NotFound("There is no such booking.")
@@ -114,19 +96,24 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
 
 
 @router.post("/sessions/{session_id:id}/book")
-def book(ctx: Ctx, session_id: int) -> Response:
+def book(ctx: Ctx, user: SignedIn, session_id: int) -> Response:
     """Take a seat, or join the waitlist when the session is full; a held seat goes to pay."""
-    user = require_user(ctx)
     session = visible_session(ctx.db, ctx, session_id)
     return attempt_then_pay(
         ctx, f"/sessions/{session_id}", lambda: seats.take_seat(ctx.db, session, user)
     )
 
 
+def _continue_to_payment(enrollment_id: int) -> Response:
+    """Go on to pay for a seat just held: a 307 repeats this POST (and its CSRF token) at
+    the payment step, which makes the order; a GET there would only show a button."""
+    return RedirectResponse(hooks.payment_url(enrollment_id), status_code=307)
+
+
 def attempt_then_pay(
     ctx: RequestContext, back: str, action: Callable[[], Enrollment], *, done: str | None = None
 ) -> Response:
-    """Like ``attempt``; a seat left held (awaiting payment) continues to its payment page."""
+    """Like ``change_then_redirect``; a seat left held continues to its payment step."""
     held: list[int] = []
 
     def run() -> str:
@@ -135,14 +122,13 @@ def attempt_then_pay(
             held.append(enrollment.id)
         return outcome(ctx.db, enrollment)
 
-    response = attempt(ctx, back, run, done=done)
-    return redirect(hooks.payment_url(held[0])) if held else response
+    response = change_then_redirect(ctx, run, back=back, done=done)
+    return _continue_to_payment(held[0]) if held else response
 
 
 @router.get("/bookings", response_class=HTMLResponse)
-def my_bookings(request: Request, ctx: Ctx) -> Response:
+def my_bookings(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """My bookings: seats, holds, offers and waitlist places, with what can be done."""
-    user = require_user(ctx)
     bookings = views.booking_views(ctx.db, user)
     targets = {
         b.enrollment.id: views.transfer_targets(ctx.db, user, b.session.session)
@@ -153,23 +139,23 @@ def my_bookings(request: Request, ctx: Ctx) -> Response:
 
 
 @router.post("/bookings/{enrollment_id:id}/cancel")
-def cancel_booking(ctx: Ctx, enrollment_id: int) -> Response:
+def cancel_booking(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
     """Cancel my booking (a confirmed seat only until the cut-off)."""
-    enrollment = own_booking(ctx.db, ctx, enrollment_id)
-    user = require_user(ctx)
+    enrollment = own_booking(ctx.db, user, enrollment_id)
 
     def run() -> str:
         changes.cancel_enrollment(ctx.db, enrollment, user)
         return "Your booking is cancelled."
 
-    return attempt(ctx, "/bookings", run)
+    return change_then_redirect(ctx, run, back="/bookings")
 
 
 @router.post("/bookings/{enrollment_id:id}/transfer")
-def transfer_booking(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
+def transfer_booking(
+    ctx: Ctx, user: SignedIn, enrollment_id: int, session_id: FormStr = ""
+) -> Response:
     """Move my seat to another session of the same course."""
-    enrollment = own_booking(ctx.db, ctx, enrollment_id)
-    user = require_user(ctx)
+    enrollment = own_booking(ctx.db, user, enrollment_id)
     chosen = form_id(session_id)
     if chosen is None:
         ctx.flash("Choose the session to move to.", "error")
@@ -180,30 +166,28 @@ def transfer_booking(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> 
         changes.transfer_enrollment(ctx.db, enrollment, user, target)
         return f"Moved: you now have your seat on {rules.session_label(ctx.db, target)}."
 
-    return attempt(ctx, "/bookings", run)
+    return change_then_redirect(ctx, run, back="/bookings")
 
 
 @router.post("/bookings/{enrollment_id:id}/accept")
-def accept_offer(ctx: Ctx, enrollment_id: int) -> Response:
+def accept_offer(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
     """Accept a seat offered from the waitlist."""
-    enrollment = own_booking(ctx.db, ctx, enrollment_id)
-    user = require_user(ctx)
+    enrollment = own_booking(ctx.db, user, enrollment_id)
     return attempt_then_pay(
         ctx, "/bookings", lambda: waitlist.accept_offer(ctx.db, enrollment, user)
     )
 
 
 @router.post("/bookings/{enrollment_id:id}/decline")
-def decline_offer(ctx: Ctx, enrollment_id: int) -> Response:
+def decline_offer(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
     """Decline an offer or leave the waitlist; the next in line is offered the seat."""
-    enrollment = own_booking(ctx.db, ctx, enrollment_id)
-    user = require_user(ctx)
+    enrollment = own_booking(ctx.db, user, enrollment_id)
 
     def run() -> str:
         waitlist.decline_offer(ctx.db, enrollment, user)
         return "Done: you are no longer in line for that session."
 
-    return attempt(ctx, "/bookings", run)
+    return change_then_redirect(ctx, run, back="/bookings")
 
 
 @router.get("/bundles/{series_id:id}/{on_date}", response_class=HTMLResponse)
@@ -229,10 +213,13 @@ def bundle_page(request: Request, ctx: Ctx, series_id: int, on_date: date) -> Re
 
 @router.post("/bundles/{series_id:id}/{on_date}")
 def book_bundle(
-    ctx: Ctx, series_id: int, on_date: date, session_id: Annotated[list[str] | None, Form()] = None
+    ctx: Ctx,
+    user: SignedIn,
+    series_id: int,
+    on_date: date,
+    session_id: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Book the chosen courses as one day bundle, all or nothing."""
-    user = require_user(ctx)
     offer = bundles.bundle_offer(ctx.db, user, series_id, on_date)
     offered = {s.session.id: s.session for s in offer.sessions}
     picked = (form_id(value) for value in session_id or [])
@@ -249,8 +236,8 @@ def book_bundle(
         price = views.money(bundle.price_cents, bundle.currency)
         return f"Day bundle booked: {len(enrollments)} seats {state}, {price} in all."
 
-    response = attempt(ctx, back, run, done="/bookings")
-    return redirect(hooks.payment_url(held[0])) if held else response
+    response = change_then_redirect(ctx, run, back=back, done="/bookings")
+    return _continue_to_payment(held[0]) if held else response
 
 
 @router.get("/in-house-request", response_class=HTMLResponse)
@@ -286,6 +273,7 @@ def _inhouse_page(
 def inhouse_submit(
     request: Request,
     ctx: Ctx,
+    user: SignedIn,
     course_format: FormStr = "",
     participants: FormStr = "",
     preferred_dates: FormStr = "",
@@ -293,7 +281,6 @@ def inhouse_submit(
     organisation_id: FormStr = "",
 ) -> Response:
     """Send an in-house request to the coordinators' inbox."""
-    user = require_user(ctx)
     form = {
         "course_format": course_format,
         "participants": participants,

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from app.accounts.models import Organisation, Role
-from app.accounts.permissions import require_role, require_user
+from app.accounts.models import Organisation
+from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.bounds import form_id, form_int
 from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
-from app.enrollment.pages_learner import FormStr, attempt
+from app.enrollment.pages_learner import FormStr
 from app.errors import AppError, Invalid, NotFound
+from app.pages import change_then_redirect, page_router
 from app.scheduling.models import CourseSession
 from app.scheduling.recurrence import check_date
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-# CSRF on the router itself, not only through the parent that includes it.
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 PACKS_PAGE = "/coordinator/seat-packs"
 
@@ -59,9 +59,8 @@ def _packs_page(
 
 
 @router.get(PACKS_PAGE, response_class=HTMLResponse)
-def packs(request: Request, ctx: Ctx) -> Response:
+def packs(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """All seat packs with used and unused seats, and a form to create one."""
-    require_role(ctx, Role.COORDINATOR)
     return _packs_page(request, ctx, form={})
 
 
@@ -69,6 +68,7 @@ def packs(request: Request, ctx: Ctx) -> Response:
 def create_pack(
     request: Request,
     ctx: Ctx,
+    user: Coordinator,
     organisation_id: FormStr = "",
     seats: FormStr = "",
     course_id: FormStr = "",
@@ -76,7 +76,6 @@ def create_pack(
     valid_until: FormStr = "",
 ) -> Response:
     """Create a seat pack for a client organisation."""
-    user = require_role(ctx, Role.COORDINATOR)
     form = {
         "organisation_id": organisation_id,
         "seats": seats,
@@ -109,9 +108,8 @@ def create_pack(
 
 
 @router.get("/orgs/{organisation_id:id}/seat-packs", response_class=HTMLResponse)
-def org_packs(request: Request, ctx: Ctx, organisation_id: int) -> Response:
+def org_packs(request: Request, ctx: Ctx, user: SignedIn, organisation_id: int) -> Response:
     """An organisation's seat packs: who uses them, and a form to assign a seat."""
-    user = require_user(ctx)
     organisation = ctx.db.get(Organisation, organisation_id)
     if organisation is None or not (
         rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
@@ -137,10 +135,14 @@ def org_packs(request: Request, ctx: Ctx, organisation_id: int) -> Response:
 
 @router.post("/orgs/{organisation_id:id}/seat-packs/{pack_id:id}/assign")
 def assign(
-    ctx: Ctx, organisation_id: int, pack_id: int, email: FormStr = "", session_id: FormStr = ""
+    ctx: Ctx,
+    user: SignedIn,
+    organisation_id: int,
+    pack_id: int,
+    email: FormStr = "",
+    session_id: FormStr = "",
 ) -> Response:
     """Give one pack seat to a member on a session."""
-    user = require_user(ctx)
     pack = seat_packs.get_pack(ctx.db, pack_id, user)
     if pack.organisation_id != organisation_id:
         raise NotFound("There is no such seat pack.")
@@ -155,13 +157,12 @@ def assign(
         seat_packs.assign_seat(ctx.db, pack, employee_email=email, session=session, acting=user)
         return f"Seat assigned to {email.strip()} on {rules.session_label(ctx.db, session)}."
 
-    return attempt(ctx, back, run)
+    return change_then_redirect(ctx, run, back=back)
 
 
 @router.post("/orgs/{organisation_id:id}/seat-packs/assignments/{enrollment_id:id}/release")
-def release(ctx: Ctx, organisation_id: int, enrollment_id: int) -> Response:
+def release(ctx: Ctx, user: SignedIn, organisation_id: int, enrollment_id: int) -> Response:
     """Release a pack seat: the employee's enrolment is cancelled, the seat is free again."""
-    user = require_user(ctx)
     enrollment = changes.get_enrollment(ctx.db, enrollment_id)
     pack = seat_packs.get_pack(ctx.db, enrollment.seat_pack_id or 0, user)
     if pack.organisation_id != organisation_id:
@@ -171,4 +172,4 @@ def release(ctx: Ctx, organisation_id: int, enrollment_id: int) -> Response:
         seat_packs.release_assignment(ctx.db, enrollment, user)
         return "The seat is released and free in the pack again."
 
-    return attempt(ctx, f"/orgs/{organisation_id}/seat-packs", run)
+    return change_then_redirect(ctx, run, back=f"/orgs/{organisation_id}/seat-packs")

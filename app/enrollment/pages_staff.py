@@ -6,28 +6,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from app.accounts.models import Role, User
-from app.accounts.permissions import require_role, require_user
+from app.accounts.models import User
+from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, roster, rules, views
-from app.enrollment.pages_learner import FormStr, attempt, outcome
+from app.enrollment.pages_learner import FormStr, outcome
 from app.errors import Invalid, NotFound
+from app.pages import change_then_redirect, page_router
 from app.scheduling.models import CourseSession
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-# CSRF on the router itself, not only through the parent that includes it.
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 
 @router.get("/coordinator/sessions/{session_id:id}", response_class=HTMLResponse)
-def roster_page(request: Request, ctx: Ctx, session_id: int) -> Response:
+def roster_page(request: Request, ctx: Ctx, user: SignedIn, session_id: int) -> Response:
     """A session's roster: confirmed, held, offered, the waitlist in order, cancelled."""
-    user = require_user(ctx)
     session = roster.managed_session(ctx.db, session_id, user)
     return render(
         request, "enrollment/roster.html", {"roster": roster.build_roster(ctx.db, session, user)}
@@ -35,9 +34,8 @@ def roster_page(request: Request, ctx: Ctx, session_id: int) -> Response:
 
 
 @router.post("/coordinator/sessions/{session_id:id}/enrol")
-def enrol_by_email(ctx: Ctx, session_id: int, email: FormStr = "") -> Response:
+def enrol_by_email(ctx: Ctx, user: SignedIn, session_id: int, email: FormStr = "") -> Response:
     """Enrol someone by e-mail (confirmed, or waitlisted when the session is full)."""
-    user = require_user(ctx)
     session = roster.managed_session(ctx.db, session_id, user)
     back = f"/coordinator/sessions/{session_id}"
 
@@ -51,13 +49,12 @@ def enrol_by_email(ctx: Ctx, session_id: int, email: FormStr = "") -> Response:
         person = ctx.db.get(User, enrollment.user_id)
         return outcome(ctx.db, enrollment, for_someone=person.display_name if person else None)
 
-    return attempt(ctx, back, run)
+    return change_then_redirect(ctx, run, back=back)
 
 
 @router.post("/coordinator/enrollments/{enrollment_id:id}/move")
-def move(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
+def move(ctx: Ctx, user: SignedIn, enrollment_id: int, session_id: FormStr = "") -> Response:
     """Move someone to another session of the same course (never overbooking)."""
-    user = require_user(ctx)
     enrollment = changes.get_enrollment(ctx.db, enrollment_id)
     back = f"/coordinator/sessions/{enrollment.session_id}"
     chosen = form_id(session_id)
@@ -70,13 +67,12 @@ def move(ctx: Ctx, enrollment_id: int, session_id: FormStr = "") -> Response:
         changes.coordinator_move(ctx.db, enrollment, target, user)
         return f"Moved to {rules.session_label(ctx.db, target)}."
 
-    return attempt(ctx, back, run)
+    return change_then_redirect(ctx, run, back=back)
 
 
 @router.post("/coordinator/enrollments/{enrollment_id:id}/cancel")
-def cancel(ctx: Ctx, enrollment_id: int) -> Response:
+def cancel(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
     """Cancel someone's booking; the seat goes to the first in line."""
-    user = require_user(ctx)
     enrollment = changes.get_enrollment(ctx.db, enrollment_id)
     back = f"/coordinator/sessions/{enrollment.session_id}"
 
@@ -84,34 +80,33 @@ def cancel(ctx: Ctx, enrollment_id: int) -> Response:
         changes.coordinator_cancel(ctx.db, enrollment, user)
         return "The booking is cancelled."
 
-    return attempt(ctx, back, run)
+    return change_then_redirect(ctx, run, back=back)
 
 
 @router.get("/coordinator/requests", response_class=HTMLResponse)
-def requests_inbox(request: Request, ctx: Ctx) -> Response:
+def requests_inbox(request: Request, ctx: Ctx, user: Coordinator) -> Response:
     """In-house delivery requests, new ones first."""
-    user = require_role(ctx, Role.COORDINATOR)
     return render(
         request, "enrollment/requests.html", {"rows": inhouse.list_requests(ctx.db, user)}
     )
 
 
 @router.post("/coordinator/requests/{request_id:id}/status")
-def request_status(ctx: Ctx, request_id: int, status: FormStr = "answered") -> Response:
+def request_status(
+    ctx: Ctx, user: Coordinator, request_id: int, status: FormStr = "answered"
+) -> Response:
     """Mark a request answered (or closed, or new again)."""
-    user = require_role(ctx, Role.COORDINATOR)
 
     def run() -> str:
         inhouse.set_request_status(ctx.db, request_id, user, status)
         return f"Request marked {status}."
 
-    return attempt(ctx, "/coordinator/requests", run)
+    return change_then_redirect(ctx, run, back="/coordinator/requests")
 
 
 @router.get("/facilitator/sessions", response_class=HTMLResponse)
-def my_sessions(request: Request, ctx: Ctx) -> Response:
+def my_sessions(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """The sessions I facilitate."""
-    user = require_user(ctx)
     return render(
         request,
         "enrollment/facilitator_sessions.html",
@@ -120,9 +115,8 @@ def my_sessions(request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/facilitator/sessions/{session_id:id}", response_class=HTMLResponse)
-def attendance_page(request: Request, ctx: Ctx, session_id: int) -> Response:
+def attendance_page(request: Request, ctx: Ctx, user: SignedIn, session_id: int) -> Response:
     """Roster and attendance sheet, one column per day."""
-    user = require_user(ctx)
     session = attendance.get_session_for_attendance(ctx.db, session_id, user)
     return render(
         request,
@@ -159,10 +153,9 @@ async def posted_form(request: Request) -> FormData:
 
 @router.post("/facilitator/sessions/{session_id:id}/attendance")
 def save_attendance(
-    ctx: Ctx, session_id: int, form: Annotated[FormData, Depends(posted_form)]
+    ctx: Ctx, user: SignedIn, session_id: int, form: Annotated[FormData, Depends(posted_form)]
 ) -> Response:
     """Save the attendance marks of the sheet."""
-    user = require_user(ctx)
     session = attendance.get_session_for_attendance(ctx.db, session_id, user)
     back = f"/facilitator/sessions/{session_id}"
 
@@ -175,4 +168,4 @@ def save_attendance(
         saved = attendance.mark_attendance(ctx.db, session, user, marks)
         return f"Attendance saved ({saved} mark{'' if saved == 1 else 's'})."
 
-    return attempt(ctx, back, run)
+    return change_then_redirect(ctx, run, back=back)

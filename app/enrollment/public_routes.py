@@ -5,24 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.permissions import api_user, require_user
+from app.accounts.permissions import SignedIn, api_user
 from app.accounts.sessions import Ctx
 from app.content import catalogue
 from app.content.models import Course
 from app.db import DbSession, utcnow
 from app.enrollment import calendar_feeds, public_schedule
 from app.enrollment.public_schedule import ScheduleFilters
+from app.pages import page_router
 from app.scheduling import feeds
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 api = APIRouter(prefix="/api/v1")
 
 ICALENDAR = "text/calendar; charset=utf-8"
@@ -74,17 +75,15 @@ def schedule_page(request: Request, ctx: Ctx, course: str = "", month: str = "")
 
 
 @router.get("/calendar-feed", response_class=HTMLResponse)
-def calendar_feed_page(request: Request, ctx: Ctx) -> Response:
+def calendar_feed_page(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """The person's private calendar URL (created on the first visit)."""
-    user = require_user(ctx)
     token = feeds.feed_token(ctx.db, user.id)
     return _feed_page(request, token)
 
 
 @router.post("/calendar-feed", response_class=HTMLResponse)
-def reset_calendar_feed(ctx: Ctx) -> Response:
+def reset_calendar_feed(ctx: Ctx, user: SignedIn) -> Response:
     """Replace the private calendar URL; the old one stops working."""
-    user = require_user(ctx)
     feeds.reset_feed_token(ctx.db, user.id)
     ctx.flash(
         "Your calendar link is new. Subscribe again with it; the old link no longer works.",

@@ -6,12 +6,12 @@ tokens, no cookies, so no CSRF).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.enrollment import api_v1, pages_learner, pages_packs, pages_staff
-from app.web import verify_csrf
+from app.pages import page_router
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 router.include_router(pages_learner.router)
 router.include_router(pages_staff.router)
 router.include_router(pages_packs.router)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import CourseVersion
 from app.db import insert_ignore, utcnow
+from app.learning.hooks import COURSE_COMPLETED
 from app.learning.models import Completion, CourseProgress
 from app.learning.service import best_scores, modules_of, visited_slugs
 
@@ -109,12 +110,13 @@ def evaluate_completion(db: Session, progress: CourseProgress) -> CompletionStat
         },
         ["user_id", "course_version_id"],
     )
-    recorded = db.scalar(
-        select(Completion.completed_at).where(
+    completion = db.scalars(
+        select(Completion).where(
             Completion.user_id == progress.user_id,
             Completion.course_version_id == progress.course_version_id,
         )
-    )
-    progress.completed_at = recorded
+    ).one()
+    progress.completed_at = completion.completed_at
     db.flush()
-    return CompletionStatus(True, recorded, status.min_check_score)
+    COURSE_COMPLETED.send(db, completion)
+    return CompletionStatus(True, completion.completed_at, status.min_check_score)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.models import Role
-from app.accounts.permissions import ApiUser, require_role, require_user
+from app.accounts.permissions import ApiUser, Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.db import DbSession
 from app.errors import AppError, Invalid, NotFound
@@ -17,9 +16,10 @@ from app.learning.hooks import MY_LEARNING_SECTIONS
 from app.learning.player import ModuleView, NotReachable
 from app.learning.schemas import AnswerIn, AnswerOut, LearningRowOut
 from app.learning.service import NoAccess
-from app.web import redirect, render, verify_csrf
+from app.pages import page_router
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 api = APIRouter(prefix="/api/v1")
 
 FormStr = Annotated[str, Form()]
@@ -58,9 +58,8 @@ def _module_page(
 
 
 @router.get("/learning", response_class=HTMLResponse)
-def my_learning(request: Request, ctx: Ctx) -> Response:
+def my_learning(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """My learning: the learner's courses with their progress, and their certificates."""
-    user = require_user(ctx)
     # Higher features (documents: certificates) add sections through a hook.
     found = MY_LEARNING_SECTIONS.send(ctx.db, user)
     sections = [section for section in found if section is not None]
@@ -72,9 +71,8 @@ def my_learning(request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/learning/grants", response_class=HTMLResponse)
-def grants(request: Request, ctx: Ctx) -> Response:
+def grants(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """Coordinators: give learners access to courses; the grants so far."""
-    require_role(ctx, Role.COORDINATOR)
     return _grants_page(request, ctx)
 
 
@@ -95,9 +93,10 @@ def _grants_page(
 
 
 @router.post("/learning/grants", response_class=HTMLResponse)
-def create_grant(request: Request, ctx: Ctx, course: FormStr = "", email: FormStr = "") -> Response:
+def create_grant(
+    request: Request, ctx: Ctx, coordinator: Coordinator, course: FormStr = "", email: FormStr = ""
+) -> Response:
     """Give one learner access to one course."""
-    coordinator = require_role(ctx, Role.COORDINATOR)
     try:
         service.grant_access(ctx.db, course, email, coordinator)
     except AppError as exc:
@@ -108,9 +107,8 @@ def create_grant(request: Request, ctx: Ctx, course: FormStr = "", email: FormSt
 
 
 @router.get("/learn/{slug}", response_class=HTMLResponse)
-def resume(request: Request, ctx: Ctx, slug: str) -> Response:
+def resume(request: Request, ctx: Ctx, user: SignedIn, slug: str) -> Response:
     """Start or resume the course and go to the module to continue with."""
-    user = require_user(ctx)
     try:
         progress = service.start_or_resume(ctx.db, user, slug)
     except NoAccess as exc:
@@ -119,9 +117,10 @@ def resume(request: Request, ctx: Ctx, slug: str) -> Response:
 
 
 @router.get("/learn/{slug}/{position:id}", response_class=HTMLResponse)
-def module_page(request: Request, ctx: Ctx, slug: str, position: int, retry: str = "") -> Response:
+def module_page(
+    request: Request, ctx: Ctx, user: SignedIn, slug: str, position: int, retry: str = ""
+) -> Response:
     """One module: lesson, knowledge checks, progress, navigation."""
-    user = require_user(ctx)
     try:
         view = player.study_module(ctx.db, user, slug, position)
     except NoAccess as exc:
@@ -135,13 +134,13 @@ def module_page(request: Request, ctx: Ctx, slug: str, position: int, retry: str
 def answer(
     request: Request,
     ctx: Ctx,
+    user: SignedIn,
     slug: str,
     position: int,
     check_id: str,
     choice: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Grade a knowledge-check answer and show the result on the module page."""
-    user = require_user(ctx)
     try:
         chosen = _choice_numbers(choice or [])
         result = grading.answer_at(ctx.db, user, slug, position, check_id, chosen)

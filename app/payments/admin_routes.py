@@ -7,12 +7,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import or_, select
 
-from app.accounts.models import Organisation, Role, User
-from app.accounts.permissions import require_role
+from app.accounts.models import Organisation, User
+from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import MAX_AMOUNT, form_id, form_int
 from app.config import get_settings
@@ -21,12 +21,13 @@ from app.db import utcnow
 from app.enrollment import rules
 from app.enrollment.pages_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
+from app.pages import page_router
 from app.payments import checkout, gateway, promos, refunds, views
 from app.payments.models import Order, RefundPolicy
 from app.scheduling.models import CourseSession
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 FormStr = Annotated[str, Form()]
 ORDERS_PAGE = "/coordinator/orders"
@@ -79,10 +80,9 @@ def _filtered_orders(ctx: Ctx, filters: OrderFilters) -> list[Order]:
 
 @router.get(ORDERS_PAGE, response_class=HTMLResponse)
 def orders_page(
-    request: Request, ctx: Ctx, status: str = "", provider: str = "", q: str = ""
+    request: Request, ctx: Ctx, _: Coordinator, status: str = "", provider: str = "", q: str = ""
 ) -> Response:
     """Every order, newest first, filtered by state, payment method and a search."""
-    require_role(ctx, Role.COORDINATOR)
     filters = OrderFilters(status.strip()[:20], provider.strip()[:12], q.strip()[:100])
     return _orders_page(request, ctx, filters)
 
@@ -123,10 +123,9 @@ def _orders_page(
 
 @router.post(ORDERS_PAGE + "/seat-pack", response_class=HTMLResponse)
 def invoice_seat_pack(
-    request: Request, ctx: Ctx, seat_pack_id: FormStr = "", price: FormStr = ""
+    request: Request, ctx: Ctx, user: Coordinator, seat_pack_id: FormStr = "", price: FormStr = ""
 ) -> Response:
     """Invoice a client organisation for one of its seat packs."""
-    user = require_role(ctx, Role.COORDINATOR)
     form = {"seat_pack_id": seat_pack_id, "price": price}
     try:
         pack_id = form_id(seat_pack_id)
@@ -166,18 +165,21 @@ def _order(ctx: Ctx, order_id: int) -> Order:
 
 
 @router.get(ORDERS_PAGE + "/{order_id:id}", response_class=HTMLResponse)
-def order_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+def order_page(request: Request, ctx: Ctx, _: Coordinator, order_id: int) -> Response:
     """One order with its refunds, a refund form and (for invoices) "mark paid"."""
-    require_role(ctx, Role.COORDINATOR)
     return _order_page(request, ctx, _order(ctx, order_id))
 
 
 @router.post(ORDERS_PAGE + "/{order_id:id}/refund", response_class=HTMLResponse)
 def refund(
-    request: Request, ctx: Ctx, order_id: int, amount: FormStr = "", reason: FormStr = ""
+    request: Request,
+    ctx: Ctx,
+    user: Coordinator,
+    order_id: int,
+    amount: FormStr = "",
+    reason: FormStr = "",
 ) -> Response:
     """Refund any amount up to what is left; the learner is told by e-mail."""
-    user = require_role(ctx, Role.COORDINATOR)
     order = _order(ctx, order_id)
     try:
         cents = parse_cents(amount)
@@ -202,9 +204,8 @@ def refund(
 
 
 @router.post(ORDERS_PAGE + "/{order_id:id}/mark-paid", response_class=HTMLResponse)
-def mark_paid(request: Request, ctx: Ctx, order_id: int) -> Response:
+def mark_paid(request: Request, ctx: Ctx, _: Coordinator, order_id: int) -> Response:
     """Record that an invoice was paid."""
-    require_role(ctx, Role.COORDINATOR)
     order = _order(ctx, order_id)
     try:
         with ctx.db.begin_nested():
@@ -238,9 +239,8 @@ def _promos_page(
 
 
 @router.get(PROMOS_PAGE, response_class=HTMLResponse)
-def promo_codes(request: Request, ctx: Ctx) -> Response:
+def promo_codes(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """Promo codes with their use, and a form to create one."""
-    require_role(ctx, Role.COORDINATOR)
     return _promos_page(request, ctx, form={})
 
 
@@ -248,6 +248,7 @@ def promo_codes(request: Request, ctx: Ctx) -> Response:
 def create_promo(
     request: Request,
     ctx: Ctx,
+    _: Coordinator,
     code: FormStr = "",
     percent_off: FormStr = "",
     amount_off: FormStr = "",
@@ -257,7 +258,6 @@ def create_promo(
     usage_limit: FormStr = "",
 ) -> Response:
     """Create a promo code."""
-    require_role(ctx, Role.COORDINATOR)
     form = {
         "code": code,
         "percent_off": percent_off,
@@ -320,9 +320,8 @@ def _policies_page(
 
 
 @router.get(POLICIES_PAGE, response_class=HTMLResponse)
-def refund_policies(request: Request, ctx: Ctx) -> Response:
+def refund_policies(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """The default cancellation refund policy and the courses' and sessions' own."""
-    require_role(ctx, Role.COORDINATOR)
     return _policies_page(request, ctx, form={})
 
 
@@ -330,12 +329,12 @@ def refund_policies(request: Request, ctx: Ctx) -> Response:
 def set_refund_policy(
     request: Request,
     ctx: Ctx,
+    _: Coordinator,
     rules_text: FormStr = "",
     course_id: FormStr = "",
     session_id: FormStr = "",
 ) -> Response:
     """Give a course or one session its own policy."""
-    require_role(ctx, Role.COORDINATOR)
     form = {"rules_text": rules_text, "course_id": course_id, "session_id": session_id}
     try:
         if course_id.strip() and session_id.strip():
@@ -361,3 +360,6 @@ def set_refund_policy(
         return _policies_page(request, ctx, form=form, error=exc)
     ctx.flash("Refund policy saved.", "success")
     return redirect(POLICIES_PAGE)
+
+
+ROUTERS = (router,)

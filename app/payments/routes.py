@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.models import Organisation, User
-from app.accounts.permissions import require_user
-from app.accounts.sessions import Ctx, RequestContext
+from app.accounts.permissions import SignedIn
+from app.accounts.sessions import Ctx
 from app.base_url import absolute_url
 from app.config import get_settings
 from app.db import DbSession, utcnow
@@ -22,33 +21,51 @@ from app.enrollment import rules
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.http_headers import CONTENT_SECURITY_POLICY
+from app.pages import change_or_flash, page_router
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
 from app.payments.models import Order
-from app.web import redirect, render, verify_csrf
+from app.scheduling.models import CourseSession
+from app.web import redirect, render
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 webhook_router = APIRouter()  # no CSRF: Stripe signs its requests instead
 
 FormStr = Annotated[str, Form()]
 T = TypeVar("T")
 
 
-def _attempt(ctx: RequestContext, action: Callable[[], T]) -> T | None:
-    """Run a change in a savepoint; on refusal flash why and return None."""
-    try:
-        with ctx.db.begin_nested():
-            return action()
-    except (Conflict, Invalid, gateway.PaymentServiceError) as exc:
-        ctx.flash(exc.message, "error")
-        return None
+# Stripe being unreachable is a refusal a person can act on (try again), like a conflict.
+PAYMENT_REFUSALS = (Conflict, Invalid, gateway.PaymentServiceError)
 
 
-@router.get("/bookings/{enrollment_id:id}/pay")
-def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
+@router.get("/bookings/{enrollment_id:id}/pay", response_class=HTMLResponse)
+def pay_for_booking_page(
+    request: Request, ctx: Ctx, user: SignedIn, enrollment_id: int
+) -> Response:
+    """A held seat's payment step, read only: its order's checkout, or a button to start one.
+
+    Making the order (or spending credit) is the POST below: a GET may be followed twice
+    or fetched ahead by a browser, and must not write.
+    """
+    enrollment = ctx.db.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.user_id != user.id:
+        raise NotFound("There is no such booking.")
+    existing = orders.order_for_enrollment(ctx.db, enrollment_id)
+    if existing is not None and existing.credit_cents == 0:
+        settled = existing.status in orders.SETTLED
+        return redirect(f"/orders/{existing.id}" if settled else f"/orders/{existing.id}/checkout")
+    session = ctx.db.get(CourseSession, enrollment.session_id)
+    label = rules.session_label(ctx.db, session) if session is not None else "this session"
+    return render(
+        request, "payments/start.html", {"enrollment": enrollment, "session_label": label}
+    )
+
+
+@router.post("/bookings/{enrollment_id:id}/pay")
+def pay_for_booking(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
     """Start (or resume) paying for a held seat: find or create its order, go to checkout."""
-    user = require_user(ctx)
     now = utcnow()
     enrollment = ctx.db.get(Enrollment, enrollment_id)
     existing = orders.order_for_enrollment(ctx.db, enrollment_id) if enrollment else None
@@ -58,16 +75,18 @@ def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
         and enrollment.user_id == user.id
         and existing.credit_cents > 0
     ):
-        used = _attempt(
+        used = change_or_flash(
             ctx,
             lambda: fulfilment.use_credit(ctx.db, existing, enrollment, now=now),
+            refusals=PAYMENT_REFUSALS,
         )
         if used:
             ctx.flash("Your seat is confirmed, paid with the credit from your earlier payment.")
             return redirect(f"/orders/{existing.id}")
-    order = _attempt(
+    order = change_or_flash(
         ctx,
         lambda: orders.order_for_held_booking(ctx.db, user, enrollment_id, now=now),
+        refusals=PAYMENT_REFUSALS,
     )
     if order is None:
         return redirect("/bookings")
@@ -77,9 +96,8 @@ def pay_for_booking(ctx: Ctx, enrollment_id: int) -> Response:
 
 
 @router.get("/orders/{order_id:id}/checkout", response_class=HTMLResponse)
-def checkout_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+def checkout_page(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Response:
     """Order summary, promo code, and the ways to pay that this person may use."""
-    user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     if order.status in orders.SETTLED:
         return redirect(f"/orders/{order.id}")
@@ -105,9 +123,8 @@ def checkout_page(request: Request, ctx: Ctx, order_id: int) -> Response:
 
 
 @router.post("/orders/{order_id:id}/promo")
-def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
+def apply_promo(ctx: Ctx, user: SignedIn, order_id: int, code: FormStr = "") -> Response:
     """Apply a promo code to an unpaid order."""
-    user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     back = f"/orders/{order.id}/checkout"
 
@@ -119,7 +136,7 @@ def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
             # on the checkout page instead of leaving it for a 404 error page.
             raise Invalid(exc.message) from exc
 
-    done = _attempt(ctx, apply)
+    done = change_or_flash(ctx, apply, refusals=PAYMENT_REFUSALS)
     if done is not None:
         ctx.flash(f"Promo code applied: the total is now {views.total_text(order)}.", "success")
     return redirect(back)
@@ -127,17 +144,17 @@ def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
 
 @router.post("/orders/{order_id:id}/pay")
 def pay(
-    ctx: Ctx, order_id: int, method: FormStr = "", if_seat_gone: FormStr = "refund"
+    ctx: Ctx, user: SignedIn, order_id: int, method: FormStr = "", if_seat_gone: FormStr = "refund"
 ) -> Response:
     """Pay by invoice (seat confirmed now) or go on to the card page."""
-    user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     back = f"/orders/{order.id}/checkout"
-    started = _attempt(
+    started = change_or_flash(
         ctx,
         lambda: checkout.start_payment(
             ctx.db, user, order, method, if_seat_gone=if_seat_gone, now=utcnow()
         ),
+        refusals=PAYMENT_REFUSALS,
     )
     if started is None:
         return redirect(back)
@@ -167,9 +184,8 @@ def _card_csp() -> str:
 
 
 @router.get("/orders/{order_id:id}/card", response_class=HTMLResponse)
-def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+def card_page(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Response:
     """Stripe's Payment Element confirms the PaymentIntent (cards, wallets, 3-D Secure)."""
-    user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     if order.status in orders.SETTLED:
         return redirect(f"/orders/{order.id}")
@@ -199,9 +215,8 @@ def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
 
 
 @router.get("/orders/{order_id:id}/return", response_class=HTMLResponse)
-def return_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+def return_page(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Response:
     """Where Stripe sends the learner back: shows the real state, read from Stripe now."""
-    user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     error = None
     try:
@@ -218,9 +233,8 @@ def return_page(request: Request, ctx: Ctx, order_id: int) -> Response:
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def my_orders(request: Request, ctx: Ctx) -> Response:
+def my_orders(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     """My orders: what I bought, paid, and got back."""
-    user = require_user(ctx)
     mine = ctx.db.scalars(select(Order).where(Order.user_id == user.id).order_by(Order.id.desc()))
     return render(
         request,
@@ -230,10 +244,11 @@ def my_orders(request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/orgs/{organisation_id:id}/orders", response_class=HTMLResponse)
-def organisation_orders(request: Request, ctx: Ctx, organisation_id: int) -> Response:
+def organisation_orders(
+    request: Request, ctx: Ctx, user: SignedIn, organisation_id: int
+) -> Response:
     """An organisation's orders (seat packs and members' seats billed to it), for its
     coordinators and staff; the invoices open from here."""
-    user = require_user(ctx)
     organisation = ctx.db.get(Organisation, organisation_id)
     if organisation is None or not (
         rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
@@ -258,9 +273,8 @@ def organisation_orders(request: Request, ctx: Ctx, organisation_id: int) -> Res
 
 
 @router.get("/orders/{order_id:id}", response_class=HTMLResponse)
-def order_page(request: Request, ctx: Ctx, order_id: int) -> Response:
+def order_page(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Response:
     """One order as a receipt (or invoice), with its refunds."""
-    user = require_user(ctx)
     order = orders.own_order(ctx.db, user, order_id)
     return render(
         request,
@@ -289,3 +303,6 @@ async def stripe_webhook(request: Request, db: DbSession) -> Response:
     return JSONResponse(
         {"event": outcome.event_id, "result": outcome.result, "order": outcome.order_reference}
     )
+
+
+ROUTERS = (router, webhook_router)

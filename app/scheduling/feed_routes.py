@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from app.db import DbSession, utcnow
+from app.pages import page_router
 from app.scheduling import feeds
-from app.web import verify_csrf
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 ICALENDAR = "text/calendar; charset=utf-8"
 

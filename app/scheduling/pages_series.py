@@ -5,25 +5,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations
-from app.accounts.models import Role
-from app.accounts.permissions import require_role
+from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
+from app.pages import page_router
 from app.scheduling import forms, recurrence, series, venues
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.materialise import load_series_sessions
 from app.scheduling.models import CourseSession, Series
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-# CSRF on the router itself, not only through the parent that includes it.
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 
 PREVIEW_COUNT = 12
 
@@ -91,9 +90,8 @@ def _form_page(
 
 
 @router.get("/coordinator/series", response_class=HTMLResponse)
-def series_list(request: Request, ctx: Ctx) -> Response:
+def series_list(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """Every series with its courses, horizon and number of sessions."""
-    require_role(ctx, Role.COORDINATOR)
     found = series.list_series(ctx.db)
     titles = course_titles(ctx.db, {t.course_id for s in found for t in s.tracks})
     counts = dict(
@@ -118,9 +116,8 @@ def series_list(request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/coordinator/series/new", response_class=HTMLResponse)
-def new_series(request: Request, ctx: Ctx) -> Response:
+def new_series(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """The empty series form, starting next month."""
-    require_role(ctx, Role.COORDINATOR)
     today = date.today()
     first_of_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     return _form_page(request, ctx, forms.SeriesForm(starts_on=first_of_next.isoformat()))
@@ -128,10 +125,9 @@ def new_series(request: Request, ctx: Ctx) -> Response:
 
 @router.post("/coordinator/series/new", response_class=HTMLResponse)
 def create_series(
-    request: Request, ctx: Ctx, form: Annotated[forms.SeriesForm, Form()]
+    request: Request, ctx: Ctx, _: Coordinator, form: Annotated[forms.SeriesForm, Form()]
 ) -> Response:
     """Preview the dates (the no-JavaScript path), or save the series and its sessions."""
-    require_role(ctx, Role.COORDINATOR)
     if form.action == "preview":
         return _form_page(request, ctx, form)
     try:
@@ -163,9 +159,10 @@ def _series_page_extra(db: Session, item: Series, kept: str) -> dict[str, Any]:
 
 
 @router.get("/coordinator/series/{series_id:id}", response_class=HTMLResponse)
-def series_page(request: Request, ctx: Ctx, series_id: int, kept: str = "") -> Response:
+def series_page(
+    request: Request, ctx: Ctx, _: Coordinator, series_id: int, kept: str = ""
+) -> Response:
     """A series: its form (to edit), its sessions and its date exceptions."""
-    require_role(ctx, Role.COORDINATOR)
     item = series.get_series(ctx.db, series_id)
     form = forms.SeriesForm.from_input(series.series_input(item, ctx.db))
     extra = _series_page_extra(ctx.db, item, kept)
@@ -174,10 +171,13 @@ def series_page(request: Request, ctx: Ctx, series_id: int, kept: str = "") -> R
 
 @router.post("/coordinator/series/{series_id:id}", response_class=HTMLResponse)
 def update_series(
-    request: Request, ctx: Ctx, series_id: int, form: Annotated[forms.SeriesForm, Form()]
+    request: Request,
+    ctx: Ctx,
+    _: Coordinator,
+    series_id: int,
+    form: Annotated[forms.SeriesForm, Form()],
 ) -> Response:
     """Preview, or save the changes and re-apply them to future sessions not in use."""
-    require_role(ctx, Role.COORDINATOR)
     item = series.get_series(ctx.db, series_id)
     if form.action == "preview":
         return _form_page(request, ctx, form, item=item, extra=_series_page_extra(ctx.db, item, ""))
@@ -207,10 +207,9 @@ def update_series(
 
 @router.post("/coordinator/series/{series_id:id}/exceptions")
 def add_exception(
-    ctx: Ctx, series_id: int, form: Annotated[forms.ExceptionForm, Form()]
+    ctx: Ctx, _: Coordinator, series_id: int, form: Annotated[forms.ExceptionForm, Form()]
 ) -> Response:
     """Cancel, move or add one date, applied at once to its sessions (unless in use)."""
-    require_role(ctx, Role.COORDINATOR)
     item = series.get_series(ctx.db, series_id)
     try:
         original, new = form.dates()

@@ -5,41 +5,38 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations
 from app.accounts import service as accounts
-from app.accounts.models import Role
-from app.accounts.permissions import require_role
+from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
+from app.pages import page_router
 from app.scheduling import forms, recurrence, sessions, venues
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.models import CourseSession
-from app.web import redirect, render, verify_csrf
+from app.web import redirect, render
 
-# CSRF on the router itself, not only through the parent that includes it.
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 FormStr = Annotated[str, Form()]
 
 
 @router.get("/coordinator/calendar", response_class=HTMLResponse)
-def calendar_page(request: Request, ctx: Ctx, month: str = "") -> Response:
+def calendar_page(request: Request, ctx: Ctx, _: Coordinator, month: str = "") -> Response:
     """A month of sessions: courses, seats and a link to each roster."""
-    require_role(ctx, Role.COORDINATOR)
     first = month_grid.parse_month(month, date.today())
     view = month_grid.month_view(ctx.db, first)
     return render(request, "scheduling/calendar.html", {"view": view})
 
 
 @router.get("/coordinator/venues", response_class=HTMLResponse)
-def venue_list(request: Request, ctx: Ctx) -> Response:
+def venue_list(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """Venues, and a form to add one."""
-    require_role(ctx, Role.COORDINATOR)
     return render(
         request, "scheduling/venues.html", {"venues": venues.list_venues(ctx.db), "form": {}}
     )
@@ -47,10 +44,14 @@ def venue_list(request: Request, ctx: Ctx) -> Response:
 
 @router.post("/coordinator/venues", response_class=HTMLResponse)
 def add_venue(
-    request: Request, ctx: Ctx, name: FormStr = "", address: FormStr = "", online_url: FormStr = ""
+    request: Request,
+    ctx: Ctx,
+    _: Coordinator,
+    name: FormStr = "",
+    address: FormStr = "",
+    online_url: FormStr = "",
 ) -> Response:
     """Add a venue."""
-    require_role(ctx, Role.COORDINATOR)
     try:
         venue = venues.create_venue(ctx.db, name=name, address=address, online_url=online_url)
     except Invalid as exc:
@@ -77,19 +78,17 @@ def _session_choices(db: Session) -> dict[str, Any]:
 
 
 @router.get("/coordinator/sessions/new", response_class=HTMLResponse)
-def new_session(request: Request, ctx: Ctx) -> Response:
+def new_session(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """The standalone session form (e.g. a three-day version of a course)."""
-    require_role(ctx, Role.COORDINATOR)
     context = {**_session_choices(ctx.db), "form": forms.SessionForm()}
     return render(request, "scheduling/session_new.html", context)
 
 
 @router.post("/coordinator/sessions/new", response_class=HTMLResponse)
 def create_session(
-    request: Request, ctx: Ctx, form: Annotated[forms.SessionForm, Form()]
+    request: Request, ctx: Ctx, _: Coordinator, form: Annotated[forms.SessionForm, Form()]
 ) -> Response:
     """Save a standalone session over consecutive business days."""
-    require_role(ctx, Role.COORDINATOR)
     try:
         with ctx.db.begin_nested():
             created = sessions.create_session(ctx.db, form.to_input())
@@ -142,18 +141,20 @@ def _edit_page(
 
 
 @router.get("/coordinator/sessions/{session_id:id}/edit", response_class=HTMLResponse)
-def edit_session(request: Request, ctx: Ctx, session_id: int) -> Response:
+def edit_session(request: Request, ctx: Ctx, _: Coordinator, session_id: int) -> Response:
     """Change a session's date, times, capacity, venue and facilitators."""
-    require_role(ctx, Role.COORDINATOR)
     return _edit_page(request, ctx, sessions.get_session(ctx.db, session_id))
 
 
 @router.post("/coordinator/sessions/{session_id:id}/edit", response_class=HTMLResponse)
 def save_session(
-    request: Request, ctx: Ctx, session_id: int, form: Annotated[forms.SessionEditForm, Form()]
+    request: Request,
+    ctx: Ctx,
+    _: Coordinator,
+    session_id: int,
+    form: Annotated[forms.SessionEditForm, Form()],
 ) -> Response:
     """Save the changes (SEQUENCE goes up so calendars update)."""
-    require_role(ctx, Role.COORDINATOR)
     session = sessions.get_session(ctx.db, session_id)
     try:
         with ctx.db.begin_nested():
@@ -167,9 +168,8 @@ def save_session(
 
 
 @router.post("/coordinator/sessions/{session_id:id}/course-version")
-def move_course_version(ctx: Ctx, session_id: int) -> Response:
+def move_course_version(ctx: Ctx, _: Coordinator, session_id: int) -> Response:
     """Move a session that has not started to the course's current version."""
-    require_role(ctx, Role.COORDINATOR)
     session = sessions.get_session(ctx.db, session_id)
     try:
         version = sessions.move_to_current_version(ctx.db, session)
@@ -185,9 +185,8 @@ def move_course_version(ctx: Ctx, session_id: int) -> Response:
 
 
 @router.post("/coordinator/sessions/{session_id:id}/facilitators")
-def add_facilitator(ctx: Ctx, session_id: int, user_id: FormStr = "") -> Response:
+def add_facilitator(ctx: Ctx, _: Coordinator, session_id: int, user_id: FormStr = "") -> Response:
     """Book a facilitator on the session; refused when they are booked on overlapping days."""
-    require_role(ctx, Role.COORDINATOR)
     session = sessions.get_session(ctx.db, session_id)
     try:
         chosen = form_id(user_id)
@@ -203,9 +202,8 @@ def add_facilitator(ctx: Ctx, session_id: int, user_id: FormStr = "") -> Respons
 
 
 @router.post("/coordinator/sessions/{session_id:id}/facilitators/{user_id:id}/remove")
-def drop_facilitator(ctx: Ctx, session_id: int, user_id: int) -> Response:
+def drop_facilitator(ctx: Ctx, _: Coordinator, session_id: int, user_id: int) -> Response:
     """Take a facilitator off the session."""
-    require_role(ctx, Role.COORDINATOR)
     session = sessions.get_session(ctx.db, session_id)
     try:
         sessions.remove_facilitator(ctx.db, session, user_id)

@@ -7,12 +7,12 @@ The handlers live by use case: ``pages_series`` (series list, form, preview, exc
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
+from app.pages import page_router
 from app.scheduling import api_series, pages_series, pages_sessions
-from app.web import verify_csrf
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = page_router()
 router.include_router(pages_series.router)
 router.include_router(pages_sessions.router)
 

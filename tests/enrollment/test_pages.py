@@ -34,8 +34,9 @@ def test_session_page_books_a_seat_and_shows_it(db: Session, client: TestClient)
         client, f"/sessions/{target.id}/book", {}, token_from=f"/sessions/{target.id}"
     )
     held = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)).one()
-    # A held seat goes on to its payment page (tests/payments covers what happens there).
-    assert response.status_code == 303
+    # A held seat goes on to its payment step: 307 repeats the POST there, so the order is
+    # made by a POST (tests/payments covers what happens there).
+    assert response.status_code == 307
     assert response.headers["location"] == f"/bookings/{held.id}/pay"
     page = client.get(f"/sessions/{target.id}")
     assert "is held for you until" in page.text and "Pay now" in page.text
@@ -135,7 +136,7 @@ def test_bundle_page_books_two_courses(db: Session, client: TestClient) -> None:
     data = {"session_id": [str(sessions[0].id), str(sessions[1].id)]}
     response = client.post(path, data={**data, "csrf_token": csrf_from(client, path)})
     first = min(e.id for e in db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)))
-    assert response.status_code == 303  # held: on to pay for the bundle
+    assert response.status_code == 307  # held: on to pay for the bundle (POST repeated)
     assert response.headers["location"] == f"/bookings/{first}/pay"
     assert "Day bundle booked: 2 seats" in client.get("/bookings").text
     assert _statuses_of(db, person.id) == ["held", "held"]

@@ -169,3 +169,15 @@ def test_completing_a_real_course_from_the_courses_folder(db: Session):
     assert spec_rule["completion"]["attendance"] is True
     assert progress.completed_at is not None
     assert db.scalars(select(Completion)).one().course_version_id == progress.course_version_id
+
+
+def test_completing_online_issues_the_certificate_at_once(
+    db: Session, free_course: Course, learner: User
+):
+    # Certificates used to appear only when the learner next opened a page (a GET that
+    # wrote); the completion now tells documents through learning's COURSE_COMPLETED hook.
+    from app.documents.certificates import certificates_of
+
+    finish_course(db, learner, free_course.slug)
+    (certificate,) = certificates_of(db, learner)
+    assert certificate.course_version_id == db.scalars(select(Completion)).one().course_version_id

@@ -19,8 +19,8 @@ def book_to_checkout(client: TestClient, db: Session, session_id: int, user: Use
     booked = post_form(
         client, f"/sessions/{session_id}/book", {}, token_from=f"/sessions/{session_id}"
     )
-    assert booked.status_code == 303 and booked.headers["location"].endswith("/pay")
-    checkout = client.get(booked.headers["location"])
+    assert booked.status_code == 307 and booked.headers["location"].endswith("/pay")
+    checkout = post_form(client, booked.headers["location"], {}, token_from="/bookings")
     assert checkout.status_code == 303, checkout.text
     order = db.scalars(
         select(Order).where(Order.user_id == user.id).order_by(Order.id.desc())

@@ -265,8 +265,8 @@ def test_paid_after_the_seat_is_gone_can_keep_credit_on_the_waitlist(
         f"/bookings/{offered.id}/accept",
         data={"csrf_token": _token(client)},
     )
-    assert accept.headers["location"] == f"/bookings/{offered.id}/pay"
-    paid = client.get(accept.headers["location"])
+    assert (accept.status_code, accept.headers["location"]) == (307, f"/bookings/{offered.id}/pay")
+    paid = client.post(accept.headers["location"], data={"csrf_token": _token(client)})
     assert paid.headers["location"] == f"/orders/{order.id}"
     assert enrollment_status(db, late) == ["confirmed"]
     assert fresh(db, order).credit_cents == 0

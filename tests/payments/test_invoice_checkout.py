@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,8 +18,13 @@ def _book(client: TestClient, session_id: int) -> str:
     response = post_form(
         client, f"/sessions/{session_id}/book", {}, token_from=f"/sessions/{session_id}"
     )
-    assert response.status_code == 303
+    assert response.status_code == 307  # the POST goes on to the payment step
     return response.headers["location"]
+
+
+def _start_paying(client: TestClient, pay_url: str) -> Response:
+    """Press "Pay now": the POST that makes the order and goes on to its checkout."""
+    return post_form(client, pay_url, {}, token_from="/bookings")
 
 
 def test_learner_books_and_pays_by_invoice_offline(db: Session, client: TestClient, outbox) -> None:
@@ -32,7 +38,7 @@ def test_learner_books_and_pays_by_invoice_offline(db: Session, client: TestClie
     assert pay_url == f"/bookings/{enrollment.id}/pay"
     assert enrollment.status == "held"
 
-    to_checkout = client.get(pay_url)
+    to_checkout = post_form(client, pay_url, {}, token_from="/bookings")
     assert to_checkout.status_code == 303
     checkout_url = to_checkout.headers["location"]
     order = db.scalars(select(Order).where(Order.user_id == person.id)).one()
@@ -47,7 +53,7 @@ def test_learner_books_and_pays_by_invoice_offline(db: Session, client: TestClie
     assert 'value="card"' not in page.text  # no Stripe keys: no card option
 
     # Visiting the pay link again reuses the same order.
-    assert client.get(pay_url).headers["location"] == checkout_url
+    assert _start_paying(client, pay_url).headers["location"] == checkout_url
     assert len(db.scalars(select(Order).where(Order.user_id == person.id)).all()) == 1
 
     paid = post_form(
@@ -74,11 +80,12 @@ def test_someone_elses_order_and_pay_link_are_not_found(db: Session, client: Tes
     db.commit()
     log_in(client, owner.email)
     pay_url = _book(client, target.id)
-    order_url = client.get(pay_url).headers["location"]
+    order_url = _start_paying(client, pay_url).headers["location"]
     client.post("/logout", data={})
     client.cookies.clear()
     log_in(client, other.email)
     assert client.get(pay_url).status_code == 404
+    assert _start_paying(client, pay_url).status_code == 404
     assert client.get(order_url).status_code == 404
     assert client.get(order_url.replace("/checkout", "")).status_code == 404
 
@@ -91,7 +98,7 @@ def test_coordinator_marks_invoice_paid_and_refunds_part(
     coordinator = h.person(db, roles={Role.COORDINATOR})
     db.commit()
     log_in(client, person.email)
-    order_url = client.get(_book(client, target.id)).headers["location"]
+    order_url = _start_paying(client, _book(client, target.id)).headers["location"]
     post_form(
         client, order_url.replace("/checkout", "/pay"), {"method": "invoice"}, token_from=order_url
     )
@@ -158,3 +165,28 @@ def test_coordinator_invoices_a_seat_pack_once(db: Session, client: TestClient, 
     assert f'value="{pack.id}"' not in client.get(page).text  # no longer offered
     subjects = [m["Subject"] for m in read_outbox(outbox)]
     assert f"Invoice {order.invoice_number} for order {order.reference}" in subjects
+
+
+def test_the_payment_step_link_writes_nothing_until_the_learner_posts(
+    db: Session, client: TestClient
+) -> None:
+    # Bug: GET /bookings/{id}/pay used to create the order (and could spend credit), so a
+    # link prefetched or followed twice wrote. Now the GET only shows the step.
+    target = h.session(db, capacity=5, price_cents=49500)
+    person = h.learner(db)
+    db.commit()
+    log_in(client, person.email)
+    pay_url = _book(client, target.id)
+
+    shown = client.get(pay_url)
+    assert shown.status_code == 200
+    assert "Continue to payment" in shown.text
+    assert db.scalars(select(Order).where(Order.user_id == person.id)).all() == []
+
+    started = post_form(client, pay_url, {}, token_from="/bookings")
+    order = db.scalars(select(Order).where(Order.user_id == person.id)).one()
+    assert started.headers["location"] == f"/orders/{order.id}/checkout"
+    # Once the order exists, the link goes straight to its checkout, still writing nothing.
+    again = client.get(pay_url)
+    assert again.headers["location"] == f"/orders/{order.id}/checkout"
+    assert len(db.scalars(select(Order).where(Order.user_id == person.id)).all()) == 1
