@@ -9,7 +9,6 @@ the field, instead of failing in the database as a 500.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
@@ -20,8 +19,6 @@ from app.path_ids import MAX_ID
 # The same bound the ``{x:id}`` path convertor applies to ids in URLs.
 DB_INT_MAX = MAX_ID
 DB_INT_MIN = -DB_INT_MAX - 1
-# The largest sum a money column (integer minor units) holds: 21474836.47.
-MAX_AMOUNT = Decimal(DB_INT_MAX).scaleb(-2)
 
 DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
 """An integer a database column can hold; pydantic answers 422 naming the field otherwise."""
