@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.errors import Invalid
+from app.formatting import parse_money
 from app.path_ids import MAX_ID
 
 # The same bound the ``{x:id}`` path convertor applies to ids in URLs.
@@ -50,6 +51,14 @@ def form_int(text: str, label: str) -> int:
     if value < DB_INT_MIN:
         raise Invalid(f"{label}: the number is too small (at least {DB_INT_MIN:,}).")
     return value
+
+
+def form_money(text: str, label: str, currency: str) -> int:
+    """A form field's amount in minor units, by the one rule of ``formatting.parse_money``."""
+    try:
+        return parse_money(text, label, currency)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
 
 
 def form_id(text: str) -> int | None:
