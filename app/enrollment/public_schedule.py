@@ -18,6 +18,7 @@ from app.accounts.models import OrganisationMember, User
 from app.content.models import Course
 from app.enrollment import queries
 from app.errors import Invalid
+from app.formatting import long_date, price
 from app.scheduling import calendar, feeds
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.recurrence import check_date
@@ -98,13 +99,6 @@ class ScheduleFilters:
         first = check_date(date(int(match.group(1)), int(match.group(2)), 1), "Month")
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return first, following - timedelta(days=1)
-
-
-def price_text(cents: int, currency: str) -> str:
-    """'Free' or e.g. '495.00 USD'."""
-    if cents <= 0:
-        return "Free"
-    return f"{cents / 100:,.2f} {currency}"
 
 
 def organisation_ids(db: Session, user: User | None) -> set[int]:
@@ -192,7 +186,7 @@ def _items(
                 online=bool(session.online_url or (venue is not None and venue.online_url)),
                 price_cents=session.price_cents,
                 currency=session.currency,
-                price=price_text(session.price_cents, session.currency),
+                price=price(session.price_cents, session.currency),
                 capacity=session.capacity,
                 seats_left=max(0, session.capacity - taken.get(session.id, 0)),
                 in_house=session.organisation_id is not None,
@@ -235,8 +229,8 @@ def _bundle_dates(
         if 2 <= counts.get(key, 0) <= 3:
             series_id, day = key
             cents = prices.get(series_id)
-            price = price_text(cents, currencies[series_id]) if cents else None
-            found[key] = (f"/bundles/{series_id}/{day.isoformat()}", price)
+            text = price(cents, currencies[series_id]) if cents else None
+            found[key] = (f"/bundles/{series_id}/{day.isoformat()}", text)
     return found
 
 
@@ -245,7 +239,7 @@ def by_day(items: list[ScheduleItem]) -> list[ScheduleDay]:
     days: list[ScheduleDay] = []
     for item in items:
         if not days or days[-1].day != item.starts_on:
-            days.append(ScheduleDay(item.starts_on, calendar.date_text(item.starts_on)))
+            days.append(ScheduleDay(item.starts_on, long_date(item.starts_on)))
         days[-1].items.append(item)
     return days
 

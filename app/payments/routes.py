@@ -21,6 +21,7 @@ from app.db import DbSession, utcnow
 from app.enrollment import rules
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
+from app.formatting import money
 from app.http_headers import CONTENT_SECURITY_POLICY
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
 from app.payments.models import Order
@@ -121,7 +122,10 @@ def apply_promo(ctx: Ctx, order_id: int, code: FormStr = "") -> Response:
 
     done = _attempt(ctx, apply)
     if done is not None:
-        ctx.flash(f"Promo code applied: the total is now {views.total_text(order)}.", "success")
+        ctx.flash(
+            f"Promo code applied: the total is now {money(order.total_cents, order.currency)}.",
+            "success",
+        )
     return redirect(back)
 
 
