@@ -125,6 +125,12 @@ def local_time(moment: datetime, timezone: str) -> str:
     return f"{long_date(local.date())}, {clock(local)} {local:%Z}"
 
 
+def utc_stamp(moment: datetime) -> str:
+    """A stored instant for staff records, in UTC: '2026-12-04 14:30 UTC'."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def datetime_attr(value: date | datetime) -> str:
     """A valid ``<time datetime>`` value: ``2031-01-31`` or ``2031-01-31T09:00:00+00:00``.
 
@@ -216,6 +222,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "clock": clock,
     "time_range": time_range,
     "local_time": local_time,
+    "utc_stamp": utc_stamp,
     "datetime_attr": datetime_attr,
     "money": money,
     "price": price,

@@ -18,7 +18,7 @@ from app.accounts.models import OrganisationMember, User
 from app.content.models import Course
 from app.enrollment import queries
 from app.errors import Invalid
-from app.formatting import long_date, price
+from app.formatting import long_date, month_year, price, time_range
 from app.scheduling import calendar, feeds
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.recurrence import check_date
@@ -180,7 +180,7 @@ def _items(
                 starts_on=session.starts_on,
                 days=len(days),
                 when=calendar.when_text(session, days),
-                times=f"{start:%H:%M}–{end:%H:%M} {start:%Z}",
+                times=f"{time_range(start, end)} {start:%Z}",
                 timezone=session.timezone,
                 location=calendar.location_text(session, venue) or "To be announced",
                 online=bool(session.online_url or (venue is not None and venue.online_url)),
@@ -250,7 +250,7 @@ def month_choices(today: date, count: int = 12) -> list[tuple[str, str]]:
     year, month = today.year, today.month
     for _ in range(count):
         first = date(year, month, 1)
-        choices.append((f"{year:04d}-{month:02d}", f"{first:%B %Y}"))
+        choices.append((f"{year:04d}-{month:02d}", month_year(first)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return choices
 

@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.enrollment import queries, rules
 from app.enrollment.models import Enrollment
 from app.enrollment.waitlist import waitlist_position
-from app.formatting import local_time, long_date, price
+from app.formatting import local_time, long_date, price, time_range
 from app.scheduling.models import CourseSession, Venue
 
 STATUS_TEXT = {
@@ -28,7 +28,7 @@ STATUS_TEXT = {
 
 def when_text(session: CourseSession) -> str:
     """Dates and times of a session in its own zone."""
-    hours = f"{session.start_time:%H:%M}–{session.end_time:%H:%M}"
+    hours = time_range(session.start_time, session.end_time)
     if session.ends_on == session.starts_on:
         days = long_date(session.starts_on)
     else:

@@ -9,10 +9,9 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import formatting
 from app.accounts.models import Organisation, User
 from app.enrollment.hooks import OrderLink
-from app.formatting import local_time
+from app.formatting import local_time, money, utc_stamp
 from app.payments import orders, refunds
 from app.payments.models import Order, OrderLine, PromoCode, Refund
 from app.scheduling.models import CourseSession
@@ -74,14 +73,14 @@ class OrderView:
 
 def order_view(db: Session, order: Order) -> OrderView:
     """Everything a receipt, checkout or coordinator page shows about an order."""
-    money = partial(formatting.money, currency=order.currency)
+    amount = partial(money, currency=order.currency)
     lines = [
         LineView(
             line.description,
-            money(line.list_price_cents),
-            money(line.refunded_cents) if line.refunded_cents else None,
+            amount(line.list_price_cents),
+            amount(line.refunded_cents) if line.refunded_cents else None,
             line.session_id,
-            money(line.amount_cents),
+            amount(line.amount_cents),
         )
         for line in orders.order_lines(db, order.id)
     ]
@@ -97,19 +96,19 @@ def order_view(db: Session, order: Order) -> OrderView:
         status_text=STATUS_TEXT.get(order.status, order.status),
         provider_text=PROVIDER_TEXT.get(order.provider, order.provider or ""),
         lines=lines,
-        subtotal=money(order.subtotal_cents),
-        discount=money(order.discount_cents) if order.discount_cents else None,
+        subtotal=amount(order.subtotal_cents),
+        discount=amount(order.discount_cents) if order.discount_cents else None,
         promo_code=promo.code if promo else None,
-        total=money(order.total_cents),
-        refunded=money(order.refunded_cents) if order.refunded_cents else None,
-        refundable=money(left) if left else None,
+        total=amount(order.total_cents),
+        refunded=amount(order.refunded_cents) if order.refunded_cents else None,
+        refundable=amount(left) if left else None,
         refundable_cents=left,
-        credit=money(order.credit_cents) if order.credit_cents else None,
+        credit=amount(order.credit_cents) if order.credit_cents else None,
         refunds=[
             RefundView(
-                money(r.amount_cents),
+                amount(r.amount_cents),
                 r.reason,
-                f"{r.created_at:%Y-%m-%d %H:%M} UTC",
+                utc_stamp(r.created_at),
                 r.provider_refund_id,
             )
             for r in given_back
