@@ -174,6 +174,26 @@ def money_field(cents: int | None, currency: str = "USD") -> str:
     return format_decimal(_units(cents, currency), pattern, locale=LOCALE)
 
 
+def _read_amount(cleaned: str, label: str, example: str) -> Decimal:
+    """The finite number ``cleaned`` spells in the house locale, or a ``ValueError``."""
+    unreadable = ValueError(f"{label}: give an amount such as {example}.")
+    if not cleaned or "\0" in cleaned or len(cleaned) > _MAX_MONEY_TEXT:
+        raise unreadable
+    try:
+        amount = parse_decimal(cleaned, locale=LOCALE, strict=True)
+    except NumberFormatError as exc:
+        # Babel suggests readings when a comma is misplaced: '12,50' is 1,250 or 12.5.
+        if "," in cleaned and exc.suggestions:
+            raise ValueError(
+                f"{label}: use a point for decimals and a comma only between thousands, "
+                f"e.g. 1,234.50."
+            ) from None
+        raise unreadable from None
+    if not amount.is_finite():  # Decimal reads "NaN" and "inf"; no sum of money is one
+        raise unreadable
+    return amount
+
+
 def parse_money(text: str, label: str = "Amount", currency: str = "USD") -> int:
     """A typed amount ('495', '495.5', '1,234.50') in minor units; ``ValueError`` if unclear.
 
@@ -184,20 +204,7 @@ def parse_money(text: str, label: str = "Amount", currency: str = "USD") -> int:
     """
     digits = get_currency_precision(currency)
     example = "495" if digits == 0 else "495.00"
-    cleaned = text.strip()
-    if not cleaned or "\0" in cleaned or len(cleaned) > _MAX_MONEY_TEXT:
-        raise ValueError(f"{label}: give an amount such as {example}.")
-    try:
-        amount = parse_decimal(cleaned, locale=LOCALE, strict=True)
-    except NumberFormatError as exc:
-        if "," in cleaned and exc.suggestions:
-            raise ValueError(
-                f"{label}: use a point for decimals and a comma only between thousands, "
-                f"e.g. 1,234.50."
-            ) from None
-        raise ValueError(f"{label}: give an amount such as {example}.") from None
-    if not amount.is_finite():  # Decimal reads "NaN" and "inf"; no sum of money is one
-        raise ValueError(f"{label}: give an amount such as {example}.")
+    amount = _read_amount(text.strip(), label, example)
     # Size first, exactly: abs(), quantize() and scaleb() overflow on "1e999999999".
     largest = Decimal(MAX_MINOR_UNITS).scaleb(-digits)
     if amount.copy_abs() > largest:

@@ -17,7 +17,6 @@ from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, roster, rules, views
 from app.enrollment.pages_learner import FormStr, attempt, outcome
 from app.errors import Invalid, NotFound
-from app.formatting import long_date
 from app.scheduling.models import CourseSession
 from app.web import redirect, render, verify_csrf
 
@@ -131,7 +130,6 @@ def attendance_page(request: Request, ctx: Ctx, session_id: int) -> Response:
         {
             "sheet": attendance.attendance_sheet(ctx.db, session),
             "view": views.session_view(ctx.db, session),
-            "day_text": long_date,
         },
     )
 
