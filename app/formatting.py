@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -236,6 +235,6 @@ FILTERS: dict[str, Callable[..., str]] = {
 }
 
 
-def register_filters(env: Environment | Any) -> None:
+def register_filters(env: Environment) -> None:
     """Give a Jinja environment (pages, e-mails or PDFs) the same formatting filters."""
     env.filters.update(FILTERS)
