@@ -9,19 +9,17 @@ the field, instead of failing in the database as a 500.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
 from app.errors import Invalid
+from app.formatting import parse_money
 from app.path_ids import MAX_ID
 
 # The same bound the ``{x:id}`` path convertor applies to ids in URLs.
 DB_INT_MAX = MAX_ID
 DB_INT_MIN = -DB_INT_MAX - 1
-# The largest sum a money column (integer minor units) holds: 21474836.47.
-MAX_AMOUNT = Decimal(DB_INT_MAX).scaleb(-2)
 
 DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
 """An integer a database column can hold; pydantic answers 422 naming the field otherwise."""
@@ -53,6 +51,14 @@ def form_int(text: str, label: str) -> int:
     if value < DB_INT_MIN:
         raise Invalid(f"{label}: the number is too small (at least {DB_INT_MIN:,}).")
     return value
+
+
+def form_money(text: str, label: str, currency: str) -> int:
+    """A form field's amount in minor units, by the one rule of ``formatting.parse_money``."""
+    try:
+        return parse_money(text, label, currency)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
 
 
 def form_id(text: str) -> int | None:

@@ -21,6 +21,7 @@ from app.enrollment import attendance, queries, seat_packs, views
 from app.enrollment.queries import SessionSeats
 from app.enrollment.seat_packs import PackUsage
 from app.enrollment.views import BookingView
+from app.formatting import month_year
 from app.learning.service import LearningRow, my_learning
 from app.scheduling.models import CourseSession, SessionFacilitator
 from app.scheduling.sessions import sessions_between
@@ -198,7 +199,7 @@ def home_dashboard(db: Session, user: User, visitor: Visitor, today: date) -> Da
         show_learning=not staff or bool(bookings or learning),
         facilitating=facilitator_day(db, user, today) if Role.FACILITATOR in roles else None,
         attention=attention_this_month(db, today) if Role.COORDINATOR in roles else None,
-        month_title=f"{today:%B %Y}",
+        month_title=month_year(today),
         organisations=organisation_panels(db, visitor.organisations, today),
         admin=admin_summary(db) if Role.ADMIN in roles else None,
     )

@@ -24,14 +24,15 @@ from app.accounts.sessions import (
 )
 from app.config import PROJECT_ROOT
 from app.errors import AppError, Forbidden, error_response
-from app.formatting import datetime_attr
+from app.formatting import register_filters
 from app.http_headers import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
-# Every <time datetime> in a page goes through this one filter (seconds, with an offset).
-templates.env.filters["datetime_attr"] = datetime_attr
+# Dates, times and money: the same filters as e-mails and PDFs (app/formatting.py); every
+# <time datetime> in a page goes through its ``datetime_attr`` (seconds, with an offset).
+register_filters(templates.env)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from app.documents import certificate_batch, certificate_compose, engine, storag
 from app.documents.certificate_batch import RenderedBatch
 from app.documents.certificate_compose import CertificatePage
 from app.documents.models import Certificate
+from app.formatting import date_range, plain_date
 
 TEMPLATE = certificate_compose.TEMPLATE
 STYLESHEET = certificate_compose.STYLESHEET
@@ -37,22 +37,6 @@ def verification_url(token: str) -> str:
     return absolute_url(f"/verify/{token}")
 
 
-def long_date(value: date) -> str:
-    """14 March 2026."""
-    return f"{value.day} {value:%B %Y}"
-
-
-def date_range(first: date, last: date) -> str:
-    """14 March 2026; 9–11 March 2026; 30 March – 1 April 2026; across years in full."""
-    if first == last:
-        return long_date(first)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%B %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%B} – {long_date(last)}"
-    return f"{long_date(first)} – {long_date(last)}"
-
-
 def credit_hours_text(hours: float) -> str:
     """6.5 credit hours; 1 credit hour."""
     return f"{hours:g} credit hour{'' if hours == 1 else 's'}"
@@ -62,7 +46,7 @@ def page_for(cert: Certificate) -> CertificatePage:
     """The display strings of one certificate, from its frozen columns."""
     revoked = ""
     if cert.revoked_at is not None:
-        revoked = f"{long_date(cert.revoked_at.date())}: {cert.revoke_reason}"
+        revoked = f"{plain_date(cert.revoked_at.date())}: {cert.revoke_reason}"
     return CertificatePage(
         serial=cert.serial,
         holder_name=cert.holder_name,
@@ -71,7 +55,7 @@ def page_for(cert: Certificate) -> CertificatePage:
         credit_hours=credit_hours_text(cert.credit_hours),
         dates=date_range(cert.first_date, cert.last_date),
         facilitators=cert.facilitator_names,
-        issued=long_date(cert.issued_at.date()),
+        issued=plain_date(cert.issued_at.date()),
         issued_iso=cert.issued_at.date().isoformat(),
         verify_url=verification_url(cert.token),
         revoked=revoked,

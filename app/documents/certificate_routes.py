@@ -19,15 +19,10 @@ from app.accounts.sessions import Ctx
 from app.content.models import CourseVersion
 from app.db import DbSession, utcnow
 from app.documents import certificate_issuing, certificates, download_links, serving, verify
-from app.documents.certificate_render import (
-    certificate_file,
-    credit_hours_text,
-    date_range,
-    inputs_hash,
-    long_date,
-)
+from app.documents.certificate_render import certificate_file, credit_hours_text, inputs_hash
 from app.documents.models import Certificate
 from app.errors import AppError, NotFound
+from app.formatting import date_range, plain_date
 from app.pages import page_router
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
@@ -48,8 +43,8 @@ def certificate_row(cert: Certificate) -> dict[str, Any]:
         "cert": cert,
         "dates": date_range(cert.first_date, cert.last_date),
         "credit_hours": credit_hours_text(cert.credit_hours),
-        "issued": long_date(cert.issued_at.date()),
-        "revoked": long_date(cert.revoked_at.date()) if cert.revoked_at else "",
+        "issued": plain_date(cert.issued_at.date()),
+        "revoked": plain_date(cert.revoked_at.date()) if cert.revoked_at else "",
     }
 
 

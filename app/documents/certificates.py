@@ -23,6 +23,7 @@ from app.content.models import CourseVersion
 from app.db import utcnow
 from app.documents.models import Certificate, is_live
 from app.errors import Conflict, Invalid, NotFound
+from app.formatting import plain_date
 from app.scheduling.models import CourseSession
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def revoke(db: Session, cert: Certificate, reason: str, *, acting: User) -> Cert
         raise Invalid(f"Keep the reason under {MAX_REASON} characters.")
     if cert.revoked_at is not None:
         raise Conflict(
-            f"Certificate {cert.serial} was already revoked on {cert.revoked_at:%d %B %Y}."
+            f"Certificate {cert.serial} was already revoked on {plain_date(cert.revoked_at)}."
         )
     cert.revoked_at = utcnow()
     cert.revoke_reason = reason

@@ -26,7 +26,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.config import PROJECT_ROOT, get_settings
-from app.documents import formatting, pdf_parts
+from app.documents import pdf_parts
+from app.formatting import register_filters
 
 # Bump when code (not a template) changes what a document looks like: with the hash of
 # templates/pdf/ it is part of every stored file's inputs, so old files are not served.
@@ -198,11 +199,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        long_date=formatting.long_date,
-        short_date=formatting.short_date,
-        clock=formatting.clock,
-    )
+    register_filters(env)
     return env
 
 

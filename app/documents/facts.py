@@ -21,6 +21,7 @@ from app.documents.engine import Asset, asset_href
 from app.documents.models import Certificate, is_live
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Invalid, NotFound
+from app.formatting import day_span, time_range
 from app.scheduling.models import CourseSession, SessionFacilitator, Venue
 from app.scheduling.service import taught_version
 
@@ -236,3 +237,34 @@ def load_session_facts(db: Session, session_id: int) -> SessionFacts:
         assets={a.sha256: Asset(a.media_type, a.data) for a in asset_rows},
         certificates=session_certificates(db, session.id),
     )
+
+
+def place(facts: SessionFacts) -> str:
+    """The venue on one line: room and address, or 'Online'."""
+    if facts.venue_name:
+        return ", ".join(
+            part for part in (facts.venue_name, _one_line(facts.venue_address)) if part
+        )
+    return "Online" if facts.online_url else "Venue to be confirmed"
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def created_stamp(facts: SessionFacts) -> str:
+    """The PDF creation date: the session's first day, so a re-render is byte-identical."""
+    return f"{facts.days[0].isoformat()}T00:00:00Z"
+
+
+def document_context(facts: SessionFacts, title: str) -> dict[str, Any]:
+    """What every session document template gets: title, fixed dates, course and session."""
+    return {
+        "title": title,
+        "created": created_stamp(facts),
+        "facts": facts,
+        "dates_text": day_span(facts.days),
+        "times_text": f"{time_range(facts.start_time, facts.end_time)} ({facts.timezone})",
+        "place_text": place(facts),
+        "facilitators_text": ", ".join(facts.facilitators) or "To be confirmed",
+    }

@@ -9,8 +9,8 @@ from markupsafe import Markup
 
 from app.content.render import render_module
 from app.documents import engine
-from app.documents.facts import SessionFacts
-from app.documents.formatting import clock, document_context
+from app.documents.facts import SessionFacts, document_context
+from app.formatting import clock
 
 
 @dataclass(frozen=True)

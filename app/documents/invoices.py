@@ -19,8 +19,8 @@ from app.accounts import organisations
 from app.accounts.models import User
 from app.config import get_settings
 from app.documents import engine, storage
-from app.documents.formatting import long_date
 from app.errors import NotFound
+from app.formatting import long_date
 from app.payments import orders, views
 from app.payments.models import Order
 

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.documents import engine
-from app.documents.facts import SessionFacts
-from app.documents.formatting import document_context
+from app.documents.facts import SessionFacts, document_context
 
 WALK_IN_ROWS = 3  # empty rows for people who turn up without being on the roster
 

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from app.accounts.throttle import count_event
 from app.config import get_settings
 from app.db import utcnow
-from app.documents.certificate_render import credit_hours_text, date_range, long_date
+from app.documents.certificate_render import credit_hours_text
 from app.documents.certificates import certificate_by_token
 from app.documents.models import Certificate
 from app.errors import TooManyRequests
+from app.formatting import date_range, plain_date
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -68,8 +69,8 @@ class Verification:
         return {
             "dates": date_range(cert.first_date, cert.last_date),
             "credit_hours": credit_hours_text(cert.credit_hours),
-            "issued": long_date(cert.issued_at.date()),
-            "revoked": long_date(cert.revoked_at.date()) if cert.revoked_at else "",
+            "issued": plain_date(cert.issued_at.date()),
+            "revoked": plain_date(cert.revoked_at.date()) if cert.revoked_at else "",
         }
 
 

@@ -15,8 +15,7 @@ from weasyprint import Document
 
 from app.content.render import render_module
 from app.documents import engine
-from app.documents.facts import SessionFacts
-from app.documents.formatting import document_context
+from app.documents.facts import SessionFacts, document_context
 
 Progress = Callable[[], None]
 

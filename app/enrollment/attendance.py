@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.enrollment import queries, rules
 from app.enrollment.models import Attendance, Enrollment
 from app.errors import Invalid, NotFound
+from app.formatting import long_date
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator
 
 
@@ -117,9 +118,7 @@ def mark_attendance(
         if day_index not in days:
             raise Invalid(f"This session has no day {day_index}.")
         if days[day_index] > today:
-            raise Invalid(
-                f"Day {day_index} ({rules.local_date_text(days[day_index])}) has not begun yet."
-            )
+            raise Invalid(f"Day {day_index} ({long_date(days[day_index])}) has not begun yet.")
     for (enrollment_id, day_index), present in marks.items():
         row = db.get(Attendance, (enrollment_id, day_index))
         if row is None:

@@ -19,6 +19,7 @@ from app.enrollment.models import Enrollment, Reminder, SeatPack
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid, NotFound
+from app.formatting import local_time
 from app.scheduling.models import CourseSession
 
 SEAT_STATUSES = (rules.CONFIRMED, rules.HELD, rules.OFFERED)
@@ -36,7 +37,7 @@ def _refuse_after_cutoff(session: CourseSession, label: str, now: datetime) -> N
     cutoff = rules.change_cutoff(session)
     if now > cutoff:
         raise Conflict(
-            f"Changes to {label} closed on {rules.local_time_text(cutoff, session)}; ask a "
+            f"Changes to {label} closed on {local_time(cutoff, session.timezone)}; ask a "
             "coordinator if you need to cancel or move."
         )
 

@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.base_url import absolute_url
 from app.config import get_settings
 from app.enrollment.models import Enrollment
+from app.formatting import local_time, long_date
 from app.notifications.mail import send_template
 from app.scheduling import calendar, feeds
 from app.scheduling.models import CourseSession, SessionFacilitator, Venue
@@ -65,7 +66,7 @@ def _about(db: Session, session: CourseSession) -> _About:
         title=label.title if label else "your course",
         format_title=label.format_title(session.format_id) if label else session.format_id,
         when=calendar.when_text(session, days),
-        first_day=calendar.date_text(days[0]),
+        first_day=long_date(days[0]),
         location=calendar.location_text(session, venue) or "to be announced",
         online_url=session.online_url or (venue.online_url if venue is not None else None),
         url=feeds.session_url(session.id),
@@ -156,7 +157,7 @@ def enrollment_held(db: Session, enrollment: Enrollment) -> None:
     """Tell the learner a seat is held for them until it expires."""
     session = db.get(CourseSession, enrollment.session_id)
     expires = (
-        calendar.local_time_text(enrollment.hold_expires_at, session.timezone)
+        local_time(enrollment.hold_expires_at, session.timezone)
         if enrollment.hold_expires_at is not None and session is not None
         else "shortly"
     )
@@ -184,7 +185,7 @@ def waitlist_offer(db: Session, enrollment: Enrollment) -> None:
     """Offer a freed seat to the first in line, valid until ``offer_expires_at``."""
     session = db.get(CourseSession, enrollment.session_id)
     expires = (
-        calendar.local_time_text(enrollment.offer_expires_at, session.timezone)
+        local_time(enrollment.offer_expires_at, session.timezone)
         if enrollment.offer_expires_at is not None and session is not None
         else f"{get_settings().waitlist_offer_hours} hours from now"
     )

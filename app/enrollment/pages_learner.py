@@ -19,6 +19,7 @@ from app.db import utcnow
 from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views, waitlist
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Invalid, NotFound
+from app.formatting import local_time, long_date, price
 from app.pages import change_then_redirect, page_router
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
@@ -55,7 +56,7 @@ def outcome(db: Session, enrollment: Enrollment, *, for_someone: str | None = No
         return f"{whose} seat on {label} is confirmed."
     if enrollment.status == rules.HELD:
         assert enrollment.hold_expires_at is not None
-        until = rules.local_time_text(enrollment.hold_expires_at, session)
+        until = local_time(enrollment.hold_expires_at, session.timezone)
         return f"A seat on {label} is held for {you} until {until}."
     if enrollment.status == rules.WAITLISTED:
         position = waitlist.waitlist_position(db, enrollment)
@@ -200,13 +201,13 @@ def bundle_page(request: Request, ctx: Ctx, series_id: int, on_date: date) -> Re
         {
             "offer": offer,
             "views": views.session_views(ctx.db, [s.session for s in offer.sessions]),
-            "price": views.money(offer.price_cents, offer.series.currency)
+            "price": price(offer.price_cents, offer.series.currency)
             if offer.price_cents is not None
             else None,
-            "single_total": views.money(
+            "single_total": price(
                 sum(s.session.price_cents for s in offer.sessions), offer.series.currency
             ),
-            "date_text": rules.local_date_text(on_date),
+            "date_text": long_date(on_date),
         },
     )
 
@@ -233,8 +234,8 @@ def book_bundle(
         state = "confirmed" if enrollments[0].status == rules.CONFIRMED else "held for you"
         if enrollments[0].status == rules.HELD:
             held.append(enrollments[0].id)
-        price = views.money(bundle.price_cents, bundle.currency)
-        return f"Day bundle booked: {len(enrollments)} seats {state}, {price} in all."
+        total = price(bundle.price_cents, bundle.currency)
+        return f"Day bundle booked: {len(enrollments)} seats {state}, {total} in all."
 
     response = change_then_redirect(ctx, run, back=back, done="/bookings")
     return _continue_to_payment(held[0]) if held else response

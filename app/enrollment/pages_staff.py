@@ -124,7 +124,6 @@ def attendance_page(request: Request, ctx: Ctx, user: SignedIn, session_id: int)
         {
             "sheet": attendance.attendance_sheet(ctx.db, session),
             "view": views.session_view(ctx.db, session),
-            "day_text": rules.local_date_text,
         },
     )
 

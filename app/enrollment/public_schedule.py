@@ -18,6 +18,7 @@ from app.accounts.models import OrganisationMember, User
 from app.content.models import Course
 from app.enrollment import queries
 from app.errors import Invalid
+from app.formatting import long_date, month_year, price, time_range
 from app.scheduling import calendar, feeds
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.recurrence import check_date
@@ -100,13 +101,6 @@ class ScheduleFilters:
         return first, following - timedelta(days=1)
 
 
-def price_text(cents: int, currency: str) -> str:
-    """'Free' or e.g. '495.00 USD'."""
-    if cents <= 0:
-        return "Free"
-    return f"{cents / 100:,.2f} {currency}"
-
-
 def organisation_ids(db: Session, user: User | None) -> set[int]:
     """The organisations whose in-house sessions this person may see."""
     if user is None:
@@ -186,13 +180,13 @@ def _items(
                 starts_on=session.starts_on,
                 days=len(days),
                 when=calendar.when_text(session, days),
-                times=f"{start:%H:%M}–{end:%H:%M} {start:%Z}",
+                times=f"{time_range(start, end)} {start:%Z}",
                 timezone=session.timezone,
                 location=calendar.location_text(session, venue) or "To be announced",
                 online=bool(session.online_url or (venue is not None and venue.online_url)),
                 price_cents=session.price_cents,
                 currency=session.currency,
-                price=price_text(session.price_cents, session.currency),
+                price=price(session.price_cents, session.currency),
                 capacity=session.capacity,
                 seats_left=max(0, session.capacity - taken.get(session.id, 0)),
                 in_house=session.organisation_id is not None,
@@ -235,8 +229,8 @@ def _bundle_dates(
         if 2 <= counts.get(key, 0) <= 3:
             series_id, day = key
             cents = prices.get(series_id)
-            price = price_text(cents, currencies[series_id]) if cents else None
-            found[key] = (f"/bundles/{series_id}/{day.isoformat()}", price)
+            text = price(cents, currencies[series_id]) if cents else None
+            found[key] = (f"/bundles/{series_id}/{day.isoformat()}", text)
     return found
 
 
@@ -245,7 +239,7 @@ def by_day(items: list[ScheduleItem]) -> list[ScheduleDay]:
     days: list[ScheduleDay] = []
     for item in items:
         if not days or days[-1].day != item.starts_on:
-            days.append(ScheduleDay(item.starts_on, calendar.date_text(item.starts_on)))
+            days.append(ScheduleDay(item.starts_on, long_date(item.starts_on)))
         days[-1].items.append(item)
     return days
 
@@ -256,7 +250,7 @@ def month_choices(today: date, count: int = 12) -> list[tuple[str, str]]:
     year, month = today.year, today.month
     for _ in range(count):
         first = date(year, month, 1)
-        choices.append((f"{year:04d}-{month:02d}", f"{first:%B %Y}"))
+        choices.append((f"{year:04d}-{month:02d}", month_year(first)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return choices
 

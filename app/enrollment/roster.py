@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.enrollment import hooks, queries, rules, views
 from app.enrollment.models import Enrollment
 from app.errors import NotFound
+from app.formatting import local_time
 from app.scheduling.models import CourseSession
 
 
@@ -61,7 +62,7 @@ def _link_orders(db: Session, roster: Roster) -> None:
 
 
 def _text(moment: datetime | None, session: CourseSession, prefix: str) -> str:
-    return f"{prefix} {rules.local_time_text(moment, session)}" if moment else ""
+    return f"{prefix} {local_time(moment, session.timezone)}" if moment else ""
 
 
 def build_roster(

@@ -19,6 +19,7 @@ from app.content.models import CourseVersion
 from app.db import insert_ignore, lock_rows
 from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from app.errors import NotFound
+from app.formatting import long_date
 from app.learning.models import AccessGrant
 from app.scheduling.models import CourseSession, SessionFacilitator
 
@@ -59,17 +60,6 @@ def change_cutoff(session: CourseSession) -> datetime:
     return session_start(session) - timedelta(days=get_settings().cancellation_cutoff_days)
 
 
-def local_date_text(value: date) -> str:
-    """A date the way people read it: 'Friday 18 December 2026'."""
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def local_time_text(moment: datetime, session: CourseSession) -> str:
-    """A UTC moment shown in the session's zone: 'Friday 18 December 2026, 14:30 EST'."""
-    local = moment.astimezone(session_zone(session))
-    return f"{local_date_text(local.date())}, {local:%H:%M %Z}"
-
-
 # --- naming -----------------------------------------------------------------------
 
 
@@ -88,7 +78,7 @@ def course_titles(db: Session, course_ids: Iterable[int]) -> dict[int, str]:
 def session_label(db: Session, session: CourseSession) -> str:
     """How messages name a session: '“Client expectations” on Friday 18 December 2026'."""
     title = course_titles(db, [session.course_id])[session.course_id]
-    return f"“{title}” on {local_date_text(session.starts_on)}"
+    return f"“{title}” on {long_date(session.starts_on)}"
 
 
 # --- who sees and manages ---------------------------------------------------------

@@ -18,6 +18,7 @@ from app.enrollment import hooks, notices, rules
 from app.enrollment.models import DayBundle, Enrollment, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
+from app.formatting import local_time
 from app.scheduling.models import CourseSession
 
 
@@ -61,7 +62,7 @@ def refuse_if_enrolled(
         raise Conflict(f"{who} already {has} a confirmed seat on {label}.")
     if existing.status == rules.HELD:
         assert existing.hold_expires_at is not None
-        until = rules.local_time_text(existing.hold_expires_at, session)
+        until = local_time(existing.hold_expires_at, session.timezone)
         raise Conflict(f"{who} already {has} a seat held on {label} until {until}.")
     if existing.status == rules.OFFERED:
         raise Conflict(

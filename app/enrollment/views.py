@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.enrollment import queries, rules
 from app.enrollment.models import Enrollment
 from app.enrollment.waitlist import waitlist_position
+from app.formatting import local_time, long_date, price, time_range
 from app.scheduling.models import CourseSession, Venue
 
 STATUS_TEXT = {
@@ -25,19 +26,14 @@ STATUS_TEXT = {
 }
 
 
-def money(cents: int, currency: str) -> str:
-    """'Free', or an amount such as 'USD 495.00'."""
-    return "Free" if cents == 0 else f"{currency} {cents / 100:,.2f}"
-
-
 def when_text(session: CourseSession) -> str:
     """Dates and times of a session in its own zone."""
-    hours = f"{session.start_time:%H:%M}–{session.end_time:%H:%M}"
+    hours = time_range(session.start_time, session.end_time)
     if session.ends_on == session.starts_on:
-        days = rules.local_date_text(session.starts_on)
+        days = long_date(session.starts_on)
     else:
         first, last = session.starts_on, session.ends_on
-        days = f"{rules.local_date_text(first)} to {rules.local_date_text(last)}"
+        days = f"{long_date(first)} to {long_date(last)}"
     return f"{days}, {hours} ({session.timezone} time)"
 
 
@@ -76,7 +72,7 @@ def session_views(db: Session, sessions: list[CourseSession]) -> list[SessionVie
             f.session,
             f.course_title,
             when_text(f.session),
-            money(f.session.price_cents, f.session.currency),
+            price(f.session.price_cents, f.session.currency),
             f.seats_left,
             f.waitlisted,
             venues.get(f.session.venue_id) if f.session.venue_id else None,
@@ -109,11 +105,11 @@ def _detail(db: Session, enrollment: Enrollment, session: CourseSession, now: da
     if enrollment.status == rules.HELD and enrollment.hold_expires_at:
         if enrollment.hold_expires_at <= now:
             return "The hold ran out."
-        return f"Held for you until {rules.local_time_text(enrollment.hold_expires_at, session)}."
+        return f"Held for you until {local_time(enrollment.hold_expires_at, session.timezone)}."
     if enrollment.status == rules.OFFERED and enrollment.offer_expires_at:
         if enrollment.offer_expires_at <= now:
             return "The offer ran out."
-        until = rules.local_time_text(enrollment.offer_expires_at, session)
+        until = local_time(enrollment.offer_expires_at, session.timezone)
         return f"A seat is free for you: accept it by {until}."
     if enrollment.status == rules.WAITLISTED:
         return f"Number {waitlist_position(db, enrollment)} in line."
@@ -146,7 +142,7 @@ def booking_view(
         _detail(db, enrollment, session, now),
         can_cancel=upcoming and (live_seat or in_line) and changeable,
         can_transfer=upcoming and live_seat and changeable,
-        cutoff=rules.local_time_text(rules.change_cutoff(session), session),
+        cutoff=local_time(rules.change_cutoff(session), session.timezone),
         upcoming=upcoming and (live_seat or in_line),
     )
 

@@ -18,6 +18,7 @@ from app.db import utcnow
 from app.enrollment import hooks, notices, queries, rules
 from app.enrollment.models import Enrollment
 from app.errors import Conflict, NotFound
+from app.formatting import local_time
 from app.scheduling.models import CourseSession
 
 
@@ -107,7 +108,7 @@ def accept_offer(
         raise Conflict(f"There is no seat offer to accept for {label}.")
     assert enrollment.offer_expires_at is not None
     if enrollment.offer_expires_at <= now:
-        expired_at = rules.local_time_text(enrollment.offer_expires_at, session)
+        expired_at = local_time(enrollment.offer_expires_at, session.timezone)
         settle_session(db, session, now)
         raise Conflict(
             f"The offer of a seat on {label} ran out at {expired_at} and passed to the next "

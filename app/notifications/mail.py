@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.config import PROJECT_ROOT, get_settings
+from app.formatting import register_filters
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ _text_env = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+# The same date, time and money filters as pages and PDFs.
+register_filters(_text_env)
 
 
 def build_message(

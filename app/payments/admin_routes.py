@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -14,13 +13,14 @@ from sqlalchemy import or_, select
 from app.accounts.models import Organisation, User
 from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
-from app.bounds import MAX_AMOUNT, form_id, form_int
+from app.bounds import form_id, form_int, form_money
 from app.config import get_settings
 from app.content.models import Course
 from app.db import utcnow
 from app.enrollment import rules
 from app.enrollment.pages_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
+from app.formatting import money
 from app.pages import page_router
 from app.payments import checkout, gateway, promos, refunds, views
 from app.payments.models import Order, RefundPolicy
@@ -40,23 +40,6 @@ class OrderFilters:
     status: str = ""
     provider: str = ""
     q: str = ""
-
-
-def parse_cents(value: str, what: str = "amount") -> int:
-    """'12.50' or '12,50' → 1250; ``Invalid`` for anything else."""
-    text = value.strip().replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise Invalid(f"Enter the {what} as a number, e.g. 49.50.") from exc
-    if not amount.is_finite():  # Decimal reads "NaN" and "inf"; no sum of money is one
-        raise Invalid(f"Enter the {what} as a number, e.g. 49.50.")
-    # Size first, exactly: abs(), quantize() and * 100 overflow on "1e999999999".
-    if amount.copy_abs() > MAX_AMOUNT:
-        raise Invalid(f"The {what} is at most {MAX_AMOUNT}.")
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise Invalid(f"The {what} has at most two decimals.")
-    return int(amount * 100)
 
 
 def _filtered_orders(ctx: Ctx, filters: OrderFilters) -> list[Order]:
@@ -131,7 +114,7 @@ def invoice_seat_pack(
         pack_id = form_id(seat_pack_id)
         if pack_id is None:
             raise Invalid("Choose the seat pack to invoice.")
-        cents = parse_cents(price, "price")
+        cents = form_money(price, "Price", get_settings().currency)
         with ctx.db.begin_nested():
             order = checkout.invoice_seat_pack(
                 ctx.db, pack_id, price_cents=cents, by=user, now=utcnow()
@@ -182,7 +165,7 @@ def refund(
     """Refund any amount up to what is left; the learner is told by e-mail."""
     order = _order(ctx, order_id)
     try:
-        cents = parse_cents(amount)
+        cents = form_money(amount, "Amount", order.currency)
         with ctx.db.begin_nested():
             done = refunds.refund_order(
                 ctx.db,
@@ -197,7 +180,7 @@ def refund(
         ctx.db.refresh(order)
         return _order_page(request, ctx, order, exc)
     ctx.flash(
-        f"Refunded {views.orders.order_money(order, done.amount_cents)} on {order.reference}.",
+        f"Refunded {money(done.amount_cents, order.currency)} on {order.reference}.",
         "success",
     )
     return redirect(f"{ORDERS_PAGE}/{order.id}")
@@ -275,7 +258,7 @@ def create_promo(
                 ctx.db,
                 code=code,
                 percent_off=percent,
-                amount_off_cents=parse_cents(amount_off, "amount off")
+                amount_off_cents=form_money(amount_off, "Amount off", get_settings().currency)
                 if amount_off.strip()
                 else None,
                 valid_from=parse_date(valid_from, "first day"),

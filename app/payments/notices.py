@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, User
 from app.base_url import absolute_url
+from app.formatting import money
 from app.notifications.mail import send_template
 from app.payments import orders
 from app.payments.models import Order, PromoCode, Refund
@@ -31,7 +32,7 @@ def _base(db: Session, order: Order) -> tuple[User | None, dict[str, Any]]:
     lines = [
         {
             "description": line.description,
-            "amount": orders.order_money(order, line.list_price_cents),
+            "amount": money(line.list_price_cents, order.currency),
         }
         for line in orders.order_lines(db, order.id)
     ]
@@ -40,8 +41,8 @@ def _base(db: Session, order: Order) -> tuple[User | None, dict[str, Any]]:
         "name": user.display_name if user else "",
         "reference": order.reference,
         "lines": lines,
-        "total": orders.order_money(order, order.total_cents),
-        "discount": orders.order_money(order, order.discount_cents) if order.discount_cents else "",
+        "total": money(order.total_cents, order.currency),
+        "discount": money(order.discount_cents, order.currency) if order.discount_cents else "",
         "promo": promo.code if promo else "",
         "order_url": order_url(order),
         "invoice_number": order.invoice_number or "",
@@ -98,12 +99,12 @@ def refunded(db: Session, order: Order, refund: Refund) -> None:
     _send(
         db,
         order,
-        f"Refund of {orders.order_money(order, refund.amount_cents)} on order {order.reference}",
+        f"Refund of {money(refund.amount_cents, order.currency)} on order {order.reference}",
         "payment_refund.txt",
         {
-            "amount": orders.order_money(order, refund.amount_cents),
+            "amount": money(refund.amount_cents, order.currency),
             "reason": refund.reason,
-            "refunded": orders.order_money(order, order.refunded_cents),
+            "refunded": money(order.refunded_cents, order.currency),
         },
     )
 
@@ -119,7 +120,7 @@ def seat_gone(
         "payment_seat_gone.txt",
         {
             "session": session_label,
-            "amount": orders.order_money(order, amount),
+            "amount": money(amount, order.currency),
             "waitlisted": waitlisted,
         },
     )

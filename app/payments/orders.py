@@ -17,7 +17,6 @@ from app.accounts.models import User
 from app.db import lock_rows
 from app.enrollment import rules
 from app.enrollment.models import DayBundle, Enrollment
-from app.enrollment.views import money
 from app.errors import Conflict, NotFound
 from app.payments.models import Order, OrderLine, OrderStatus
 from app.scheduling.models import CourseSession
@@ -239,11 +238,6 @@ def hold_deadline(db: Session, order: Order) -> datetime | None:
         if e.status == rules.HELD and e.hold_expires_at is not None
     ]
     return min(times) if times else None
-
-
-def order_money(order: Order, cents: int) -> str:
-    """An amount in the order's currency ('USD 495.00'); zero shows as 'USD 0.00'."""
-    return money(cents, order.currency) if cents else f"{order.currency} 0.00"
 
 
 def set_status_from_refunds(order: Order) -> None:

@@ -23,6 +23,7 @@ from app.enrollment import rules
 from app.enrollment.hooks import Release
 from app.enrollment.models import Enrollment
 from app.errors import Conflict, Invalid
+from app.formatting import money
 from app.payments import gateway, notices, orders, promos
 from app.payments.models import Order, OrderLine, Refund, RefundPolicy
 from app.scheduling.models import CourseSession
@@ -152,9 +153,9 @@ def refund_order(
         raise Invalid("A refund is more than zero.")
     if amount > limit:
         raise Invalid(
-            f"At most {orders.order_money(order, limit)} can be refunded on order "
-            f"{order.reference} (paid {orders.order_money(order, order.total_cents)}, "
-            f"refunded {orders.order_money(order, order.refunded_cents)})."
+            f"At most {money(limit, order.currency)} can be refunded on order "
+            f"{order.reference} (paid {money(order.total_cents, order.currency)}, "
+            f"refunded {money(order.refunded_cents, order.currency)})."
         )
     refund = Refund(
         order_id=order.id,

@@ -20,6 +20,7 @@ from app.db import DbSession, utcnow
 from app.enrollment import rules
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
+from app.formatting import money
 from app.http_headers import CONTENT_SECURITY_POLICY
 from app.pages import change_or_flash, page_router
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
@@ -138,7 +139,10 @@ def apply_promo(ctx: Ctx, user: SignedIn, order_id: int, code: FormStr = "") -> 
 
     done = change_or_flash(ctx, apply, refusals=PAYMENT_REFUSALS)
     if done is not None:
-        ctx.flash(f"Promo code applied: the total is now {views.total_text(order)}.", "success")
+        ctx.flash(
+            f"Promo code applied: the total is now {money(order.total_cents, order.currency)}.",
+            "success",
+        )
     return redirect(back)
 
 

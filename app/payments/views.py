@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, User
-from app.enrollment import rules
 from app.enrollment.hooks import OrderLink
+from app.formatting import local_time, money, utc_stamp
 from app.payments import orders, refunds
 from app.payments.models import Order, OrderLine, PromoCode, Refund
 from app.scheduling.models import CourseSession
@@ -70,21 +71,16 @@ class OrderView:
     organisation: str | None
 
 
-def total_text(order: Order) -> str:
-    """The order's total as text."""
-    return orders.order_money(order, order.total_cents)
-
-
 def order_view(db: Session, order: Order) -> OrderView:
     """Everything a receipt, checkout or coordinator page shows about an order."""
-    money = orders.order_money
+    amount = partial(money, currency=order.currency)
     lines = [
         LineView(
             line.description,
-            money(order, line.list_price_cents),
-            money(order, line.refunded_cents) if line.refunded_cents else None,
+            amount(line.list_price_cents),
+            amount(line.refunded_cents) if line.refunded_cents else None,
             line.session_id,
-            money(order, line.amount_cents),
+            amount(line.amount_cents),
         )
         for line in orders.order_lines(db, order.id)
     ]
@@ -100,19 +96,19 @@ def order_view(db: Session, order: Order) -> OrderView:
         status_text=STATUS_TEXT.get(order.status, order.status),
         provider_text=PROVIDER_TEXT.get(order.provider, order.provider or ""),
         lines=lines,
-        subtotal=money(order, order.subtotal_cents),
-        discount=money(order, order.discount_cents) if order.discount_cents else None,
+        subtotal=amount(order.subtotal_cents),
+        discount=amount(order.discount_cents) if order.discount_cents else None,
         promo_code=promo.code if promo else None,
-        total=money(order, order.total_cents),
-        refunded=money(order, order.refunded_cents) if order.refunded_cents else None,
-        refundable=money(order, left) if left else None,
+        total=amount(order.total_cents),
+        refunded=amount(order.refunded_cents) if order.refunded_cents else None,
+        refundable=amount(left) if left else None,
         refundable_cents=left,
-        credit=money(order, order.credit_cents) if order.credit_cents else None,
+        credit=amount(order.credit_cents) if order.credit_cents else None,
         refunds=[
             RefundView(
-                money(order, r.amount_cents),
+                amount(r.amount_cents),
                 r.reason,
-                f"{r.created_at:%Y-%m-%d %H:%M} UTC",
+                utc_stamp(r.created_at),
                 r.provider_refund_id,
             )
             for r in given_back
@@ -142,7 +138,7 @@ def deadline_text(db: Session, order: Order) -> str | None:
     session = _first_session(db, order)
     if deadline is None or session is None:
         return None
-    return rules.local_time_text(deadline, session)
+    return local_time(deadline, session.timezone)
 
 
 def roster_order_links(db: Session, enrollment_ids: Sequence[int]) -> dict[int, OrderLink]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlalchemy import inspect
 
+from app.formatting import long_date, time_range
 from app.scheduling.models import CourseSession, Venue
 
 PRODID = "-//APEX//Course sessions//EN"
@@ -64,20 +65,9 @@ def when_text(session: CourseSession, days: Sequence[date] | None = None) -> str
     for day in chosen:
         start, end = local_start(session, day), local_end(session, day)
         lines.append(
-            f"{date_text(start)}, {start:%H:%M}–{end:%H:%M} {start:%Z} ({session.timezone})"
+            f"{long_date(start)}, {time_range(start, end)} {start:%Z} ({session.timezone})"
         )
     return "\n".join(lines)
-
-
-def local_time_text(moment: datetime, timezone: str) -> str:
-    """An instant shown in a zone, e.g. 'Friday 25 December 2026, 09:30 EST (America/New_York)'."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{date_text(local)}, {local:%H:%M} {local:%Z} ({timezone})"
-
-
-def date_text(moment: datetime | date) -> str:
-    """A date as people write it: 'Friday 25 December 2026'."""
-    return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
 def _is_business_run(days: Sequence[date]) -> bool:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel
 
-from app.bounds import MAX_AMOUNT, form_int
+from app.bounds import form_int, form_money
 from app.errors import Invalid
+from app.formatting import money_field
 from app.scheduling.recurrence import WEEKDAYS
 from app.scheduling.series import SeriesInput
 from app.scheduling.sessions import SessionChanges, SessionInput
@@ -66,28 +66,6 @@ def _time(value: str, label: str) -> time:
 
 def _optional_int(value: str, label: str) -> int | None:
     return form_int(value, label) if value.strip() else None
-
-
-def parse_money(value: str, label: str) -> int:
-    """An amount such as "495" or "495.00" in cents."""
-    text = value.strip().replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise Invalid(f"{label}: give an amount such as 495.00.") from None
-    if not amount.is_finite():
-        raise Invalid(f"{label}: give an amount such as 495.00.")
-    # Size first, exactly: abs(), quantize() and * 100 overflow on "1e999999999".
-    if amount.copy_abs() > MAX_AMOUNT:
-        raise Invalid(f"{label}: give an amount of at most {MAX_AMOUNT}.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise Invalid(f"{label}: give an amount with at most two decimals, e.g. 495.00.")
-    return int(amount * 100)
-
-
-def money_text(cents: int | None) -> str:
-    """Cents as the form shows them ("495.00"), empty for none."""
-    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
 
 
 class SeriesForm(BaseModel):
@@ -143,9 +121,9 @@ class SeriesForm(BaseModel):
             course_slugs=[c for c in (self.course_1, self.course_2, self.course_3) if c],
             venue_id=_optional_int(self.venue_id, "Venue"),
             default_capacity=form_int(self.capacity, "Capacity"),
-            default_price_cents=parse_money(self.price or "0", "Price"),
+            default_price_cents=form_money(self.price or "0", "Price", self.currency),
             bundle_price_cents=(
-                parse_money(self.bundle_price, "Bundle price")
+                form_money(self.bundle_price, "Bundle price", self.currency)
                 if self.bundle_price.strip()
                 else None
             ),
@@ -185,8 +163,8 @@ class SeriesForm(BaseModel):
             course_3=courses[2],
             venue_id=str(data.venue_id or ""),
             capacity=str(data.default_capacity),
-            price=money_text(data.default_price_cents),
-            bundle_price=money_text(data.bundle_price_cents),
+            price=money_field(data.default_price_cents, data.currency),
+            bundle_price=money_field(data.bundle_price_cents, data.currency),
             currency=data.currency,
             min_participants=str(data.min_participants),
             go_no_go_days=str(data.go_no_go_days),
@@ -244,7 +222,7 @@ class SessionForm(BaseModel):
             end_time=_time(self.end_time, "End time"),
             timezone=self.timezone,
             capacity=form_int(self.capacity, "Capacity"),
-            price_cents=parse_money(self.price or "0", "Price"),
+            price_cents=form_money(self.price or "0", "Price", self.currency),
             currency=self.currency,
             min_participants=form_int(self.min_participants or "0", "Minimum participants"),
             go_no_go_on=_optional_date(self.go_no_go_on, "Go/no-go date"),

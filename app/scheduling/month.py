@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid
+from app.formatting import month_year
 from app.scheduling import hooks
 from app.scheduling.courses import course_titles
 from app.scheduling.models import CourseSession
@@ -56,7 +57,7 @@ class MonthView:
     @property
     def title(self) -> str:
         """E.g. "December 2026"."""
-        return self.first.strftime("%B %Y")
+        return month_year(self.first)
 
     @property
     def previous(self) -> str:

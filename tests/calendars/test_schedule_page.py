@@ -61,7 +61,7 @@ def test_upcoming_sessions_show_time_place_price_and_seats(db: Session, client: 
     assert "Building Trust and Confidence" in row and "One-day" in row
     assert "09:00–17:00 E" in row and "(America/New_York)" in row
     assert "Harbour Room, 12 Quay Street, Boston" in row
-    assert "495.00 USD" in row
+    assert "USD 495.00" in row
     assert "7 of 10 left" in row
     full_row = _row(html, full.id)
     assert "Full — join the waitlist" in full_row
@@ -109,7 +109,7 @@ def test_a_series_date_with_several_tracks_offers_a_day_bundle(
 
     assert f'href="/bundles/{series.id}/{day.isoformat()}"' in html
     assert "Book 2–3 courses as a day bundle" in html
-    assert "1,190.00 USD" in html
+    assert "USD 1,190.00" in html
     assert f"/bundles/{series.id}/{lone_day.isoformat()}" not in html
     assert f"/calendars/series/{series.id}.ics" in html  # subscribe to the series
 

@@ -214,6 +214,16 @@ def test_revoke_needs_a_reason_and_happens_once(db: Session) -> None:
     assert new.id != cert.id
 
 
+def test_a_second_revoke_names_the_day_as_certificates_print_it(db: Session) -> None:
+    """'5 March 2026', as on the certificate and the verification page (not '05 March')."""
+    coordinator = make_coordinator(db)
+    cert = _issue(db, make_user(db))
+    certificates.revoke(db, cert, "Issued by mistake", acting=coordinator)
+    cert.revoked_at = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    with pytest.raises(Conflict, match=r"already revoked on 5 March 2026\.$"):
+        certificates.revoke(db, cert, "again", acting=coordinator)
+
+
 def test_reissue_after_name_change(db: Session) -> None:
     coordinator = make_coordinator(db)
     learner = make_user(db, name="Lukasz Zolc")

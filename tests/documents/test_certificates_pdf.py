@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from app import formatting
 from app.config import get_settings
 from app.documents import certificate_render, certificates, storage
 from app.documents.certificate_render import render_certificate, render_certificates
@@ -71,7 +72,7 @@ def test_the_pdf_states_everything(db: Session) -> None:
     ],
 )
 def test_date_ranges(first: date, last: date, text: str) -> None:
-    assert certificate_render.date_range(first, last) == text
+    assert formatting.date_range(first, last) == text
 
 
 def test_paper_size_follows_the_setting(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:

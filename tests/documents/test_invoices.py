@@ -13,8 +13,8 @@ from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
 from app.documents import invoices
-from app.documents.formatting import long_date
 from app.enrollment.seats import take_seat
+from app.formatting import long_date
 from app.payments import checkout, orders, promos
 from app.payments.models import Order
 from tests.documents.cert_helpers import make_coordinator, one_line, pdf_text

@@ -235,7 +235,7 @@ def test_coordinator_journey(
         page.get_by_role("button", name="Refund").click()
 
     refund("abc")
-    expect(journey.form_error()).to_have_text("Enter the amount as a number, e.g. 49.50.")
+    expect(journey.form_error()).to_have_text("Amount: give an amount such as 495.00.")
     journey.checkpoint("refund-not-a-number")
     refund("900.00")  # more than was paid
     expect(journey.form_error()).to_contain_text("At most USD 495.00 can be refunded")

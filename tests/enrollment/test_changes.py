@@ -18,9 +18,10 @@ from app.enrollment.changes import (
     transfer_enrollment,
 )
 from app.enrollment.models import Enrollment, Reminder
-from app.enrollment.rules import change_cutoff, local_time_text
+from app.enrollment.rules import change_cutoff
 from app.enrollment.seats import take_seat
 from app.errors import Conflict, Invalid, NotFound
+from app.formatting import local_time
 from tests.enrollment import helpers as h
 
 
@@ -46,7 +47,7 @@ def test_learners_cannot_cancel_a_confirmed_seat_after_the_cutoff(db: Session) -
     seat = take_seat(db, soon, person)
     with pytest.raises(Conflict, match="closed on") as refused:
         cancel_enrollment(db, seat, person)
-    assert local_time_text(change_cutoff(soon), soon) in refused.value.message
+    assert local_time(change_cutoff(soon), soon.timezone) in refused.value.message
     assert _fresh(db, seat).status == "confirmed"
 
 

@@ -51,16 +51,18 @@ def _refused(response: Response, message: str) -> bool:
 
 
 REFUNDS = [
-    ("NaN", "Enter the amount as a number, e.g. 49.50."),
-    ("sNaN", "Enter the amount as a number, e.g. 49.50."),
-    ("inf", "Enter the amount as a number, e.g. 49.50."),
-    ("-Infinity", "Enter the amount as a number, e.g. 49.50."),
-    ("-5", "A refund is more than zero."),
+    ("NaN", "Amount: give an amount such as 495.00."),
+    ("sNaN", "Amount: give an amount such as 495.00."),
+    ("inf", "Amount: give an amount such as 495.00."),
+    ("-Infinity", "Amount: give an amount such as 495.00."),
+    ("-5", "Amount: give an amount of zero or more, such as 495.00."),
     ("0", "A refund is more than zero."),
-    ("1e30", "The amount is at most 21474836.47."),
-    ("1e999999999", "The amount is at most 21474836.47."),
+    ("1e30", "Amount: give an amount of at most 21474836.47."),
+    ("1e999999999", "Amount: give an amount of at most 21474836.47."),
     ("100.01", "At most USD 100.00 can be refunded on order"),
-    ("1.005", "The amount has at most two decimals."),
+    ("1.005", "Amount: give an amount with at most two decimals, e.g. 495.00."),
+    # A comma only groups thousands (as in every other money field): "100,00" is no sum.
+    ("100,00", "Amount: use a point for decimals and a comma only between thousands"),
 ]
 
 
@@ -77,16 +79,16 @@ def test_a_refund_that_is_no_sum_or_more_than_was_paid_is_refused(
     assert (order.refunded_cents, order.status) == (0, "paid")
     assert _count(db, Refund) == 0
     # A proper sum still goes through: the refusals left nothing in its way.
-    form = {"amount": "100,00", "reason": "goodwill"}
+    form = {"amount": "100.00", "reason": "goodwill"}
     assert post_form(coordinator, f"{page}/refund", form, token_from=page).status_code == 303
     db.refresh(order)
     assert order.refunded_cents == 10000
 
 
 INVOICES = [
-    ({"price": "NaN"}, "Enter the price as a number"),
-    ({"price": "Infinity"}, "Enter the price as a number"),
-    ({"price": "1e30"}, "The price is at most 21474836.47."),
+    ({"price": "NaN"}, "Price: give an amount such as 495.00."),
+    ({"price": "Infinity"}, "Price: give an amount such as 495.00."),
+    ({"price": "1e30"}, "Price: give an amount of at most 21474836.47."),
     ({"seat_pack_id": HUGE, "price": "500"}, "Choose the seat pack to invoice."),
     ({"seat_pack_id": "²", "price": "500"}, "Choose the seat pack to invoice."),
 ]
@@ -108,8 +110,8 @@ PROMOS_REFUSED = [
     ({"percent_off": "10", "usage_limit": HUGE}, "Usage limit: the number is too large"),
     ({"percent_off": "²"}, "Percent off: give a whole number."),
     ({"percent_off": HUGE}, "Percent off: the number is too large"),
-    ({"amount_off": "NaN"}, "Enter the amount off as a number"),
-    ({"amount_off": "1e30"}, "The amount off is at most 21474836.47."),
+    ({"amount_off": "NaN"}, "Amount off: give an amount such as 495.00."),
+    ({"amount_off": "1e30"}, "Amount off: give an amount of at most 21474836.47."),
     ({"percent_off": "10", "valid_until": "9999-12-31"}, "Last day: give a date between"),
 ]
 

@@ -139,7 +139,7 @@ def test_coordinator_invoices_a_seat_pack_once(db: Session, client: TestClient, 
     bad = post_form(
         client, f"{page}/seat-pack", {"seat_pack_id": str(pack.id), "price": "abc"}, token_from=page
     )
-    assert bad.status_code == 422 and "as a number" in bad.text
+    assert bad.status_code == 422 and "Price: give an amount such as 495.00." in bad.text
     made = post_form(
         client,
         f"{page}/seat-pack",

@@ -7,8 +7,10 @@ from datetime import date, time
 
 import pytest
 
+from app.bounds import form_money
 from app.errors import Invalid
-from app.scheduling.forms import SeriesForm, money_text, parse_money
+from app.formatting import money_field
+from app.scheduling.forms import SeriesForm
 from app.scheduling.series import SeriesInput
 
 SAVED = SeriesInput(
@@ -51,17 +53,26 @@ def test_a_saved_rule_comes_back_as_the_preset_it_was(
     ("text", "cents"), [("495", 49500), ("495.5", 49550), ("1,190.00", 119000), ("0", 0)]
 )
 def test_money_is_read_in_cents(text: str, cents: int) -> None:
-    assert parse_money(text, "Price") == cents
+    assert form_money(text, "Price", "USD") == cents
 
 
 @pytest.mark.parametrize("text", ["4.999", "abc", "NaN", ""])
 def test_unreadable_money_is_refused(text: str) -> None:
     with pytest.raises(Invalid, match=r"^Price: give an amount"):
-        parse_money(text, "Price")
+        form_money(text, "Price", "USD")
+
+
+def test_a_decimal_comma_is_refused_as_on_the_payments_forms() -> None:
+    """The payments parser read '12,50' as 12.50, this form as 1250: one rule now, a comma
+    only groups thousands (tests/payments/test_bad_input.py checks the refund form)."""
+    form = SeriesForm.from_input(SAVED)
+    assert form.model_copy(update={"price": "1,250.00"}).to_input().default_price_cents == 125000
+    with pytest.raises(Invalid, match=r"^Price: use a point for decimals"):
+        form.model_copy(update={"price": "12,50"}).to_input()
 
 
 def test_money_is_shown_with_two_decimals() -> None:
-    assert (money_text(49500), money_text(5), money_text(None)) == ("495.00", "0.05", "")
+    assert (money_field(49500), money_field(5), money_field(None)) == ("495.00", "0.05", "")
 
 
 @pytest.mark.parametrize(
