@@ -26,7 +26,7 @@ from app.documents.certificate_render import (
     inputs_hash,
     long_date,
 )
-from app.documents.models import Certificate
+from app.documents.models import Certificate, CertificateStatus
 from app.errors import AppError, NotFound
 from app.scheduling.models import CourseSession
 from app.web import redirect, render, verify_csrf
@@ -81,7 +81,7 @@ def verify_page(request: Request, ctx: Ctx, token: str) -> Response:
         request,
         "certificates/verify.html",
         {"result": result, "cert": result.certificate, "show": result.display},
-        status_code=404 if result.status == verify.UNKNOWN else 200,
+        status_code=404 if result.status == CertificateStatus.UNKNOWN else 200,
     )
 
 

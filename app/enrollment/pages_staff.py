@@ -15,6 +15,7 @@ from app.accounts.permissions import require_role, require_user
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, roster, rules, views
+from app.enrollment.models import InHouseRequestStatus
 from app.enrollment.pages_learner import FormStr, attempt, outcome
 from app.errors import Invalid, NotFound
 from app.scheduling.models import CourseSession
@@ -97,7 +98,9 @@ def requests_inbox(request: Request, ctx: Ctx) -> Response:
 
 
 @router.post("/coordinator/requests/{request_id:id}/status")
-def request_status(ctx: Ctx, request_id: int, status: FormStr = "answered") -> Response:
+def request_status(
+    ctx: Ctx, request_id: int, status: FormStr = InHouseRequestStatus.ANSWERED
+) -> Response:
     """Mark a request answered (or closed, or new again)."""
     user = require_role(ctx, Role.COORDINATOR)
 

@@ -23,7 +23,7 @@ from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.http_headers import CONTENT_SECURITY_POLICY
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
-from app.payments.models import Order
+from app.payments.models import Order, OrderStatus
 from app.web import redirect, render, verify_csrf
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def card_page(request: Request, ctx: Ctx, order_id: int) -> Response:
     order = orders.own_order(ctx.db, user, order_id)
     if order.status in orders.SETTLED:
         return redirect(f"/orders/{order.id}")
-    if order.provider != orders.STRIPE or order.status != orders.AWAITING:
+    if order.provider != orders.STRIPE or order.status != OrderStatus.AWAITING_PAYMENT:
         return redirect(f"/orders/{order.id}/checkout")
     try:
         orders.refuse_unless_payable(ctx.db, order, utcnow())

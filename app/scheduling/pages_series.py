@@ -19,7 +19,7 @@ from app.errors import AppError, Invalid
 from app.scheduling import forms, recurrence, series, venues
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.materialise import load_series_sessions
-from app.scheduling.models import CourseSession, Series
+from app.scheduling.models import CourseSession, Series, SessionStatus
 from app.web import redirect, render, verify_csrf
 
 # CSRF on the router itself, not only through the parent that includes it.
@@ -99,7 +99,7 @@ def series_list(request: Request, ctx: Ctx) -> Response:
     counts = dict(
         ctx.db.execute(
             select(CourseSession.series_id, func.count())
-            .where(CourseSession.status == "scheduled")
+            .where(CourseSession.status == SessionStatus.SCHEDULED)
             .group_by(CourseSession.series_id)
         ).all()
     )
