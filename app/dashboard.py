@@ -18,12 +18,13 @@ from app.accounts.models import Organisation, Role, User
 from app.accounts.sessions import Visitor
 from app.content.packs_service import content_overview
 from app.enrollment import attendance, queries, seat_packs, views
+from app.enrollment.models import EnrollmentStatus
 from app.enrollment.queries import SessionSeats
 from app.enrollment.seat_packs import PackUsage
 from app.enrollment.views import BookingView
 from app.formatting import month_year
 from app.learning.service import LearningRow, my_learning
-from app.scheduling.models import CourseSession, SessionFacilitator
+from app.scheduling.models import CourseSession, SessionFacilitator, SessionStatus
 from app.scheduling.sessions import sessions_between
 
 SHOWN = 3  # items per list on the dashboard; the full lists are a click away
@@ -101,7 +102,9 @@ class Dashboard:
 def facilitator_day(db: Session, user: User, today: date) -> FacilitatorDay:
     """Today's sessions of a facilitator and their next one (cancelled ones left out)."""
     running = [
-        s for s in attendance.facilitator_sessions(db, user) if s.session.status == "scheduled"
+        s
+        for s in attendance.facilitator_sessions(db, user)
+        if s.session.status == SessionStatus.SCHEDULED
     ]
     on_today = [s for s in running if s.session.starts_on <= today <= s.session.ends_on]
     later = [s for s in running if s.session.starts_on > today]
@@ -114,7 +117,7 @@ def attention_this_month(db: Session, today: date) -> list[Attention]:
     """This month's sessions still to run that need a coordinator: no facilitator, no
     place, fewer bookings than their minimum, or full with people waiting."""
     last = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
-    found = [s for s in sessions_between(db, today, last) if s.status == "scheduled"]
+    found = [s for s in sessions_between(db, today, last) if s.status == SessionStatus.SCHEDULED]
     if not found:
         return []
     staffed = set(
@@ -176,8 +179,8 @@ def _coming(booking: BookingView, today: date) -> bool:
     """Still ahead of the learner: not started yet, or a confirmed seat running today."""
     session = booking.session.session
     running = (
-        booking.enrollment.status == "confirmed"
-        and session.status == "scheduled"
+        booking.enrollment.status == EnrollmentStatus.CONFIRMED
+        and session.status == SessionStatus.SCHEDULED
         and session.starts_on <= today <= session.ends_on
     )
     return booking.upcoming or running

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     CursorResult,
     DateTime,
     Engine,
+    Enum,
     MetaData,
     Select,
     create_engine,
@@ -66,6 +68,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def status_type(enum: type[StrEnum], length: int) -> Enum:
+    """A status column's type: ``enum``'s values in a plain VARCHAR(``length``).
+
+    Not a database enum and no CHECK constraint, so adding a value needs no migration;
+    an unknown value is still refused on write (``validate_strings``) and rows read
+    back as ``enum`` members, which compare and serialise as their strings.
+    """
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from app.accounts.models import Role, User
 from app.content.models import Course, CourseVersion
 from app.documents.models import DocumentJob
 from app.errors import NotFound
-from app.scheduling.models import CourseSession, SessionFacilitator
+from app.scheduling.models import CourseSession, SessionFacilitator, SessionStatus
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class SessionSummary:
     format_id: str
     starts_on: date
     ends_on: date
-    status: str
+    status: SessionStatus
 
 
 def may_make_documents(db: Session, user: User, session_id: int) -> bool:

@@ -22,7 +22,7 @@ from app.documents.models import Certificate, is_live
 from app.enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
 from app.learning.models import Completion
-from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator
+from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, SessionStatus
 from app.scheduling.service import taught_version
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def session_participants(
         .join(User, User.id == Enrollment.user_id)
         .where(
             Enrollment.session_id == session.id,
-            Enrollment.status == EnrollmentStatus.CONFIRMED.value,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
         )
         .order_by(User.display_name, User.id)
     ).all()
@@ -132,7 +132,7 @@ def session_participants(
     participants = []
     for enrollment, person in rows:
         attended = len(present[enrollment.id] & days)
-        if session.status == "cancelled":
+        if session.status == SessionStatus.CANCELLED:
             eligible, reason = False, "The session was cancelled."
         elif not days:
             eligible, reason = False, "The session has no days."
@@ -185,7 +185,7 @@ def issue_due_for_session(db: Session, session: CourseSession) -> list[Certifica
 
     Returns the certificates issued now; nothing for a cancelled session.
     """
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         return []
     return _issue_for_participants(db, session, session_participants(db, session))
 
@@ -196,7 +196,7 @@ def issue_for_session(db: Session, session: CourseSession, *, acting: User) -> l
     Returns the certificates issued now; people who already have one, or whose
     certificate was revoked, are left as they are.
     """
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         raise Invalid("This session was cancelled; there is nothing to certify.")
     issued = issue_due_for_session(db, session)
     log.info("%d certificates issued for session %s by user %s", len(issued), session.id, acting.id)
@@ -243,8 +243,8 @@ def _sessions_with_due_participants(db: Session, user_id: int | None) -> list[Co
         select(Enrollment.session_id)
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
         .where(
-            Enrollment.status == EnrollmentStatus.CONFIRMED.value,
-            CourseSession.status != "cancelled",
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            CourseSession.status != SessionStatus.CANCELLED,
             CourseSession.starts_on <= today,
             # Bounded, so partial attenders of old sessions are not re-examined forever;
             # a coordinator's bulk issue still covers older sessions.

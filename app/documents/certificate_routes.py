@@ -20,7 +20,7 @@ from app.content.models import CourseVersion
 from app.db import DbSession, utcnow
 from app.documents import certificate_issuing, certificates, download_links, serving, verify
 from app.documents.certificate_render import certificate_file, credit_hours_text, inputs_hash
-from app.documents.models import Certificate
+from app.documents.models import Certificate, CertificateStatus
 from app.errors import AppError, NotFound
 from app.formatting import date_range, plain_date
 from app.pages import page_router
@@ -77,7 +77,7 @@ def verify_page(request: Request, ctx: Ctx, token: str) -> Response:
         request,
         "certificates/verify.html",
         {"result": result, "cert": result.certificate, "show": result.display},
-        status_code=404 if result.status == verify.UNKNOWN else 200,
+        status_code=404 if result.status == CertificateStatus.UNKNOWN else 200,
     )
 
 

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.documents.models import JobStatus
 from app.errors import AppError
 
 documents_cli = typer.Typer(
@@ -49,7 +50,7 @@ def make_to_file(session_id: int, kind: str, out: Path) -> Path:
             bar.update(task, completed=done, total=total)
 
         outcome = jobs.run_job(jobs.default_scope, job_id, on_progress=progress)
-    if outcome.status != jobs.DONE or outcome.inputs_hash is None:
+    if outcome.status != JobStatus.DONE or outcome.inputs_hash is None:
         raise AppError(outcome.error or "The document could not be made.")
     shutil.copyfile(storage.path_for(outcome.inputs_hash), out)
     how = "rendered" if outcome.rendered else "unchanged, taken from storage"

@@ -159,7 +159,7 @@ def confirmed_participants(db: Session, session_id: int) -> tuple[str, ...]:
         .join(Enrollment, Enrollment.user_id == User.id)
         .where(
             Enrollment.session_id == session_id,
-            Enrollment.status == EnrollmentStatus.CONFIRMED.value,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
         )
     )
     return _names(db, query)

@@ -22,7 +22,7 @@ from app.documents import engine, storage
 from app.errors import NotFound
 from app.formatting import long_date
 from app.payments import orders, views
-from app.payments.models import Order
+from app.payments.models import Order, OrderStatus
 
 NO_SUCH_ORDER = "There is no such order."
 
@@ -98,7 +98,7 @@ def _seller() -> Seller:
 
 def _payment_state(order: Order) -> tuple[str, str]:
     """('paid' | 'due' | 'cancelled', the words shown)."""
-    if order.status == orders.CANCELLED:
+    if order.status == OrderStatus.CANCELLED:
         return "cancelled", "Cancelled"
     if order.status in orders.SETTLED:
         return "paid", f"Paid on {long_date(order.paid_at.date())}" if order.paid_at else "Paid"

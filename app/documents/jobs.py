@@ -29,13 +29,12 @@ from app.base_url import carrying, public_base_url
 from app.config import get_settings
 from app.db import get_session_factory, transaction, utcnow
 from app.documents import packs
-from app.documents.models import DocumentJob
+from app.documents.models import DocumentJob, JobStatus
 from app.errors import AppError, Invalid
 
 log = logging.getLogger(__name__)
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-ACTIVE = (QUEUED, RUNNING)
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 QUEUE = "documents"
 TIME_LIMIT_SECONDS = 30 * 60  # no document takes this long; a job running longer is dead
 LOCAL_THREADS = 2
@@ -74,7 +73,7 @@ def default_scope() -> AbstractContextManager[Session]:
 class JobOutcome:
     """How a run ended: final status, stored file hash, error, and whether it rendered."""
 
-    status: str
+    status: JobStatus
     inputs_hash: str | None
     error: str
     rendered: bool
@@ -122,12 +121,12 @@ def _run_job(scope: SessionScope, job_id: int, on_progress: Progress | None) -> 
         ).first()
     if row is None:
         log.warning("document job %s does not exist (deleted?); nothing to do", job_id)
-        return JobOutcome(FAILED, None, "There is no such job.", False)
+        return JobOutcome(JobStatus.FAILED, None, "There is no such job.", False)
     kind, session_id = row
     _set(
         scope,
         job_id,
-        status=RUNNING,
+        status=JobStatus.RUNNING,
         error="",
         attempts=DocumentJob.attempts + 1,
         started_at=utcnow(),
@@ -151,18 +150,18 @@ def _run_job(scope: SessionScope, job_id: int, on_progress: Progress | None) -> 
         if not isinstance(exc, AppError):
             log.exception("document job %s (%s, session %s) failed", job_id, kind, session_id)
         message = _person_readable(exc)
-        _set(scope, job_id, status=FAILED, error=message, finished_at=utcnow())
-        return JobOutcome(FAILED, None, message, False)
+        _set(scope, job_id, status=JobStatus.FAILED, error=message, finished_at=utcnow())
+        return JobOutcome(JobStatus.FAILED, None, message, False)
     _set(
         scope,
         job_id,
-        status=DONE,
+        status=JobStatus.DONE,
         inputs_hash=plan.digest,
         progress_done=plan.total,
         progress_total=plan.total,
         finished_at=utcnow(),
     )
-    return JobOutcome(DONE, plan.digest, "", rendered)
+    return JobOutcome(JobStatus.DONE, plan.digest, "", rendered)
 
 
 # No automatic retries: a failed job records why, and a person presses Retry.
@@ -277,14 +276,16 @@ def start_job(db: Session, *, kind: str, session_id: int, user: User | None) -> 
     # A job "running" for longer than any render takes died with its worker: start anew.
     stale = utcnow() - timedelta(seconds=TIME_LIMIT_SECONDS)
     if active is not None and not (
-        active.status == RUNNING and active.started_at is not None and active.started_at < stale
+        active.status == JobStatus.RUNNING
+        and active.started_at is not None
+        and active.started_at < stale
     ):
         return active
     job = DocumentJob(
         kind=kind,
         session_id=session_id,
         requested_by_id=user.id if user else None,
-        status=QUEUED,
+        status=JobStatus.QUEUED,
         progress_done=0,
         progress_total=0,
         error="",
@@ -297,9 +298,9 @@ def start_job(db: Session, *, kind: str, session_id: int, user: User | None) -> 
 
 def retry_job(db: Session, job: DocumentJob) -> DocumentJob:
     """Queue a failed job again."""
-    if job.status != FAILED:
+    if job.status != JobStatus.FAILED:
         raise Invalid("Only a failed job can be retried.")
-    job.status, job.error = QUEUED, ""
+    job.status, job.error = JobStatus.QUEUED, ""
     job.progress_done, job.finished_at = 0, None
     db.flush()
     return job

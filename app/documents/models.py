@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -18,11 +19,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UtcDateTime, utcnow
+from app.db import Base, UtcDateTime, status_type, utcnow
 
 # "In force" (live): neither revoked nor replaced. A re-issue after a name correction sets
 # both revoked_at and replaced_by_id on the old row; a revocation sets revoked_at only.
 LIVE_SQL = "revoked_at IS NULL AND replaced_by_id IS NULL"
+
+
+class CertificateStatus(enum.StrEnum):
+    """What verifying a certificate's token says (worked out, not stored)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
 
 
 class Certificate(Base):
@@ -74,6 +83,15 @@ class Certificate(Base):
     )
 
 
+class JobStatus(enum.StrEnum):
+    """Where a background document job stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class DocumentJob(Base):
     """A background rendering job (print pack, workbooks, certificates) and its progress."""
 
@@ -85,7 +103,7 @@ class DocumentJob(Base):
         ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
     )
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|done|failed
+    status: Mapped[JobStatus] = mapped_column(status_type(JobStatus, 10), default=JobStatus.QUEUED)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     inputs_hash: Mapped[str | None] = mapped_column(String(64))  # names the stored file

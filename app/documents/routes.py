@@ -14,6 +14,7 @@ from app.db import DbSession
 from app.documents import certificate_issuing, jobs, storage
 from app.documents.access import documents_session, job_for
 from app.documents.facts import confirmed_participants, session_certificates
+from app.documents.models import JobStatus
 from app.documents.packs import CERTIFICATES, KINDS, SESSION_PACK
 from app.documents.schemas import JobOut
 from app.errors import AppError, Conflict, LoginRequired, NotFound
@@ -75,7 +76,7 @@ def start_document(
             raise
         ctx.flash(exc.message, "error")
         return redirect(f"/sessions/{session_id}/documents")
-    if job.status == jobs.QUEUED:
+    if job.status == JobStatus.QUEUED:
         # Also for a job queued earlier: an in-process queue does not survive a restart,
         # and running a job twice is harmless.
         jobs.enqueue_after_commit(ctx.db, job.id)
@@ -97,7 +98,7 @@ def retry_document(ctx: Ctx, user: SignedIn, job_id: int) -> Response:
 def download_document(ctx: Ctx, user: SignedIn, job_id: int) -> Response:
     """The finished PDF of a document job, as an attachment."""
     job, summary = job_for(ctx.db, user, job_id)
-    if job.status != jobs.DONE or not job.inputs_hash:
+    if job.status != JobStatus.DONE or not job.inputs_hash:
         raise Conflict("This document is not ready yet; wait for the progress bar to finish.")
     path = storage.lookup(job.inputs_hash)
     if path is None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from app.documents.models import DocumentJob
+from app.documents.models import DocumentJob, JobStatus
 from app.documents.packs import KINDS
 
 STATUS_TEXT = {
-    "queued": "Waiting to start",
-    "running": "Being made",
-    "done": "Ready",
-    "failed": "Failed",
+    JobStatus.QUEUED: "Waiting to start",
+    JobStatus.RUNNING: "Being made",
+    JobStatus.DONE: "Ready",
+    JobStatus.FAILED: "Failed",
 }
 
 
@@ -21,7 +21,7 @@ class JobOut(BaseModel):
     id: int
     kind: str
     label: str
-    status: str
+    status: JobStatus
     status_text: str
     progress_done: int
     progress_total: int
@@ -32,7 +32,7 @@ class JobOut(BaseModel):
     def percent(self) -> int:
         """Progress as a whole percentage (0 before the job knows its size)."""
         if self.progress_total <= 0:
-            return 100 if self.status == "done" else 0
+            return 100 if self.status == JobStatus.DONE else 0
         return min(100, round(100 * self.progress_done / self.progress_total))
 
     @classmethod
@@ -47,5 +47,7 @@ class JobOut(BaseModel):
             progress_done=job.progress_done,
             progress_total=job.progress_total,
             error=job.error,
-            download_url=f"/documents/jobs/{job.id}/download" if job.status == "done" else None,
+            download_url=f"/documents/jobs/{job.id}/download"
+            if job.status == JobStatus.DONE
+            else None,
         )

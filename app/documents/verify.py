@@ -13,20 +13,16 @@ from app.config import get_settings
 from app.db import utcnow
 from app.documents.certificate_render import credit_hours_text
 from app.documents.certificates import certificate_by_token
-from app.documents.models import Certificate
+from app.documents.models import Certificate, CertificateStatus
 from app.errors import TooManyRequests
 from app.formatting import date_range, plain_date
-
-VALID = "valid"
-REVOKED = "revoked"
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
 class Verification:
     """The answer to a verification lookup; ``certificate`` is None when unknown."""
 
-    status: str  # valid | revoked | unknown
+    status: CertificateStatus
     certificate: Certificate | None = None
     replaced_by: Certificate | None = None
 
@@ -34,7 +30,7 @@ class Verification:
         """The API body: the status, and for a known token what the certificate states."""
         cert = self.certificate
         if cert is None:
-            return {"status": UNKNOWN}
+            return {"status": CertificateStatus.UNKNOWN}
         body: dict[str, Any] = {
             "status": self.status,
             "serial": cert.serial,
@@ -82,11 +78,11 @@ def verify_token(db: Session, token: str) -> Verification:
     """
     cert = certificate_by_token(db, token)
     if cert is None:
-        return Verification(UNKNOWN)
+        return Verification(CertificateStatus.UNKNOWN)
     if cert.revoked_at is None:
-        return Verification(VALID, cert)
+        return Verification(CertificateStatus.VALID, cert)
     replaced_by = db.get(Certificate, cert.replaced_by_id) if cert.replaced_by_id else None
-    return Verification(REVOKED, cert, replaced_by)
+    return Verification(CertificateStatus.REVOKED, cert, replaced_by)
 
 
 def _throttle_key(address: str) -> str:

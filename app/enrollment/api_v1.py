@@ -13,7 +13,7 @@ from app.accounts.permissions import ApiUser
 from app.content.models import Course
 from app.db import DbSession
 from app.enrollment import bundles, changes, queries, rules, seat_packs, seats, waitlist
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.enrollment.schemas import (
     AssignmentIn,
     BundleIn,
@@ -133,7 +133,7 @@ def enrol(
 @api.get("/enrollments", response_model=list[EnrollmentOut])
 def my_enrollments(db: DbSession, user: ApiUser) -> list[EnrollmentOut]:
     """Your enrolments (every status), by session date."""
-    statuses = [*rules.LIVE_STATUSES, rules.CANCELLED, rules.EXPIRED]
+    statuses = [*rules.LIVE_STATUSES, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED]
     rows = queries.learner_enrollments(db, user.id, statuses=statuses)
     return [enrollment_out(e) for e, _ in rows]
 

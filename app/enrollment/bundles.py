@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import hooks, queries, rules
-from app.enrollment.models import DayBundle, Enrollment
+from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling.models import CourseSession, Series
+from app.scheduling.models import CourseSession, Series, SessionStatus
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def bundle_offer(db: Session, user: User | None, series_id: int, on_date: date) 
         .where(
             CourseSession.series_id == series_id,
             CourseSession.starts_on == on_date,
-            CourseSession.status == rules.SCHEDULED,
+            CourseSession.status == SessionStatus.SCHEDULED,
             rules.visible_clause(db, user),
         )
         .order_by(CourseSession.track_position, CourseSession.id)
@@ -105,6 +105,6 @@ def book_day_bundle(
     enrollments = [
         take_seat(db, locked[sid], user, source="bundle", bundle=bundle, now=now) for sid in ids
     ]
-    if bundle.price_cents > 0 and enrollments[0].status == rules.CONFIRMED:
+    if bundle.price_cents > 0 and enrollments[0].status == EnrollmentStatus.CONFIRMED:
         hooks.invoice_booking(db, enrollments)  # an invoice customer: bill the bundle
     return bundle, enrollments

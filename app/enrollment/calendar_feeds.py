@@ -16,32 +16,32 @@ from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import NotFound
 from app.scheduling import calendar, feeds
 from app.scheduling.feeds import FeedEntry
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 
 # Which enrolment wins when one person has several rows on one session (re-bookings).
 _RANK = {
-    EnrollmentStatus.CONFIRMED.value: 3,
-    EnrollmentStatus.HELD.value: 2,
-    EnrollmentStatus.OFFERED.value: 2,
-    EnrollmentStatus.CANCELLED.value: 1,
-    EnrollmentStatus.EXPIRED.value: 1,
+    EnrollmentStatus.CONFIRMED: 3,
+    EnrollmentStatus.HELD: 2,
+    EnrollmentStatus.OFFERED: 2,
+    EnrollmentStatus.CANCELLED: 1,
+    EnrollmentStatus.EXPIRED: 1,
 }
 
 
 def _event_status(enrollment: Enrollment, session: CourseSession, now: datetime) -> str | None:
     """What the learner's calendar should say, or None to leave the session out."""
     status = enrollment.status
-    if status in (EnrollmentStatus.CANCELLED.value, EnrollmentStatus.EXPIRED.value):
+    if status in (EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED):
         return calendar.CANCELLED
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         return calendar.CANCELLED
-    if status == EnrollmentStatus.CONFIRMED.value:
+    if status == EnrollmentStatus.CONFIRMED:
         return calendar.CONFIRMED
     # A hold or offer past its time is gone even before the ticker marks it expired.
-    if status == EnrollmentStatus.HELD.value:
+    if status == EnrollmentStatus.HELD:
         live = enrollment.hold_expires_at is None or enrollment.hold_expires_at > now
         return calendar.TENTATIVE if live else calendar.CANCELLED
-    if status == EnrollmentStatus.OFFERED.value:
+    if status == EnrollmentStatus.OFFERED:
         live = enrollment.offer_expires_at is None or enrollment.offer_expires_at > now
         return calendar.TENTATIVE if live else calendar.CANCELLED
     return None  # waitlisted: no seat, nothing in the calendar yet

@@ -15,14 +15,14 @@ from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.db import utcnow
 from app.enrollment import hooks, notices, rules
-from app.enrollment.models import Enrollment, Reminder, SeatPack
+from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder, SeatPack
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid, NotFound
 from app.formatting import local_time
 from app.scheduling.models import CourseSession
 
-SEAT_STATUSES = (rules.CONFIRMED, rules.HELD, rules.OFFERED)
+SEAT_STATUSES = (EnrollmentStatus.CONFIRMED, EnrollmentStatus.HELD, EnrollmentStatus.OFFERED)
 
 
 def get_enrollment(db: Session, enrollment_id: int) -> Enrollment:
@@ -44,7 +44,7 @@ def _refuse_after_cutoff(session: CourseSession, label: str, now: datetime) -> N
 
 def _live_hold(enrollment: Enrollment, now: datetime) -> bool:
     return (
-        enrollment.status == rules.HELD
+        enrollment.status == EnrollmentStatus.HELD
         and enrollment.hold_expires_at is not None
         and enrollment.hold_expires_at > now
     )
@@ -59,7 +59,7 @@ def cancel_locked(
             f"This booking on {rules.session_label(db, session)} is already {enrollment.status}."
         )
     had_seat = enrollment.status in SEAT_STATUSES
-    enrollment.status = rules.CANCELLED
+    enrollment.status = EnrollmentStatus.CANCELLED
     enrollment.cancelled_at = now
     enrollment.hold_expires_at = None
     enrollment.offer_expires_at = None
@@ -81,7 +81,7 @@ def cancel_enrollment(
         raise NotFound("There is no such booking.")
     session = rules.lock_session(db, enrollment.session_id)
     enrollment = get_enrollment(db, enrollment.id)
-    if enrollment.status == rules.CONFIRMED:
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
         _refuse_after_cutoff(session, rules.session_label(db, session), now)
     cancel_locked(db, enrollment, session, now)
     hooks.seats_released(db, [enrollment], hooks.Release.LEARNER)
@@ -141,9 +141,9 @@ def transfer_enrollment(
         raise NotFound("There is no such session.")
     enrollment = get_enrollment(db, enrollment.id)
     label = rules.session_label(db, old)
-    if enrollment.status != rules.CONFIRMED and not _live_hold(enrollment, now):
+    if enrollment.status != EnrollmentStatus.CONFIRMED and not _live_hold(enrollment, now):
         raise Conflict(f"Only a confirmed or held seat can be transferred; {label} has none.")
-    if enrollment.status == rules.CONFIRMED:
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
         _refuse_after_cutoff(old, label, now)
     _move_locked(db, enrollment, user, old, new, by_someone_else=False, now=now)
     return enrollment
@@ -198,7 +198,7 @@ def coordinator_move(
     assert person is not None
     # Someone without a seat yet (in line, or a hold that ran out) is placed by the
     # coordinator, which counts as an invoiced, confirmed seat.
-    place = enrollment.status != rules.CONFIRMED and not _live_hold(enrollment, now)
+    place = enrollment.status != EnrollmentStatus.CONFIRMED and not _live_hold(enrollment, now)
     _move_locked(db, enrollment, person, old, new, by_someone_else=True, now=now)
     if place:
         rules.mark_confirmed(db, enrollment, new.course_id, now)
@@ -235,7 +235,7 @@ def cancel_session_enrollments(
         )
     ).all()
     for enrollment in live:
-        enrollment.status = rules.CANCELLED
+        enrollment.status = EnrollmentStatus.CANCELLED
         enrollment.cancelled_at = now
         enrollment.hold_expires_at = None
         enrollment.offer_expires_at = None

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, User
 from app.content.models import Course, CourseVersion
 from app.enrollment import rules
-from app.enrollment.models import InHouseRequest
+from app.enrollment.models import InHouseRequest, InHouseRequestStatus
 from app.errors import Forbidden, Invalid, NotFound
 
 MAX_PARTICIPANTS = 500
-STATUSES = ("new", "answered", "closed")
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def create_request(
         participants=participants,
         preferred_dates=preferred_dates.strip(),
         message=message.strip(),
-        status="new",
+        status=InHouseRequestStatus.NEW,
     )
     db.add(request)
     db.flush()
@@ -109,7 +108,7 @@ def list_requests(db: Session, acting: User) -> list[RequestRow]:
     """Coordinators' inbox: new requests first, then the rest, newest first."""
     if not rules.is_staff(acting):
         raise Forbidden("The requests inbox is for coordinators.")
-    new_first = case((InHouseRequest.status == "new", 0), else_=1)
+    new_first = case((InHouseRequest.status == InHouseRequestStatus.NEW, 0), else_=1)
     query = (
         select(InHouseRequest, User, Organisation.name)
         .join(User, User.id == InHouseRequest.requester_id)
@@ -144,16 +143,16 @@ def list_requests(db: Session, acting: User) -> list[RequestRow]:
 
 
 def set_request_status(
-    db: Session, request_id: int, acting: User, status: str = "answered"
+    db: Session, request_id: int, acting: User, status: str = InHouseRequestStatus.ANSWERED
 ) -> InHouseRequest:
     """Mark a request answered (or closed, or new again)."""
     if not rules.is_staff(acting):
         raise NotFound("There is no such request.")
-    if status not in STATUSES:
-        raise Invalid(f"A request is one of: {', '.join(STATUSES)}.")
+    if status not in set(InHouseRequestStatus):
+        raise Invalid(f"A request is one of: {', '.join(InHouseRequestStatus)}.")
     request = db.get(InHouseRequest, request_id)
     if request is None:
         raise NotFound("There is no such request.")
-    request.status = status
+    request.status = InHouseRequestStatus(status)
     db.flush()
     return request

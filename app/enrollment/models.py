@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UtcDateTime, utcnow
+from app.db import Base, UtcDateTime, status_type, utcnow
 
 
 class EnrollmentStatus(enum.StrEnum):
@@ -36,7 +36,7 @@ class Enrollment(Base):
         ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(status_type(EnrollmentStatus, 12), index=True)
     source: Mapped[str] = mapped_column(
         String(20), default="self"
     )  # self|coordinator|seat_pack|bundle
@@ -101,6 +101,14 @@ class SeatPack(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class InHouseRequestStatus(enum.StrEnum):
+    """Where a coordinator has got with an in-house request."""
+
+    NEW = "new"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
 class InHouseRequest(Base):
     """A client company asking for a private session; lands in the coordinators' inbox."""
 
@@ -116,7 +124,9 @@ class InHouseRequest(Base):
     participants: Mapped[int] = mapped_column(Integer)
     preferred_dates: Mapped[str] = mapped_column(String(500), default="")
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="new")  # new|answered|closed
+    status: Mapped[InHouseRequestStatus] = mapped_column(
+        status_type(InHouseRequestStatus, 12), default=InHouseRequestStatus.NEW
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.base_url import absolute_url
 from app.config import get_settings
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.formatting import local_time, long_date
 from app.notifications.mail import send_template
 from app.scheduling import calendar, feeds
@@ -223,11 +223,11 @@ def enrollment_moved(db: Session, enrollment: Enrollment, old_session: CourseSes
         enrollment,
         subject="Moved: {title} is now on {day}",
         template="enrolment_moved.txt",
-        ics_method="REQUEST" if enrollment.status == "confirmed" else None,
+        ics_method="REQUEST" if enrollment.status == EnrollmentStatus.CONFIRMED else None,
         extra={
             **extra,
             "bookings_url": _bookings_url(),
-            "status_confirmed": enrollment.status == "confirmed",
+            "status_confirmed": enrollment.status == EnrollmentStatus.CONFIRMED,
         },
         # One iTIP method per calendar object, so the old date's CANCEL is its own file.
         also_cancel=old_session,

@@ -17,11 +17,11 @@ from app.accounts.sessions import Ctx, RequestContext
 from app.bounds import form_id, form_int
 from app.db import utcnow
 from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views, waitlist
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time, long_date, price
 from app.pages import change_then_redirect, page_router
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 from app.web import redirect, render
 
 router = page_router()
@@ -52,13 +52,13 @@ def outcome(db: Session, enrollment: Enrollment, *, for_someone: str | None = No
     label = rules.session_label(db, session)
     whose = f"{for_someone}’s" if for_someone else "Your"
     you = for_someone or "you"
-    if enrollment.status == rules.CONFIRMED:
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
         return f"{whose} seat on {label} is confirmed."
-    if enrollment.status == rules.HELD:
+    if enrollment.status == EnrollmentStatus.HELD:
         assert enrollment.hold_expires_at is not None
         until = local_time(enrollment.hold_expires_at, session.timezone)
         return f"A seat on {label} is held for {you} until {until}."
-    if enrollment.status == rules.WAITLISTED:
+    if enrollment.status == EnrollmentStatus.WAITLISTED:
         position = waitlist.waitlist_position(db, enrollment)
         verb = "is" if for_someone else "are"
         return f"{label} is full: {you} {verb} number {position} on the waitlist."
@@ -74,7 +74,7 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     mine = rules.live_enrollment(db, session.id, user.id, utcnow()) if user else None
     view = views.session_view(db, session)
     same_day: list[object] = []
-    if session.series_id is not None and session.status == rules.SCHEDULED:
+    if session.series_id is not None and session.status == SessionStatus.SCHEDULED:
         offer = bundles.bundle_offer(db, user, session.series_id, session.starts_on)
         same_day = list(offer.sessions) if offer.price_cents is not None else []
     return render(
@@ -84,7 +84,7 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
             "view": view,
             "mine": views.booking_view(db, mine, view) if mine else None,
             "bookable": user is not None
-            and session.status == rules.SCHEDULED
+            and session.status == SessionStatus.SCHEDULED
             and not rules.has_started(session, utcnow())
             and rules.can_book(db, user, session),
             "started": rules.has_started(session, utcnow()),
@@ -119,7 +119,7 @@ def attempt_then_pay(
 
     def run() -> str:
         enrollment = action()
-        if enrollment.status == rules.HELD:
+        if enrollment.status == EnrollmentStatus.HELD:
             held.append(enrollment.id)
         return outcome(ctx.db, enrollment)
 
@@ -231,8 +231,10 @@ def book_bundle(
 
     def run() -> str:
         bundle, enrollments = bundles.book_day_bundle(ctx.db, user, chosen)
-        state = "confirmed" if enrollments[0].status == rules.CONFIRMED else "held for you"
-        if enrollments[0].status == rules.HELD:
+        state = (
+            "confirmed" if enrollments[0].status == EnrollmentStatus.CONFIRMED else "held for you"
+        )
+        if enrollments[0].status == EnrollmentStatus.HELD:
             held.append(enrollments[0].id)
         total = price(bundle.price_cents, bundle.currency)
         return f"Day bundle booked: {len(enrollments)} seats {state}, {total} in all."

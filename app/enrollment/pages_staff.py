@@ -15,6 +15,7 @@ from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, roster, rules, views
+from app.enrollment.models import InHouseRequestStatus
 from app.enrollment.pages_learner import FormStr, outcome
 from app.errors import Invalid, NotFound
 from app.pages import change_then_redirect, page_router
@@ -93,7 +94,7 @@ def requests_inbox(request: Request, ctx: Ctx, user: Coordinator) -> Response:
 
 @router.post("/coordinator/requests/{request_id:id}/status")
 def request_status(
-    ctx: Ctx, user: Coordinator, request_id: int, status: FormStr = "answered"
+    ctx: Ctx, user: Coordinator, request_id: int, status: FormStr = InHouseRequestStatus.ANSWERED
 ) -> Response:
     """Mark a request answered (or closed, or new again)."""
 

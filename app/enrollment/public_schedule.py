@@ -20,7 +20,7 @@ from app.enrollment import queries
 from app.errors import Invalid
 from app.formatting import long_date, month_year, price, time_range
 from app.scheduling import calendar, feeds
-from app.scheduling.models import CourseSession, Series
+from app.scheduling.models import CourseSession, Series, SessionStatus
 from app.scheduling.recurrence import check_date
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -127,7 +127,7 @@ def upcoming_sessions(
     query = (
         select(CourseSession)
         .where(
-            CourseSession.status == "scheduled",
+            CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.starts_on >= now.date() - timedelta(days=1),
             visible,
         )
@@ -212,7 +212,7 @@ def _bundle_dates(
         select(CourseSession.series_id, CourseSession.starts_on).where(
             CourseSession.series_id.in_(series_ids),
             CourseSession.starts_on.in_(dates),
-            CourseSession.status == "scheduled",
+            CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.track_position.is_not(None),
             visible,
         )

@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 
 
 def sessions_in_use(db: Session, session_ids: Iterable[int]) -> set[int]:
@@ -32,7 +32,7 @@ def sessions_in_use(db: Session, session_ids: Iterable[int]) -> set[int]:
         EnrollmentStatus.OFFERED,
     ]
     query = select(Enrollment.session_id).where(
-        Enrollment.session_id.in_(ids), Enrollment.status.in_([s.value for s in live])
+        Enrollment.session_id.in_(ids), Enrollment.status.in_(live)
     )
     return set(db.scalars(query))
 
@@ -62,7 +62,7 @@ def waitlist_lengths(db: Session, session_ids: Iterable[int]) -> dict[int, int]:
         return counts
     query = (
         select(Enrollment.session_id, func.count(Enrollment.id))
-        .where(Enrollment.session_id.in_(ids), Enrollment.status == rules.WAITLISTED)
+        .where(Enrollment.session_id.in_(ids), Enrollment.status == EnrollmentStatus.WAITLISTED)
         .group_by(Enrollment.session_id)
     )
     counts.update(dict(db.execute(query).all()))
@@ -118,7 +118,7 @@ def visible_sessions(
     """Sessions the person may see (public, their organisations', all for staff), by date."""
     query = select(CourseSession).where(rules.visible_clause(db, user))
     if not include_cancelled:
-        query = query.where(CourseSession.status == rules.SCHEDULED)
+        query = query.where(CourseSession.status == SessionStatus.SCHEDULED)
     if course_id is not None:
         query = query.where(CourseSession.course_id == course_id)
     if date_from is not None:
@@ -130,7 +130,10 @@ def visible_sessions(
 
 
 def learner_enrollments(
-    db: Session, user_id: int, *, statuses: Iterable[str] = (rules.CONFIRMED,)
+    db: Session,
+    user_id: int,
+    *,
+    statuses: Iterable[EnrollmentStatus] = (EnrollmentStatus.CONFIRMED,),
 ) -> list[tuple[Enrollment, CourseSession]]:
     """A learner's enrolments in ``statuses`` with their sessions (days loaded), by date."""
     query = (
@@ -144,7 +147,10 @@ def learner_enrollments(
 
 
 def session_participants(
-    db: Session, session_id: int, *, statuses: Iterable[str] = (rules.CONFIRMED,)
+    db: Session,
+    session_id: int,
+    *,
+    statuses: Iterable[EnrollmentStatus] = (EnrollmentStatus.CONFIRMED,),
 ) -> list[tuple[Enrollment, User]]:
     """Who is on a session in ``statuses`` (default confirmed), by name."""
     query = (

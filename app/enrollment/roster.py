@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role, User
 from app.db import utcnow
 from app.enrollment import hooks, queries, rules, views
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import NotFound
 from app.formatting import local_time
 from app.scheduling.models import CourseSession
@@ -82,31 +82,33 @@ def build_roster(
     result = Roster(views.session_view(db, session), whole)
     for enrollment, person in db.execute(query):
         status = enrollment.status
-        if status == rules.CONFIRMED:
+        if status == EnrollmentStatus.CONFIRMED:
             result.confirmed.append(
                 RosterRow(enrollment, person, _text(enrollment.confirmed_at, session, "since"))
             )
         elif (
-            status == rules.HELD and enrollment.hold_expires_at and enrollment.hold_expires_at > now
+            status == EnrollmentStatus.HELD
+            and enrollment.hold_expires_at
+            and enrollment.hold_expires_at > now
         ):
             result.held.append(
                 RosterRow(enrollment, person, _text(enrollment.hold_expires_at, session, "until"))
             )
         elif (
-            status == rules.OFFERED
+            status == EnrollmentStatus.OFFERED
             and enrollment.offer_expires_at
             and enrollment.offer_expires_at > now
         ):
             result.offered.append(
                 RosterRow(enrollment, person, _text(enrollment.offer_expires_at, session, "until"))
             )
-        elif status == rules.WAITLISTED:
+        elif status == EnrollmentStatus.WAITLISTED:
             result.waitlist.append(
                 RosterRow(enrollment, person, _text(enrollment.waitlisted_at, session, "since"))
             )
         else:
             when = enrollment.cancelled_at or enrollment.updated_at
-            label = "cancelled" if status == rules.CANCELLED else "expired"
+            label = "cancelled" if status == EnrollmentStatus.CANCELLED else "expired"
             result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
     if viewer.has_role(Role.COORDINATOR):

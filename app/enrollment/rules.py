@@ -23,17 +23,14 @@ from app.formatting import long_date
 from app.learning.models import AccessGrant
 from app.scheduling.models import CourseSession, SessionFacilitator
 
-HELD = EnrollmentStatus.HELD.value
-CONFIRMED = EnrollmentStatus.CONFIRMED.value
-WAITLISTED = EnrollmentStatus.WAITLISTED.value
-OFFERED = EnrollmentStatus.OFFERED.value
-CANCELLED = EnrollmentStatus.CANCELLED.value
-EXPIRED = EnrollmentStatus.EXPIRED.value
-
-SCHEDULED = "scheduled"
 GRANT_SOURCE = "enrolment"
 # Enrolments that still mean something for the person (a seat, or a place in line).
-LIVE_STATUSES = (HELD, CONFIRMED, WAITLISTED, OFFERED)
+LIVE_STATUSES = (
+    EnrollmentStatus.HELD,
+    EnrollmentStatus.CONFIRMED,
+    EnrollmentStatus.WAITLISTED,
+    EnrollmentStatus.OFFERED,
+)
 
 
 # --- time -------------------------------------------------------------------------
@@ -196,9 +193,9 @@ def lock_seat_pack(db: Session, pack_id: int) -> SeatPack:
 def seat_clause(now: datetime) -> ColumnElement[bool]:
     """SQL: enrolments holding a seat at ``now`` (confirmed, or a hold/offer not yet run out)."""
     return or_(
-        Enrollment.status == CONFIRMED,
-        and_(Enrollment.status == HELD, Enrollment.hold_expires_at > now),
-        and_(Enrollment.status == OFFERED, Enrollment.offer_expires_at > now),
+        Enrollment.status == EnrollmentStatus.CONFIRMED,
+        and_(Enrollment.status == EnrollmentStatus.HELD, Enrollment.hold_expires_at > now),
+        and_(Enrollment.status == EnrollmentStatus.OFFERED, Enrollment.offer_expires_at > now),
     )
 
 
@@ -217,7 +214,7 @@ def live_enrollment(db: Session, session_id: int, user_id: int, now: datetime) -
         .where(
             Enrollment.session_id == session_id,
             Enrollment.user_id == user_id,
-            or_(seat_clause(now), Enrollment.status == WAITLISTED),
+            or_(seat_clause(now), Enrollment.status == EnrollmentStatus.WAITLISTED),
         )
         .order_by(Enrollment.id.desc())
         .limit(1)
@@ -256,7 +253,7 @@ def needs_payment(db: Session, enrollment: Enrollment, price_cents: int, on: dat
 
 def mark_confirmed(db: Session, enrollment: Enrollment, course_id: int, now: datetime) -> None:
     """Confirm a seat and give the learner the course's online modules."""
-    enrollment.status = CONFIRMED
+    enrollment.status = EnrollmentStatus.CONFIRMED
     enrollment.confirmed_at = now
     enrollment.hold_expires_at = None
     enrollment.offer_expires_at = None
@@ -265,7 +262,7 @@ def mark_confirmed(db: Session, enrollment: Enrollment, course_id: int, now: dat
 
 def mark_held(enrollment: Enrollment, now: datetime) -> None:
     """Hold a seat for ``hold_minutes`` while payment is awaited."""
-    enrollment.status = HELD
+    enrollment.status = EnrollmentStatus.HELD
     enrollment.hold_expires_at = now + timedelta(minutes=get_settings().hold_minutes)
     enrollment.offer_expires_at = None
 

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from app.bounds import DbInt
+from app.enrollment.models import EnrollmentStatus
+from app.scheduling.models import SessionStatus
 
 # A row id in a body: a JSON integer (not "12"), one a database column can hold.
 RowId = Annotated[DbInt, Strict()]
@@ -40,7 +42,7 @@ class SessionOut(BaseModel):
     waitlisted: int
     price_cents: int
     currency: str
-    status: str
+    status: SessionStatus
     in_house: bool
     series_id: int | None
     url: str
@@ -60,7 +62,7 @@ class EnrollmentOut(BaseModel):
     id: int
     session_id: int
     user_id: int
-    status: str  # held | confirmed | waitlisted | offered | cancelled | expired
+    status: EnrollmentStatus
     source: str
     hold_expires_at: datetime | None
     offer_expires_at: datetime | None

@@ -20,12 +20,12 @@ from app.content.models import Course
 from app.db import utcnow
 from app.enrollment import rules
 from app.enrollment.changes import cancel_locked, get_enrollment
-from app.enrollment.models import Enrollment, SeatPack
+from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.seats import take_seat
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 
-USED_STATUSES = (rules.HELD, rules.CONFIRMED)
+USED_STATUSES = (EnrollmentStatus.HELD, EnrollmentStatus.CONFIRMED)
 MAX_SEATS = 10_000
 
 
@@ -203,7 +203,7 @@ def eligible_sessions(
     """Upcoming sessions a pack seat can be used on (course, validity, visible to members)."""
     start = max(pack.valid_from, today or date.today())
     query = select(CourseSession).where(
-        CourseSession.status == rules.SCHEDULED,
+        CourseSession.status == SessionStatus.SCHEDULED,
         CourseSession.starts_on >= start,
         CourseSession.starts_on <= pack.valid_until,
         (CourseSession.organisation_id.is_(None))

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import hooks, notices, rules
-from app.enrollment.models import DayBundle, Enrollment, SeatPack
+from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 
 
 def check_bookable(
@@ -34,7 +34,7 @@ def check_bookable(
             "its client organisation can take a seat, and "
             f"{_who(user, by_someone_else)} not a member."
         )
-    if session.status != rules.SCHEDULED:
+    if session.status != SessionStatus.SCHEDULED:
         raise Conflict(
             f"{rules.session_label(db, session)} was cancelled, so it takes no bookings."
         )
@@ -58,13 +58,13 @@ def refuse_if_enrolled(
     label = rules.session_label(db, session)
     who = user.display_name if by_someone_else else "You"
     has = "has" if by_someone_else else "have"
-    if existing.status == rules.CONFIRMED:
+    if existing.status == EnrollmentStatus.CONFIRMED:
         raise Conflict(f"{who} already {has} a confirmed seat on {label}.")
-    if existing.status == rules.HELD:
+    if existing.status == EnrollmentStatus.HELD:
         assert existing.hold_expires_at is not None
         until = local_time(existing.hold_expires_at, session.timezone)
         raise Conflict(f"{who} already {has} a seat held on {label} until {until}.")
-    if existing.status == rules.OFFERED:
+    if existing.status == EnrollmentStatus.OFFERED:
         raise Conflict(
             f"{who} already {has} a seat offered on {label}; accept it from My bookings."
         )
@@ -106,7 +106,7 @@ def take_seat(
     if rules.count_seats(db, session.id, now) >= session.capacity:
         if seat_pack is not None or bundle is not None:
             raise Conflict(f"{rules.session_label(db, session)} is full.")
-        enrollment.status = rules.WAITLISTED
+        enrollment.status = EnrollmentStatus.WAITLISTED
         enrollment.waitlisted_at = now
         db.add(enrollment)
         db.flush()
@@ -141,18 +141,18 @@ def confirm_enrollment(
     current = db.get(Enrollment, enrollment.id, populate_existing=True)
     if current is None:
         raise NotFound("There is no such booking.")
-    if current.status == rules.CONFIRMED:
+    if current.status == EnrollmentStatus.CONFIRMED:
         return current
     label = rules.session_label(db, session)
     live_hold = (
-        current.status == rules.HELD
+        current.status == EnrollmentStatus.HELD
         and current.hold_expires_at is not None
         and current.hold_expires_at > now
     )
     if not live_hold:
-        if current.status not in (rules.HELD, rules.EXPIRED):
+        if current.status not in (EnrollmentStatus.HELD, EnrollmentStatus.EXPIRED):
             raise Conflict(f"This booking on {label} is {current.status}; it cannot be confirmed.")
-        current.status = rules.EXPIRED  # no longer counts while we look for a free seat
+        current.status = EnrollmentStatus.EXPIRED  # no longer counts while we look for a free seat
         db.flush()
         settle_session(db, session, now)
         if rules.count_seats(db, session.id, now) >= session.capacity:

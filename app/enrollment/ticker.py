@@ -20,7 +20,7 @@ from app.enrollment import changes, notices
 from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder
 from app.enrollment.waitlist import expire_due
 from app.scheduling import service as scheduling_service
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def run_go_no_go(db: Session, now: datetime) -> int:
     rows = db.execute(
         select(CourseSession.id, CourseSession.go_no_go_on, CourseSession.timezone)
         .where(
-            CourseSession.status == "scheduled",
+            CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.min_participants > 0,
             CourseSession.go_no_go_on.between(
                 utc_today - timedelta(days=1), utc_today + timedelta(days=1)
@@ -70,7 +70,7 @@ def run_go_no_go(db: Session, now: datetime) -> int:
 def _confirmed_count(db: Session, session_id: int) -> int:
     query = select(func.count(Enrollment.id)).where(
         Enrollment.session_id == session_id,
-        Enrollment.status == EnrollmentStatus.CONFIRMED.value,
+        Enrollment.status == EnrollmentStatus.CONFIRMED,
     )
     return int(db.scalar(query) or 0)
 
@@ -78,7 +78,7 @@ def _confirmed_count(db: Session, session_id: int) -> int:
 def _decide(db: Session, session_id: int, now: datetime) -> bool:
     """Lock one session and cancel it if still scheduled and under its minimum."""
     session = lock_rows(db, CourseSession, [session_id])[session_id]
-    if session.status != "scheduled" or session.min_participants <= 0:
+    if session.status != SessionStatus.SCHEDULED or session.min_participants <= 0:
         return False  # another worker decided first
     confirmed = _confirmed_count(db, session.id)
     if confirmed >= session.min_participants:
@@ -109,8 +109,8 @@ def send_reminders(db: Session, now: datetime) -> int:
         select(Enrollment, CourseSession.starts_on, CourseSession.timezone)
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
         .where(
-            Enrollment.status == EnrollmentStatus.CONFIRMED.value,
-            CourseSession.status == "scheduled",
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+            CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.starts_on.between(utc_today, utc_today + timedelta(days=days_before + 1)),
             ~already,
         )

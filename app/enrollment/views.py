@@ -11,18 +11,18 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, User
 from app.db import utcnow
 from app.enrollment import queries, rules
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.enrollment.waitlist import waitlist_position
 from app.formatting import local_time, long_date, price, time_range
-from app.scheduling.models import CourseSession, Venue
+from app.scheduling.models import CourseSession, SessionStatus, Venue
 
 STATUS_TEXT = {
-    rules.HELD: "Seat held",
-    rules.CONFIRMED: "Confirmed",
-    rules.WAITLISTED: "On the waitlist",
-    rules.OFFERED: "Seat offered",
-    rules.CANCELLED: "Cancelled",
-    rules.EXPIRED: "Expired",
+    EnrollmentStatus.HELD: "Seat held",
+    EnrollmentStatus.CONFIRMED: "Confirmed",
+    EnrollmentStatus.WAITLISTED: "On the waitlist",
+    EnrollmentStatus.OFFERED: "Seat offered",
+    EnrollmentStatus.CANCELLED: "Cancelled",
+    EnrollmentStatus.EXPIRED: "Expired",
 }
 
 
@@ -102,16 +102,16 @@ class BookingView:
 
 
 def _detail(db: Session, enrollment: Enrollment, session: CourseSession, now: datetime) -> str:
-    if enrollment.status == rules.HELD and enrollment.hold_expires_at:
+    if enrollment.status == EnrollmentStatus.HELD and enrollment.hold_expires_at:
         if enrollment.hold_expires_at <= now:
             return "The hold ran out."
         return f"Held for you until {local_time(enrollment.hold_expires_at, session.timezone)}."
-    if enrollment.status == rules.OFFERED and enrollment.offer_expires_at:
+    if enrollment.status == EnrollmentStatus.OFFERED and enrollment.offer_expires_at:
         if enrollment.offer_expires_at <= now:
             return "The offer ran out."
         until = local_time(enrollment.offer_expires_at, session.timezone)
         return f"A seat is free for you: accept it by {until}."
-    if enrollment.status == rules.WAITLISTED:
+    if enrollment.status == EnrollmentStatus.WAITLISTED:
         return f"Number {waitlist_position(db, enrollment)} in line."
     return ""
 
@@ -123,18 +123,20 @@ def booking_view(
     now = now or utcnow()
     session = view.session
     live_hold = (
-        enrollment.status == rules.HELD
+        enrollment.status == EnrollmentStatus.HELD
         and enrollment.hold_expires_at is not None
         and enrollment.hold_expires_at > now
     )
-    live_seat = enrollment.status == rules.CONFIRMED or live_hold
-    in_line = enrollment.status in (rules.WAITLISTED, rules.OFFERED)
+    live_seat = enrollment.status == EnrollmentStatus.CONFIRMED or live_hold
+    in_line = enrollment.status in (EnrollmentStatus.WAITLISTED, EnrollmentStatus.OFFERED)
     # A confirmed seat may change only until the cut-off; holds and places in line any time.
-    changeable = enrollment.status != rules.CONFIRMED or now <= rules.change_cutoff(session)
-    upcoming = not rules.has_started(session, now) and session.status == rules.SCHEDULED
+    changeable = enrollment.status != EnrollmentStatus.CONFIRMED or now <= rules.change_cutoff(
+        session
+    )
+    upcoming = not rules.has_started(session, now) and session.status == SessionStatus.SCHEDULED
     status_text = STATUS_TEXT[enrollment.status]
-    if enrollment.status == rules.HELD and not live_hold:
-        status_text = STATUS_TEXT[rules.EXPIRED]
+    if enrollment.status == EnrollmentStatus.HELD and not live_hold:
+        status_text = STATUS_TEXT[EnrollmentStatus.EXPIRED]
     return BookingView(
         enrollment,
         view,

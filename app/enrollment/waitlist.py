@@ -16,10 +16,10 @@ from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
 from app.enrollment import hooks, notices, queries, rules
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 
 
 def settle_session(db: Session, session: CourseSession, now: datetime) -> Counter[str]:
@@ -33,24 +33,31 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
         select(Enrollment).where(
             Enrollment.session_id == session.id,
             or_(
-                and_(Enrollment.status == rules.HELD, Enrollment.hold_expires_at <= now),
-                and_(Enrollment.status == rules.OFFERED, Enrollment.offer_expires_at <= now),
+                and_(Enrollment.status == EnrollmentStatus.HELD, Enrollment.hold_expires_at <= now),
+                and_(
+                    Enrollment.status == EnrollmentStatus.OFFERED,
+                    Enrollment.offer_expires_at <= now,
+                ),
             ),
         )
     ).all()
     for enrollment in stale:
-        done["holds_expired" if enrollment.status == rules.HELD else "offers_expired"] += 1
-        enrollment.status = rules.EXPIRED
+        done[
+            "holds_expired" if enrollment.status == EnrollmentStatus.HELD else "offers_expired"
+        ] += 1
+        enrollment.status = EnrollmentStatus.EXPIRED
     if stale:
         db.flush()
-    if session.status != rules.SCHEDULED or rules.has_started(session, now):
+    if session.status != SessionStatus.SCHEDULED or rules.has_started(session, now):
         return done  # nobody is offered a seat on a session that will not (or did) run
     free = session.capacity - rules.count_seats(db, session.id, now)
     if free <= 0:
         return done
     in_line = db.scalars(
         select(Enrollment)
-        .where(Enrollment.session_id == session.id, Enrollment.status == rules.WAITLISTED)
+        .where(
+            Enrollment.session_id == session.id, Enrollment.status == EnrollmentStatus.WAITLISTED
+        )
         .order_by(Enrollment.waitlisted_at, Enrollment.id)
         .limit(free)
     ).all()
@@ -59,7 +66,7 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
         now + timedelta(hours=get_settings().waitlist_offer_hours), rules.session_start(session)
     )
     for enrollment in in_line:
-        enrollment.status = rules.OFFERED
+        enrollment.status = EnrollmentStatus.OFFERED
         enrollment.offer_expires_at = until
         done["offers_made"] += 1
     if in_line:
@@ -71,12 +78,12 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
 
 def waitlist_position(db: Session, enrollment: Enrollment) -> int | None:
     """1 for the first in line; None when the enrolment is not waitlisted."""
-    if enrollment.status != rules.WAITLISTED or enrollment.waitlisted_at is None:
+    if enrollment.status != EnrollmentStatus.WAITLISTED or enrollment.waitlisted_at is None:
         return None
     ahead = db.scalars(
         select(Enrollment.id).where(
             Enrollment.session_id == enrollment.session_id,
-            Enrollment.status == rules.WAITLISTED,
+            Enrollment.status == EnrollmentStatus.WAITLISTED,
             or_(
                 Enrollment.waitlisted_at < enrollment.waitlisted_at,
                 and_(
@@ -104,7 +111,7 @@ def accept_offer(
     session = rules.lock_session(db, enrollment.session_id)
     enrollment = _own_enrollment(db, enrollment.id, user)
     label = rules.session_label(db, session)
-    if enrollment.status != rules.OFFERED:
+    if enrollment.status != EnrollmentStatus.OFFERED:
         raise Conflict(f"There is no seat offer to accept for {label}.")
     assert enrollment.offer_expires_at is not None
     if enrollment.offer_expires_at <= now:
@@ -134,9 +141,9 @@ def decline_offer(
     now = now or utcnow()
     session = rules.lock_session(db, enrollment.session_id)
     enrollment = _own_enrollment(db, enrollment.id, user)
-    if enrollment.status not in (rules.OFFERED, rules.WAITLISTED):
+    if enrollment.status not in (EnrollmentStatus.OFFERED, EnrollmentStatus.WAITLISTED):
         raise Conflict(f"There is no offer to decline for {rules.session_label(db, session)}.")
-    enrollment.status = rules.CANCELLED
+    enrollment.status = EnrollmentStatus.CANCELLED
     enrollment.cancelled_at = now
     enrollment.offer_expires_at = None
     db.flush()
@@ -154,8 +161,11 @@ def expire_due(db: Session, now: datetime) -> dict[str, int]:
         select(Enrollment.session_id)
         .where(
             or_(
-                and_(Enrollment.status == rules.HELD, Enrollment.hold_expires_at <= now),
-                and_(Enrollment.status == rules.OFFERED, Enrollment.offer_expires_at <= now),
+                and_(Enrollment.status == EnrollmentStatus.HELD, Enrollment.hold_expires_at <= now),
+                and_(
+                    Enrollment.status == EnrollmentStatus.OFFERED,
+                    Enrollment.offer_expires_at <= now,
+                ),
             )
         )
         .distinct()
@@ -167,8 +177,8 @@ def expire_due(db: Session, now: datetime) -> dict[str, int]:
         .distinct()
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
         .where(
-            Enrollment.status == rules.WAITLISTED,
-            CourseSession.status == rules.SCHEDULED,
+            Enrollment.status == EnrollmentStatus.WAITLISTED,
+            CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.starts_on >= now.date() - timedelta(days=1),
         )
     )

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.enrollment import rules
+from app.enrollment.models import EnrollmentStatus
 from app.payments import fulfilment, gateway, orders, refunds
+from app.payments.gateway import IntentStatus
 from app.payments.models import Order
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,10 @@ GRACE = timedelta(hours=24)
 def _abandoned(db: Session, order: Order, now: datetime) -> bool:
     """True when none of the order's seats is confirmed or still (recently) held."""
     for enrollment in orders.held_enrollments(db, order):
-        if enrollment.status == rules.CONFIRMED:
+        if enrollment.status == EnrollmentStatus.CONFIRMED:
             return False
         recent = enrollment.hold_expires_at is not None and enrollment.hold_expires_at > now - GRACE
-        if enrollment.status in (rules.HELD, rules.EXPIRED) and recent:
+        if enrollment.status in (EnrollmentStatus.HELD, EnrollmentStatus.EXPIRED) and recent:
             return False
     return True
 
@@ -51,7 +52,7 @@ def cancel_abandoned_orders(db: Session, now: datetime) -> int:
             continue  # card payments were switched off: leave card orders for reconcile
         if order.payment_intent_id:
             intent = gateway.retrieve_intent(order.payment_intent_id)
-            if intent.status in (gateway.SUCCEEDED, gateway.PROCESSING):
+            if intent.status in (IntentStatus.SUCCEEDED, IntentStatus.PROCESSING):
                 fulfilment.settle_order(db, order.id, intent=intent, now=now)
                 continue
         order = orders.lock_order(db, order.id)

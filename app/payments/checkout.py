@@ -22,7 +22,8 @@ from app.enrollment import rules, seats
 from app.enrollment.models import Enrollment, SeatPack
 from app.errors import Conflict, Invalid
 from app.payments import gateway, notices, orders
-from app.payments.models import Order, OrderLine
+from app.payments.gateway import IntentStatus
+from app.payments.models import Order, OrderLine, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class InvoiceProvider:
 def issue_invoice(db: Session, order: Order, *, now: datetime) -> None:
     """Number the invoice, set its due date, and send it."""
     order.provider = orders.INVOICE
-    order.status = orders.AWAITING
+    order.status = OrderStatus.AWAITING_PAYMENT
     order.invoice_number = _next_invoice_number(order, now.date())
     order.invoice_due_on = now.date() + timedelta(days=get_settings().invoice_due_days)
     if order.organisation_id is None:
@@ -103,7 +104,7 @@ class StripeProvider:
         """Create (or reuse) the order's PaymentIntent; the key ties it to order and amount."""
         if order.payment_intent_id is not None:
             intent = gateway.retrieve_intent(order.payment_intent_id)
-            if intent.amount == order.total_cents and intent.status != gateway.CANCELED:
+            if intent.amount == order.total_cents and intent.status != IntentStatus.CANCELED:
                 return PaymentStart(order, intent.client_secret)
         key = f"apex-order-{order.id}-{order.total_cents}-{order.currency}"
         intent = gateway.create_intent(
@@ -115,7 +116,7 @@ class StripeProvider:
         )
         order.payment_intent_id = intent.id
         order.provider = orders.STRIPE
-        order.status = orders.AWAITING
+        order.status = OrderStatus.AWAITING_PAYMENT
         db.flush()
         return PaymentStart(order, intent.client_secret)
 
@@ -130,7 +131,7 @@ class FreeProvider:
         for enrollment in orders.held_enrollments(db, order):
             seats.confirm_enrollment(db, enrollment, now=now)
         order.provider = orders.FREE
-        order.status = orders.PAID
+        order.status = OrderStatus.PAID
         order.paid_at = now
         db.flush()
         notices.receipt(db, order)
@@ -149,11 +150,11 @@ def start_payment(
         raise Invalid("Choose what should happen if your seat is gone when the payment arrives.")
     order.if_seat_gone = if_seat_gone
     provider = _provider(db, user, order, method, now)
-    if order.status == orders.AWAITING and provider.name != order.provider:
+    if order.status == OrderStatus.AWAITING_PAYMENT and provider.name != order.provider:
         if order.provider == orders.STRIPE and order.payment_intent_id:
             gateway.cancel_intent(order.payment_intent_id)  # switching from card to invoice
             order.payment_intent_id = None
-        order.status = orders.OPEN
+        order.status = OrderStatus.OPEN
     return provider.start(db, order, now=now)
 
 
@@ -176,9 +177,9 @@ def _provider(db: Session, user: User, order: Order, method: str, now: datetime)
 def mark_invoice_paid(db: Session, order: Order, *, now: datetime) -> Order:
     """A coordinator records that an invoice was paid."""
     order = orders.lock_order(db, order.id)
-    if order.provider != orders.INVOICE or order.status != orders.AWAITING:
+    if order.provider != orders.INVOICE or order.status != OrderStatus.AWAITING_PAYMENT:
         raise Conflict(f"Order {order.reference} is not an unpaid invoice.")
-    order.status = orders.PAID
+    order.status = OrderStatus.PAID
     order.paid_at = now
     orders.set_status_from_refunds(order)  # credit notes already given count
     db.flush()
@@ -215,7 +216,7 @@ def invoice_seat_pack(
     billed = db.scalar(
         select(Order.reference)
         .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(OrderLine.seat_pack_id == pack.id, Order.status != orders.CANCELLED)
+        .where(OrderLine.seat_pack_id == pack.id, Order.status != OrderStatus.CANCELLED)
     )
     if billed is not None:
         raise Conflict(f"This seat pack is already invoiced on order {billed}.")
@@ -260,7 +261,7 @@ def uninvoiced_seat_packs(db: Session) -> list[SeatPack]:
     billed = (
         select(OrderLine.seat_pack_id)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.seat_pack_id.is_not(None), Order.status != orders.CANCELLED)
+        .where(OrderLine.seat_pack_id.is_not(None), Order.status != OrderStatus.CANCELLED)
     )
     query = select(SeatPack).where(SeatPack.id.not_in(billed)).order_by(SeatPack.id.desc())
     return list(db.scalars(query))

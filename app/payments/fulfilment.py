@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.enrollment import rules, seats
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.payments import gateway, notices, orders, refunds
-from app.payments.models import Order, OrderLine, Refund
-from app.scheduling.models import CourseSession
+from app.payments.gateway import IntentStatus
+from app.payments.models import Order, OrderLine, OrderStatus, Refund
+from app.scheduling.models import CourseSession, SessionStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,16 @@ def settle_order(
             return order  # invoice or not started: nothing at Stripe to look at
         intent = gateway.retrieve_intent(order.payment_intent_id)
     # Read Stripe before taking any lock, so no row stays locked during the HTTP calls.
-    stripe_refunds = gateway.refunds_for(intent.id) if intent.status == gateway.SUCCEEDED else []
+    stripe_refunds = (
+        gateway.refunds_for(intent.id) if intent.status == IntentStatus.SUCCEEDED else []
+    )
     order = orders.lock_order(db, order_id)
     if intent.id != order.payment_intent_id and not _adopt(order, intent):
         _refund_stray(db, order, intent)
         return order
-    if intent.status == gateway.SUCCEEDED and order.status not in orders.SETTLED:
+    if intent.status == IntentStatus.SUCCEEDED and order.status not in orders.SETTLED:
         _mark_paid(db, order, intent, now)
-    elif intent.status == gateway.CANCELED and order.status in orders.UNPAID:
+    elif intent.status == IntentStatus.CANCELED and order.status in orders.UNPAID:
         refunds.cancel_unpaid(db, order, now=now)
     elif intent.last_error and order.status in orders.UNPAID:
         order.note = f"Last card attempt failed: {intent.last_error}"
@@ -63,7 +66,7 @@ def settle_order(
 def _adopt(order: Order, intent: gateway.Intent) -> bool:
     """Take a succeeded intent made for this unpaid order whose id we lost (same amount)."""
     matches = (
-        intent.status == gateway.SUCCEEDED
+        intent.status == IntentStatus.SUCCEEDED
         and order.status in orders.UNPAID
         and intent.amount == order.total_cents
         and intent.currency == order.currency
@@ -76,7 +79,7 @@ def _adopt(order: Order, intent: gateway.Intent) -> bool:
 
 def _refund_stray(db: Session, order: Order, intent: gateway.Intent) -> None:
     """A second payment for an order already paid (e.g. two tabs): give it all back."""
-    if intent.status != gateway.SUCCEEDED:
+    if intent.status != IntentStatus.SUCCEEDED:
         return
     key = f"duplicate-{intent.id}"
     if db.scalar(select(Refund.id).where(Refund.key == key)) is not None:
@@ -105,8 +108,8 @@ def _mark_paid(db: Session, order: Order, intent: gateway.Intent, now: datetime)
         order.note = "The payment amount did not match the order; it was refunded."
         _refund_stray(db, order, intent)
         return
-    was_cancelled = order.status == orders.CANCELLED
-    order.status = orders.PAID
+    was_cancelled = order.status == OrderStatus.CANCELLED
+    order.status = OrderStatus.PAID
     order.provider = orders.STRIPE
     order.paid_at = now
     order.note = ""
@@ -171,11 +174,11 @@ def _rejoin_line(
     db: Session, enrollment: Enrollment, session: CourseSession, now: datetime
 ) -> bool:
     """Put an expired hold back in the waitlist (the session must still be ahead)."""
-    if session.status != rules.SCHEDULED or rules.has_started(session, now):
+    if session.status != SessionStatus.SCHEDULED or rules.has_started(session, now):
         return False
-    if enrollment.status not in (rules.EXPIRED, rules.HELD):
+    if enrollment.status not in (EnrollmentStatus.EXPIRED, EnrollmentStatus.HELD):
         return False
-    enrollment.status = rules.WAITLISTED
+    enrollment.status = EnrollmentStatus.WAITLISTED
     enrollment.waitlisted_at = now
     enrollment.hold_expires_at = None
     db.flush()

@@ -11,18 +11,24 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 
 import stripe
 
 from app.config import get_settings
 from app.errors import AppError
+from app.payments.models import RefundStatus
 
 log = logging.getLogger(__name__)
 
-SUCCEEDED = "succeeded"
-CANCELED = "canceled"
-PROCESSING = "processing"
+
+class IntentStatus(StrEnum):
+    """The PaymentIntent statuses this app acts on (Stripe has more; they are kept as text)."""
+
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+    PROCESSING = "processing"
 
 
 class PaymentServiceError(AppError):
@@ -105,7 +111,7 @@ def _refund(obj: stripe.Refund) -> StripeRefund:
     return StripeRefund(
         id=data["id"],
         amount=int(data["amount"]),
-        status=str(data.get("status") or "succeeded"),
+        status=str(data.get("status") or RefundStatus.SUCCEEDED),
         payment_intent_id=data.get("payment_intent"),
         key=metadata.get("apex_key"),
         created=int(data.get("created") or 0),

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UtcDateTime, utcnow
+from app.db import Base, UtcDateTime, status_type, utcnow
 
 
 class OrderStatus(enum.StrEnum):
@@ -24,6 +24,15 @@ class OrderStatus(enum.StrEnum):
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
     CANCELLED = "cancelled"  # the hold was let go or ran out before any payment
+
+
+class RefundStatus(enum.StrEnum):
+    """Where a refund stands: Stripe's refund statuses; invoice credit notes succeed at once."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"  # Stripe's spelling
 
 
 class Order(Base):
@@ -38,7 +47,9 @@ class Order(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(String(20), index=True, default=OrderStatus.OPEN.value)
+    status: Mapped[OrderStatus] = mapped_column(
+        status_type(OrderStatus, 20), index=True, default=OrderStatus.OPEN
+    )
     provider: Mapped[str | None] = mapped_column(String(12))  # invoice | stripe
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_cents: Mapped[int] = mapped_column(Integer)
@@ -111,7 +122,9 @@ class Refund(Base):
     amount_cents: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(300))
     provider_refund_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="succeeded")
+    status: Mapped[RefundStatus] = mapped_column(
+        status_type(RefundStatus, 12), default=RefundStatus.SUCCEEDED
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

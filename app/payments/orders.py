@@ -16,20 +16,13 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import lock_rows
 from app.enrollment import rules
-from app.enrollment.models import DayBundle, Enrollment
+from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.payments.models import Order, OrderLine, OrderStatus
 from app.scheduling.models import CourseSession
 
-OPEN = OrderStatus.OPEN.value
-AWAITING = OrderStatus.AWAITING_PAYMENT.value
-PAID = OrderStatus.PAID.value
-REFUNDED = OrderStatus.REFUNDED.value
-PARTIALLY_REFUNDED = OrderStatus.PARTIALLY_REFUNDED.value
-CANCELLED = OrderStatus.CANCELLED.value
-
-UNPAID = (OPEN, AWAITING)
-SETTLED = (PAID, REFUNDED, PARTIALLY_REFUNDED)
+UNPAID = (OrderStatus.OPEN, OrderStatus.AWAITING_PAYMENT)
+SETTLED = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED)
 LIVE = (*UNPAID, *SETTLED)
 
 INVOICE = "invoice"
@@ -144,7 +137,7 @@ def add_order(
     order = Order(
         user_id=user_id,
         organisation_id=organisation_id,
-        status=OPEN,
+        status=OrderStatus.OPEN,
         currency=currency,
         subtotal_cents=subtotal,
         discount_cents=0,
@@ -187,9 +180,9 @@ def order_for_held_booking(db: Session, user: User, enrollment_id: int, *, now: 
     session = db.get(CourseSession, enrollment.session_id)
     assert session is not None
     label = rules.session_label(db, session)
-    if enrollment.status == rules.CONFIRMED:
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
         raise Conflict(f"Your seat on {label} is already confirmed; there is nothing to pay.")
-    if enrollment.status != rules.HELD or hold_ran_out(enrollment, now):
+    if enrollment.status != EnrollmentStatus.HELD or hold_ran_out(enrollment, now):
         raise Conflict(
             f"There is no seat held for you on {label} any more, so it cannot be paid for. "
             "Book again from the session page."
@@ -215,15 +208,15 @@ def refuse_unless_payable(db: Session, order: Order, now: datetime) -> None:
     """``Conflict`` unless the order is unpaid and every seat in it is still held for it."""
     if order.status in SETTLED:
         raise Conflict(f"Order {order.reference} is already paid.")
-    if order.status == CANCELLED:
+    if order.status == OrderStatus.CANCELLED:
         raise Conflict(
             f"Order {order.reference} was cancelled because its seats were let go; "
             "book again from the session page."
         )
     for enrollment in held_enrollments(db, order):
-        if enrollment.status == rules.CONFIRMED:
+        if enrollment.status == EnrollmentStatus.CONFIRMED:
             continue
-        if enrollment.status != rules.HELD or hold_ran_out(enrollment, now):
+        if enrollment.status != EnrollmentStatus.HELD or hold_ran_out(enrollment, now):
             raise Conflict(
                 f"The seat hold for order {order.reference} ran out, so it cannot be paid "
                 "any more. Book again from the session page."
@@ -235,7 +228,7 @@ def hold_deadline(db: Session, order: Order) -> datetime | None:
     times = [
         e.hold_expires_at
         for e in held_enrollments(db, order)
-        if e.status == rules.HELD and e.hold_expires_at is not None
+        if e.status == EnrollmentStatus.HELD and e.hold_expires_at is not None
     ]
     return min(times) if times else None
 
@@ -245,8 +238,8 @@ def set_status_from_refunds(order: Order) -> None:
     if order.status not in SETTLED:
         return
     if order.refunded_cents <= 0:
-        order.status = PAID
+        order.status = OrderStatus.PAID
     elif order.refunded_cents >= order.total_cents:
-        order.status = REFUNDED
+        order.status = OrderStatus.REFUNDED
     else:
-        order.status = PARTIALLY_REFUNDED
+        order.status = OrderStatus.PARTIALLY_REFUNDED

@@ -18,7 +18,7 @@ from app.content.models import Course
 from app.db import lock_one, lock_rows
 from app.errors import Conflict, Invalid, NotFound
 from app.payments import orders
-from app.payments.models import Order, PromoCode
+from app.payments.models import Order, OrderStatus, PromoCode
 from app.scheduling.models import CourseSession
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
@@ -115,7 +115,7 @@ def _discounts(db: Session, order: Order, promo: PromoCode) -> dict[int, int]:
 def apply_promo_code(db: Session, order: Order, code: str, *, now: datetime) -> Order:
     """Apply a code to an unpaid order (replacing any earlier one) and reprice it."""
     order = orders.lock_order(db, order.id)
-    if order.status != orders.OPEN:
+    if order.status != OrderStatus.OPEN:
         raise Conflict(
             "A promo code can be added only before payment starts. "
             "Finish or cancel this payment first."

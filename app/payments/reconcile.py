@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.payments import fulfilment, gateway, orders
+from app.payments.gateway import IntentStatus
 from app.payments.models import Order, Refund
 
 
@@ -52,7 +53,7 @@ def find_mismatches(db: Session, since: datetime | None) -> Report:
         order = orders_by_intent.get(intent.id)
         if order is None and intent.order_id is not None:
             order = db.get(Order, intent.order_id)
-        if intent.status != gateway.SUCCEEDED:
+        if intent.status != IntentStatus.SUCCEEDED:
             continue
         if order is None:
             report.mismatches.append(
@@ -91,7 +92,9 @@ def find_mismatches(db: Session, since: datetime | None) -> Report:
             continue
         intent_ok = False
         if order.payment_intent_id:
-            intent_ok = gateway.retrieve_intent(order.payment_intent_id).status == gateway.SUCCEEDED
+            intent_ok = (
+                gateway.retrieve_intent(order.payment_intent_id).status == IntentStatus.SUCCEEDED
+            )
         if not intent_ok:
             report.mismatches.append(
                 Mismatch(

@@ -21,11 +21,11 @@ from app.config import get_settings
 from app.db import utcnow
 from app.enrollment import rules
 from app.enrollment.hooks import Release
-from app.enrollment.models import Enrollment
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
 from app.formatting import money
 from app.payments import gateway, notices, orders, promos
-from app.payments.models import Order, OrderLine, Refund, RefundPolicy
+from app.payments.models import Order, OrderLine, OrderStatus, Refund, RefundPolicy, RefundStatus
 from app.scheduling.models import CourseSession
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def refund_order(
         key=key,
         amount_cents=amount,
         reason=reason[:300],
-        status="succeeded",
+        status=RefundStatus.SUCCEEDED,
         created_by_id=by.id if by else None,
     )
     if order.provider == orders.STRIPE:
@@ -173,7 +173,7 @@ def refund_order(
         if db.scalar(select(Refund.id).where(Refund.provider_refund_id == sent.id)):
             raise Conflict("Stripe returned a refund that is already recorded; run reconcile.")
         refund.provider_refund_id = sent.id
-        refund.status = sent.status
+        refund.status = RefundStatus(sent.status)
     db.add(refund)
     order.refunded_cents += amount
     if line is not None:
@@ -190,7 +190,7 @@ def record_stripe_refund(db: Session, order: Order, sent: gateway.StripeRefund) 
     known = db.scalar(
         select(Refund.id).where((Refund.provider_refund_id == sent.id) | (Refund.key == key))
     )
-    if known is not None or sent.status not in ("succeeded", "pending"):
+    if known is not None or sent.status not in (RefundStatus.SUCCEEDED, RefundStatus.PENDING):
         return False
     refund = Refund(
         order_id=order.id,
@@ -198,7 +198,7 @@ def record_stripe_refund(db: Session, order: Order, sent: gateway.StripeRefund) 
         amount_cents=sent.amount,
         reason="Refunded in Stripe",
         provider_refund_id=sent.id,
-        status=sent.status,
+        status=RefundStatus(sent.status),
     )
     db.add(refund)
     order.refunded_cents += sent.amount
@@ -213,7 +213,7 @@ def cancel_unpaid(db: Session, order: Order, *, now: datetime) -> None:
     if order.status not in orders.UNPAID or order.provider == orders.INVOICE:
         return
     promos.release_promo(db, order)
-    order.status = orders.CANCELLED
+    order.status = OrderStatus.CANCELLED
     order.cancelled_at = now
     db.flush()
     if order.payment_intent_id:
@@ -234,7 +234,9 @@ def on_seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Re
         )
         assert line is not None
         if order.status in orders.UNPAID and order.provider != orders.INVOICE:
-            if all(e.status == rules.CANCELLED for e in orders.held_enrollments(db, order)):
+            if all(
+                e.status == EnrollmentStatus.CANCELLED for e in orders.held_enrollments(db, order)
+            ):
                 cancel_unpaid(db, order, now=now)
             continue
         session = db.get(CourseSession, enrollment.session_id)

@@ -24,7 +24,7 @@ from app.formatting import money
 from app.http_headers import CONTENT_SECURITY_POLICY
 from app.pages import change_or_flash, page_router
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
-from app.payments.models import Order
+from app.payments.models import Order, OrderStatus
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
 
@@ -193,7 +193,7 @@ def card_page(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Resp
     order = orders.own_order(ctx.db, user, order_id)
     if order.status in orders.SETTLED:
         return redirect(f"/orders/{order.id}")
-    if order.provider != orders.STRIPE or order.status != orders.AWAITING:
+    if order.provider != orders.STRIPE or order.status != OrderStatus.AWAITING_PAYMENT:
         return redirect(f"/orders/{order.id}/checkout")
     try:
         orders.refuse_unless_payable(ctx.db, order, utcnow())

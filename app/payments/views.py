@@ -13,16 +13,16 @@ from app.accounts.models import Organisation, User
 from app.enrollment.hooks import OrderLink
 from app.formatting import local_time, money, utc_stamp
 from app.payments import orders, refunds
-from app.payments.models import Order, OrderLine, PromoCode, Refund
+from app.payments.models import Order, OrderLine, OrderStatus, PromoCode, Refund
 from app.scheduling.models import CourseSession
 
 STATUS_TEXT = {
-    orders.OPEN: "Not paid yet",
-    orders.AWAITING: "Awaiting payment",
-    orders.PAID: "Paid",
-    orders.REFUNDED: "Refunded",
-    orders.PARTIALLY_REFUNDED: "Partly refunded",
-    orders.CANCELLED: "Cancelled",
+    OrderStatus.OPEN: "Not paid yet",
+    OrderStatus.AWAITING_PAYMENT: "Awaiting payment",
+    OrderStatus.PAID: "Paid",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.PARTIALLY_REFUNDED: "Partly refunded",
+    OrderStatus.CANCELLED: "Cancelled",
 }
 PROVIDER_TEXT = {
     orders.STRIPE: "Card (Stripe)",
@@ -149,7 +149,7 @@ def roster_order_links(db: Session, enrollment_ids: Sequence[int]) -> dict[int, 
     query = (
         select(OrderLine.enrollment_id, Order)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.enrollment_id.in_(enrollment_ids), Order.status != orders.CANCELLED)
+        .where(OrderLine.enrollment_id.in_(enrollment_ids), Order.status != OrderStatus.CANCELLED)
         .order_by(Order.id)
     )
     links: dict[int, OrderLink] = {}

@@ -16,7 +16,7 @@ from app.db import DbSession, transaction
 from app.errors import Forbidden, NotFound
 from app.scheduling import recurrence, series
 from app.scheduling.courses import course_titles, courses_by_id
-from app.scheduling.models import CourseSession, Series
+from app.scheduling.models import CourseSession, Series, SessionStatus
 from app.scheduling.schemas import (
     ExtendIn,
     ExtendOut,
@@ -71,7 +71,7 @@ def _series_out(db: Session, item: Series) -> SeriesOut:
     count = db.scalar(
         select(func.count())
         .select_from(CourseSession)
-        .where(CourseSession.series_id == item.id, CourseSession.status == "scheduled")
+        .where(CourseSession.series_id == item.id, CourseSession.status == SessionStatus.SCHEDULED)
     )
     return SeriesOut(
         id=item.id,

@@ -17,7 +17,7 @@ import icalendar
 from sqlalchemy import inspect
 
 from app.formatting import long_date, time_range
-from app.scheduling.models import CourseSession, Venue
+from app.scheduling.models import CourseSession, SessionStatus, Venue
 
 PRODID = "-//APEX//Course sessions//EN"
 CONFIRMED = "CONFIRMED"
@@ -103,7 +103,7 @@ def session_event(
     for METHOD:REQUEST/CANCEL invitations. ``stamp`` defaults to the session's last change,
     so a feed renders the same bytes until something changes.
     """
-    chosen = status or (CANCELLED if session.status == "cancelled" else CONFIRMED)
+    chosen = status or (CANCELLED if session.status == SessionStatus.CANCELLED else CONFIRMED)
     if chosen not in STATUSES:
         raise ValueError(f"unknown event status {chosen!r}")
     days = session_days(session)
@@ -146,7 +146,7 @@ def _default_description(session: CourseSession, venue: Venue | None, url: str |
     online = session.online_url or (venue.online_url if venue is not None else None)
     if online:
         parts.append(f"Online: {online}")
-    if session.status == "cancelled" and session.cancel_reason:
+    if session.status == SessionStatus.CANCELLED and session.cancel_reason:
         parts.append(f"Cancelled: {session.cancel_reason}")
     if url:
         parts.append(url)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import for_update
 from app.scheduling import hooks
 from app.scheduling.courses import CourseChoice, courses_by_id
-from app.scheduling.models import CourseSession, Series, SessionDay
+from app.scheduling.models import CourseSession, Series, SessionDay, SessionStatus
 from app.scheduling.recurrence import add_months, business_days, occurrences
 
 # Marks sessions cancelled because their date left the series, so a later edit that
@@ -102,7 +102,7 @@ def _wanted(series: Series, course_id: int, days: list[date]) -> _Wanted:
 
 
 def _differs(session: CourseSession, wanted: _Wanted) -> bool:
-    if session.status != "scheduled":
+    if session.status != SessionStatus.SCHEDULED:
         return True
     if tuple(day.date for day in session.days) != wanted.days:
         return True
@@ -127,7 +127,7 @@ def _apply(session: CourseSession, wanted: _Wanted, version_id: int | None) -> N
         else:
             session.days.append(SessionDay(day_index=index, date=day))
     del session.days[len(wanted.days) :]
-    session.status = "scheduled"
+    session.status = SessionStatus.SCHEDULED
     session.cancel_reason = ""
     session.sequence += 1
 
@@ -144,7 +144,7 @@ def _create(
         starts_on=wanted.days[0],
         ends_on=wanted.days[-1],
         online_url=None,
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
         cancel_reason="",
         days=[SessionDay(day_index=i, date=day) for i, day in enumerate(wanted.days, start=1)],
     )
@@ -212,13 +212,18 @@ def sync_sessions(
             outcome.created.append(created)
         elif apply_changes and session.starts_on >= today and _differs(session, want):
             revivable = (
-                session.status == "scheduled" or session.cancel_reason == REMOVED_FROM_SERIES
+                session.status == SessionStatus.SCHEDULED
+                or session.cancel_reason == REMOVED_FROM_SERIES
             )
             if revivable:
                 to_change.append((session, want))
     if apply_changes:
         for key, session in existing.items():
-            if key not in wanted and session.status == "scheduled" and session.starts_on >= today:
+            if (
+                key not in wanted
+                and session.status == SessionStatus.SCHEDULED
+                and session.starts_on >= today
+            ):
                 to_change.append((session, None))
 
     in_use = hooks.sessions_in_use(db, [s.id for s, _ in to_change]) if to_change else set()
@@ -226,7 +231,7 @@ def sync_sessions(
         if session.id in in_use:
             outcome.not_changed.append(session)
         elif want is None:
-            session.status = "cancelled"
+            session.status = SessionStatus.CANCELLED
             session.cancel_reason = REMOVED_FROM_SERIES
             session.sequence += 1
             outcome.cancelled.append(session)

@@ -7,6 +7,7 @@ Dates are local calendar dates in the series' or session's time zone; timestamps
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UtcDateTime, utcnow
+from app.db import Base, UtcDateTime, status_type, utcnow
 
 
 class Venue(Base):
@@ -103,6 +104,13 @@ class SeriesException(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class SessionStatus(enum.StrEnum):
+    """Whether a session still takes place."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
 class CourseSession(Base):
     """One course in one format on one date (or run of consecutive business days)."""
 
@@ -143,7 +151,9 @@ class CourseSession(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # scheduled|cancelled
+    status: Mapped[SessionStatus] = mapped_column(
+        status_type(SessionStatus, 12), default=SessionStatus.SCHEDULED
+    )
     cancel_reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -19,7 +19,7 @@ from app.pages import page_router
 from app.scheduling import forms, recurrence, series, venues
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.materialise import load_series_sessions
-from app.scheduling.models import CourseSession, Series
+from app.scheduling.models import CourseSession, Series, SessionStatus
 from app.web import redirect, render
 
 router = page_router()
@@ -97,7 +97,7 @@ def series_list(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     counts = dict(
         ctx.db.execute(
             select(CourseSession.series_id, func.count())
-            .where(CourseSession.status == "scheduled")
+            .where(CourseSession.status == SessionStatus.SCHEDULED)
             .group_by(CourseSession.series_id)
         ).all()
     )

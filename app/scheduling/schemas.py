@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.bounds import DbInt
+from app.scheduling.models import SessionStatus
 from app.scheduling.series import SeriesInput
 
 # API names -> SeriesInput names, where they differ.
@@ -110,7 +111,7 @@ class SessionBriefOut(BaseModel):
     occurrence_date: date | None
     starts_on: date
     ends_on: date
-    status: str
+    status: SessionStatus
     url: str
 
 

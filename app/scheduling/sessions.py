@@ -16,7 +16,13 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.scheduling import hooks, recurrence
 from app.scheduling.courses import course_titles, resolve_courses
-from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
+from app.scheduling.models import (
+    CourseSession,
+    SessionDay,
+    SessionFacilitator,
+    SessionStatus,
+    Venue,
+)
 
 
 @dataclass
@@ -138,7 +144,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
         venue_id=data.venue_id,
         online_url=online_url,
         organisation_id=data.organisation_id,
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
         cancel_reason="",
         days=[SessionDay(day_index=i, date=day) for i, day in enumerate(days, start=1)],
     )
@@ -149,7 +155,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
 
 def update_session(db: Session, session: CourseSession, changes: SessionChanges) -> bool:
     """Change a session's date, times, capacity or venue; bumps SEQUENCE. True if changed."""
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         raise Conflict("This session is cancelled; it can no longer be changed.")
     start_time = changes.start_time or session.start_time
     end_time = changes.end_time or session.end_time
@@ -258,7 +264,7 @@ def move_to_current_version(
     Only before it starts: from then on participants hold the workbooks of the pinned
     version, and their certificates must state what was taught.
     """
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         raise Conflict("This session is cancelled; its course version no longer matters.")
     if has_started(session, now):
         raise Conflict("This session has started; it keeps the course version it is teaching.")
@@ -297,9 +303,9 @@ def cancel_session(db: Session, session: CourseSession, reason: str) -> CourseSe
     reason = reason.strip()
     if not reason:
         raise Invalid("Give a reason for the cancellation; participants will read it.")
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         return session
-    session.status = "cancelled"
+    session.status = SessionStatus.CANCELLED
     session.cancel_reason = reason[:300]
     session.sequence += 1
     db.flush()
@@ -347,7 +353,7 @@ def _refuse_overlaps(
         .where(
             SessionFacilitator.user_id.in_(user_ids),
             CourseSession.id != session.id,
-            CourseSession.status == "scheduled",
+            CourseSession.status == SessionStatus.SCHEDULED,
             SessionDay.date.in_(days),
         )
         .order_by(SessionDay.date)
@@ -372,7 +378,7 @@ def assign_facilitator(db: Session, session: CourseSession, user: User) -> None:
     """Book a facilitator; refused when they hold no such role or are booked on those days."""
     if not user.has_role(Role.FACILITATOR):
         raise Invalid(f"{user.display_name} does not have the facilitator role.")
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         raise Conflict("This session is cancelled.")
     if user.id in _facilitator_ids(db, session.id):
         return
@@ -436,7 +442,7 @@ def visible_sessions(
             visible = visible | CourseSession.organisation_id.in_(orgs)
         query = query.where(visible)
     if not include_cancelled:
-        query = query.where(CourseSession.status == "scheduled")
+        query = query.where(CourseSession.status == SessionStatus.SCHEDULED)
     if course_id is not None:
         query = query.where(CourseSession.course_id == course_id)
     if date_from is not None:

@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.config import get_settings
 from app.content.models import CourseVersion
 from app.documents import certificates, jobs, packs, storage
-from app.documents.models import Certificate
+from app.documents.models import Certificate, JobStatus
 from app.enrollment.models import Enrollment
 from tests.conftest import PersonClient
 from tests.documents.cert_helpers import (
@@ -165,6 +165,6 @@ def test_a_document_job_carries_the_address_of_the_request_that_queued_it(
     # The worker runs later, outside the request, in a process with another default.
     monkeypatch.setattr(get_settings(), "serve_url", "http://localhost:9999")
     outcome = jobs.run_job(job_scope(db), job_id, base_url=base_url)
-    assert outcome.status == jobs.DONE, outcome.error
+    assert outcome.status == JobStatus.DONE, outcome.error
     pdf = storage.read(outcome.inputs_hash or "")
     assert qr_text_in_pdf(pdf) == f"{SERVED}/verify/{cert.token}"

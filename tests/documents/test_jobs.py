@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.documents import jobs, packs, storage
-from app.documents.models import DocumentJob
+from app.documents.models import DocumentJob, JobStatus
 from app.enrollment.models import Enrollment
 from app.errors import Invalid, NotFound
 from tests.conftest import REDIS_URL, skip_or_fail
@@ -48,7 +48,7 @@ def test_a_job_records_progress_and_finishes_with_its_file(
         seen.append((done, total, row.progress_done, row.progress_total))
 
     outcome = jobs.run_job(job_scope(db), job.id, on_progress=watch)
-    assert outcome.status == jobs.DONE and outcome.rendered
+    assert outcome.status == JobStatus.DONE and outcome.rendered
     # guide, sign-in sheet, name tents, workbook body, workbook covers, then the writing.
     assert [(d, t) for d, t, _, _ in seen] == [(n, 6) for n in range(7)]
     assert all(d == rd and t == rt for d, t, rd, rt in seen)
