@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from app.accounts import organisations
 from app.accounts.models import Organisation, Role
 from app.accounts.permissions import require_role, require_user
 from app.accounts.sessions import Ctx
@@ -16,6 +17,7 @@ from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
 from app.enrollment.pages_learner import FormStr, attempt
 from app.errors import AppError, Invalid, NotFound
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 from app.scheduling.recurrence import check_date
 from app.web import redirect, render, verify_csrf
@@ -114,7 +116,8 @@ def org_packs(request: Request, ctx: Ctx, organisation_id: int) -> Response:
     user = require_user(ctx)
     organisation = ctx.db.get(Organisation, organisation_id)
     if organisation is None or not (
-        rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
+        visibility.is_staff(user)
+        or organisation.id in organisations.coordinated_organisation_ids(ctx.db, user.id)
     ):
         raise NotFound("There is no such organisation.")
     usages = seat_packs.pack_usages(ctx.db, [organisation.id])

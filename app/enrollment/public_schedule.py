@@ -1,6 +1,7 @@
 """The public schedule: upcoming sessions a visitor may book, with seats left.
 
-Public sessions are for everyone; in-house ones only for members of their organisation.
+Public sessions are for everyone; in-house ones only for members of their organisation
+(``visibility.bookable_clause``).
 Times are shown in each session's own zone.
 """
 
@@ -11,14 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import OrganisationMember, User
+from app.accounts.models import User
 from app.content.models import Course
 from app.enrollment import queries
 from app.errors import Invalid
-from app.scheduling import calendar, feeds
+from app.scheduling import calendar, feeds, visibility
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.recurrence import check_date
 
@@ -107,14 +108,6 @@ def price_text(cents: int, currency: str) -> str:
     return f"{cents / 100:,.2f} {currency}"
 
 
-def organisation_ids(db: Session, user: User | None) -> set[int]:
-    """The organisations whose in-house sessions this person may see."""
-    if user is None:
-        return set()
-    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
-    return set(db.scalars(query))
-
-
 def upcoming_sessions(
     db: Session,
     user: User | None,
@@ -126,10 +119,7 @@ def upcoming_sessions(
 ) -> list[ScheduleItem]:
     """Scheduled sessions not yet started that ``user`` may see, soonest first."""
     chosen = filters or ScheduleFilters()
-    orgs = organisation_ids(db, user)
-    visible: ColumnElement[bool] = CourseSession.organisation_id.is_(None)
-    if orgs:
-        visible = or_(visible, CourseSession.organisation_id.in_(orgs))
+    visible = visibility.bookable_clause(db, user)
     query = (
         select(CourseSession)
         .where(
@@ -268,7 +258,7 @@ def series_feeds(db: Session, items: list[ScheduleItem]) -> list[tuple[str, str]
         return []
     query = (
         select(Series.id, Series.title)
-        .where(Series.id.in_(ids), Series.organisation_id.is_(None))
+        .where(Series.id.in_(ids), visibility.public_series_clause())
         .order_by(Series.title)
     )
     return [(title, feeds.series_feed_url(series_id)) for series_id, title in db.execute(query)]

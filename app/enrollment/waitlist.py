@@ -18,6 +18,7 @@ from app.db import utcnow
 from app.enrollment import hooks, notices, queries, rules
 from app.enrollment.models import Enrollment
 from app.errors import Conflict, NotFound
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 
 
@@ -42,7 +43,7 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
         enrollment.status = rules.EXPIRED
     if stale:
         db.flush()
-    if session.status != rules.SCHEDULED or rules.has_started(session, now):
+    if session.status != rules.SCHEDULED or visibility.has_started(session, now):
         return done  # nobody is offered a seat on a session that will not (or did) run
     free = session.capacity - rules.count_seats(db, session.id, now)
     if free <= 0:
@@ -55,7 +56,8 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
     ).all()
     # An offer never outlives the session's start: after that a seat is worthless.
     until = min(
-        now + timedelta(hours=get_settings().waitlist_offer_hours), rules.session_start(session)
+        now + timedelta(hours=get_settings().waitlist_offer_hours),
+        visibility.session_start(session),
     )
     for enrollment in in_line:
         enrollment.status = rules.OFFERED

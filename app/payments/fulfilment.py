@@ -21,6 +21,7 @@ from app.enrollment.models import Enrollment
 from app.errors import Conflict, NotFound
 from app.payments import gateway, notices, orders, refunds
 from app.payments.models import Order, OrderLine, Refund
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def _rejoin_line(
     db: Session, enrollment: Enrollment, session: CourseSession, now: datetime
 ) -> bool:
     """Put an expired hold back in the waitlist (the session must still be ahead)."""
-    if session.status != rules.SCHEDULED or rules.has_started(session, now):
+    if session.status != rules.SCHEDULED or visibility.has_started(session, now):
         return False
     if enrollment.status not in (rules.EXPIRED, rules.HELD):
         return False

@@ -12,18 +12,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts import organisations
 from app.accounts.models import Organisation, User
 from app.accounts.permissions import require_user
 from app.accounts.sessions import Ctx, RequestContext
 from app.base_url import absolute_url
 from app.config import get_settings
 from app.db import DbSession, utcnow
-from app.enrollment import rules
 from app.enrollment.models import Enrollment
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.http_headers import CONTENT_SECURITY_POLICY
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
 from app.payments.models import Order
+from app.scheduling import visibility
 from app.web import redirect, render, verify_csrf
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,8 @@ def organisation_orders(request: Request, ctx: Ctx, organisation_id: int) -> Res
     user = require_user(ctx)
     organisation = ctx.db.get(Organisation, organisation_id)
     if organisation is None or not (
-        rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
+        visibility.is_staff(user)
+        or organisation.id in organisations.coordinated_organisation_ids(ctx.db, user.id)
     ):
         raise NotFound("There is no such organisation.")
     billed = list(

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.permissions import ApiUser
 from app.db import DbSession, transaction
 from app.errors import Forbidden, NotFound
-from app.scheduling import recurrence, series
+from app.scheduling import recurrence, series, visibility
 from app.scheduling.courses import course_titles, courses_by_id
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.schemas import (
@@ -28,20 +28,17 @@ from app.scheduling.schemas import (
     SeriesPatch,
     SessionBriefOut,
 )
-from app.scheduling.sessions import member_organisation_ids, sees_everything
 
 router = APIRouter(tags=["series"])
 
 
 def _coordinator(user: User) -> None:
-    if not user.has_role(Role.COORDINATOR):
+    if not visibility.is_staff(user):
         raise Forbidden("Only coordinators may change series.")
 
 
 def _visible(db: Session, user: User, item: Series) -> Series:
-    if item.organisation_id is None or sees_everything(user):
-        return item
-    if item.organisation_id in member_organisation_ids(db, user):
+    if visibility.can_see_series(db, user, item):
         return item
     raise NotFound(f"There is no series {item.id}.")
 
@@ -160,8 +157,8 @@ def preview(
 @router.get("/series", response_model=list[SeriesOut])
 def list_series(db: DbSession, user: ApiUser) -> list[SeriesOut]:
     """Series this person may see (coordinators: all; others: public and their organisations')."""
-    scope = None if sees_everything(user) else member_organisation_ids(db, user)
-    return [_series_out(db, item) for item in series.list_series(db, organisation_ids=scope)]
+    found = series.list_series(db, visible=visibility.visible_series_clause(db, user))
+    return [_series_out(db, item) for item in found]
 
 
 @router.post("/series", response_model=SeriesChangeOut, status_code=201)

@@ -16,7 +16,7 @@ from app.accounts.permissions import require_role
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
-from app.scheduling import forms, recurrence, sessions, venues
+from app.scheduling import forms, recurrence, sessions, venues, visibility
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.models import CourseSession
@@ -134,7 +134,7 @@ def _edit_page(
             session.starts_on, session.start_time, session.timezone
         ),
         "versions": sessions.session_versions(db, session),
-        "started": sessions.has_started(session),
+        "started": visibility.has_started(session),
     }
     return render(
         request, "scheduling/session_edit.html", context, status_code=422 if error else 200

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import throttle
@@ -187,14 +187,11 @@ def get_series(db: Session, series_id: int) -> Series:
     return series
 
 
-def list_series(db: Session, *, organisation_ids: set[int] | None = None) -> list[Series]:
-    """Series by title with tracks loaded; with ``organisation_ids``, public ones plus those."""
+def list_series(db: Session, *, visible: ColumnElement[bool] | None = None) -> list[Series]:
+    """Series by title with tracks loaded; only those ``visible`` (``visibility``) if given."""
     query = select(Series).options(selectinload(Series.tracks)).order_by(Series.title, Series.id)
-    if organisation_ids is not None:
-        visible = Series.organisation_id.is_(None)
-        if organisation_ids:
-            visible = visible | Series.organisation_id.in_(organisation_ids)
-        query = query.where(visible, Series.is_active)
+    if visible is not None:
+        query = query.where(visible)
     return list(db.scalars(query))
 
 

@@ -1,7 +1,8 @@
 """Scheduling use cases in one place to import from; they live in modules by use case.
 
 ``series`` (create, edit, extend, exceptions), ``sessions`` (standalone sessions, edits,
-cancellation, facilitators, visibility), ``venues``; ``recurrence`` is the pure date maths.
+cancellation, facilitators), ``visibility`` (who sees, books, manages; when a session
+starts), ``venues``; ``recurrence`` is the pure date maths.
 """
 
 from __future__ import annotations
@@ -23,21 +24,19 @@ from app.scheduling.sessions import (
     SessionChanges,
     SessionInput,
     assign_facilitator,
-    can_see,
     cancel_session,
     create_session,
     facilitators,
     get_session,
-    get_visible_session,
     move_to_current_version,
     remove_facilitator,
     session_versions,
     sessions_between,
     taught_version,
     update_session,
-    visible_sessions,
 )
 from app.scheduling.venues import create_venue, get_venue, list_venues
+from app.scheduling.visibility import can_see_session, get_visible_session, visible_sessions
 
 __all__ = [
     "SeriesInput",
@@ -46,7 +45,7 @@ __all__ = [
     "SessionInput",
     "add_exception",
     "assign_facilitator",
-    "can_see",
+    "can_see_session",
     "cancel_session",
     "create_series",
     "create_session",

@@ -1,4 +1,4 @@
-"""Session use cases: standalone sessions, edits, cancellation, facilitators, visibility."""
+"""Session use cases: standalone sessions, edits, cancellation, facilitators, versions."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import Organisation, OrganisationMember, Role, User
+from app.accounts.models import Organisation, Role, User
 from app.content.models import CourseVersion
-from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling import hooks, recurrence
+from app.scheduling import hooks, recurrence, visibility
 from app.scheduling.courses import course_titles, resolve_courses
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
 
@@ -244,12 +243,6 @@ def _current_version(db: Session, course_id: int) -> CourseVersion | None:
     return db.scalars(query).first()
 
 
-def has_started(session: CourseSession, now: datetime | None = None) -> bool:
-    """True from the first day's start time (in the session's zone) onwards."""
-    start = recurrence.local_to_utc(session.starts_on, session.start_time, session.timezone)
-    return (now or utcnow()) >= start
-
-
 def move_to_current_version(
     db: Session, session: CourseSession, *, now: datetime | None = None
 ) -> CourseVersion:
@@ -260,7 +253,7 @@ def move_to_current_version(
     """
     if session.status == "cancelled":
         raise Conflict("This session is cancelled; its course version no longer matters.")
-    if has_started(session, now):
+    if visibility.has_started(session, now):
         raise Conflict("This session has started; it keeps the course version it is teaching.")
     versions = session_versions(db, session)
     current = versions.current
@@ -392,68 +385,11 @@ def remove_facilitator(db: Session, session: CourseSession, user_id: int) -> Non
     db.flush()
 
 
-def member_organisation_ids(db: Session, user: User) -> set[int]:
-    """The organisations a person belongs to."""
-    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
-    return set(db.scalars(query))
-
-
-def sees_everything(user: User | None) -> bool:
-    """Coordinators and admins see every session, public or in-house."""
-    return user is not None and user.has_role(Role.COORDINATOR)
-
-
-def can_see(db: Session, user: User | None, session: CourseSession) -> bool:
-    """True when the session is public, the person is in its organisation, or staff."""
-    if session.organisation_id is None or sees_everything(user):
-        return True
-    return user is not None and session.organisation_id in member_organisation_ids(db, user)
-
-
-def get_visible_session(db: Session, user: User | None, session_id: int) -> CourseSession:
-    """A session this person may see; ``NotFound`` (not Forbidden) for someone else's."""
-    session = get_session(db, session_id)
-    if not can_see(db, user, session):
-        raise NotFound(f"There is no session {session_id}.")
-    return session
-
-
-def visible_sessions(
-    db: Session,
-    user: User | None,
-    *,
-    course_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    include_cancelled: bool = False,
-) -> list[CourseSession]:
-    """Sessions a person may see and book: public ones plus their organisations' in-house ones."""
-    query = select(CourseSession).options(selectinload(CourseSession.days))
-    if not sees_everything(user):
-        orgs = member_organisation_ids(db, user) if user is not None else set()
-        visible = CourseSession.organisation_id.is_(None)
-        if orgs:
-            visible = visible | CourseSession.organisation_id.in_(orgs)
-        query = query.where(visible)
-    if not include_cancelled:
-        query = query.where(CourseSession.status == "scheduled")
-    if course_id is not None:
-        query = query.where(CourseSession.course_id == course_id)
-    if date_from is not None:
-        query = query.where(CourseSession.ends_on >= date_from)
-    if date_to is not None:
-        query = query.where(CourseSession.starts_on <= date_to)
-    query = query.order_by(
-        CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position
-    )
-    return list(db.scalars(query))
-
-
 def sessions_between(db: Session, first: date, last: date) -> list[CourseSession]:
     """Every session (any status) with a day between two dates, for the coordinators' calendar."""
     query = (
         select(CourseSession)
-        .where(CourseSession.starts_on <= last, CourseSession.ends_on >= first)
+        .where(visibility.dates_clause(first, last))
         .options(selectinload(CourseSession.days))
         .order_by(CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position)
     )
