@@ -19,7 +19,7 @@ from app.enrollment.pages_learner import FormStr, attempt
 from app.errors import AppError, Invalid, NotFound
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
-from app.scheduling.recurrence import check_date
+from app.scheduling.workdays import check_date
 from app.web import redirect, render, verify_csrf
 
 # CSRF on the router itself, not only through the parent that includes it.

@@ -21,7 +21,7 @@ from app.enrollment import queries
 from app.errors import Invalid
 from app.scheduling import calendar, feeds, visibility
 from app.scheduling.models import CourseSession, Series
-from app.scheduling.recurrence import check_date
+from app.scheduling.workdays import check_date
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_ITEMS = 300

@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.accounts.permissions import ApiUser
 from app.db import DbSession, transaction
 from app.errors import Forbidden, NotFound
+from app.scheduling import preview as rule_preview
 from app.scheduling import recurrence, series, visibility
 from app.scheduling.courses import course_titles, courses_by_id
 from app.scheduling.models import CourseSession, Series
@@ -128,8 +129,8 @@ def preview(
     # The count commits in its own transaction before the work starts: a preview refused
     # as too much work (422) rolls its request back, and must still have been counted.
     with transaction() as db:
-        series.count_preview(db, request.client.host if request.client else None)
-    resolved, found = series.preview(
+        rule_preview.count_preview(db, request.client.host if request.client else None)
+    resolved, found = rule_preview.preview(
         rule,
         start,
         tz,

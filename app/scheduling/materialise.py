@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.scheduling import hooks
 from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay
-from app.scheduling.recurrence import add_months, business_days, occurrences
+from app.scheduling.recurrence import occurrences
+from app.scheduling.workdays import add_months, business_days
 
 # Marks sessions cancelled because their date left the series, so a later edit that
 # brings the date back may revive them; sessions a coordinator cancelled stay cancelled.

@@ -17,6 +17,7 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.scheduling import forms, recurrence, series, venues
+from app.scheduling import preview as rule_preview
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.materialise import load_series_sessions
 from app.scheduling.models import CourseSession, Series
@@ -50,7 +51,7 @@ def _choices(db: Session) -> dict[str, Any]:
 def _preview(form: forms.SeriesForm) -> tuple[list[recurrence.Occurrence], str | None]:
     """The next dates for the form as typed, or the reason there are none."""
     try:
-        _, found = series.preview(
+        _, found = rule_preview.preview(
             form.rule(),
             date.fromisoformat(form.starts_on.strip()) if form.starts_on.strip() else date.today(),
             form.timezone,

@@ -16,7 +16,7 @@ from app.accounts.permissions import require_role
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
-from app.scheduling import forms, recurrence, sessions, venues, visibility
+from app.scheduling import forms, sessions, venues, visibility, workdays
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.models import CourseSession
@@ -130,9 +130,7 @@ def _edit_page(
         "venues": venues.list_venues(db),
         "facilitators": assigned,
         "candidates": [p for p in sessions.facilitator_candidates(db) if p.id not in assigned_ids],
-        "start_utc": recurrence.local_to_utc(
-            session.starts_on, session.start_time, session.timezone
-        ),
+        "start_utc": workdays.local_to_utc(session.starts_on, session.start_time, session.timezone),
         "versions": sessions.session_versions(db, session),
         "started": visibility.has_started(session),
     }

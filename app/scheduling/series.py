@@ -6,18 +6,16 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts import throttle
 from app.accounts.models import Organisation
 from app.config import get_settings
-from app.db import utcnow
-from app.errors import Invalid, NotFound, TooManyRequests
-from app.scheduling import recurrence
+from app.errors import Invalid, NotFound
+from app.scheduling import recurrence, workdays
 from app.scheduling.courses import CourseChoice, resolve_courses
 from app.scheduling.materialise import (
     SyncOutcome,
@@ -84,22 +82,22 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
     rule = recurrence.resolve_rule(data.rrule)
     if len(rule) > 500:
         raise Invalid("The rule is too long (at most 500 characters).")
-    recurrence.check_date(data.starts_on, "Start date")
+    workdays.check_date(data.starts_on, "Start date")
     if data.ends_on is not None:
-        recurrence.check_date(data.ends_on, "End date")
+        workdays.check_date(data.ends_on, "End date")
         if data.ends_on < data.starts_on:
             raise Invalid("The series cannot end before it starts.")
     # A rule whose parts never meet is refused now, with the reason, instead of making a
     # series without sessions.
     recurrence.require_dates(rule, data.starts_on, data.ends_on)
     timezone = data.timezone.strip()
-    recurrence.validate_timezone(timezone)
+    workdays.validate_timezone(timezone)
     country = (data.holiday_country or "").strip().upper() or None
     if country:
-        recurrence.holiday_calendar(country)
+        workdays.holiday_calendar(country)
     if data.holiday_policy not in recurrence.POLICIES:
         raise Invalid(f"Holiday policy must be one of {', '.join(recurrence.POLICIES)}.")
-    recurrence.check_times(data.start_time, data.end_time)
+    workdays.check_times(data.start_time, data.end_time)
     slugs = [slug.strip() for slug in data.course_slugs if slug and slug.strip()]
     if not 1 <= len(slugs) <= MAX_TRACKS:
         raise Invalid(f"Choose 1 to {MAX_TRACKS} courses for each date.")
@@ -269,7 +267,7 @@ def extend_series(
     """Materialise the sessions up to ``until`` (default: ``months`` or the series' horizon)."""
     day = today or series_today(series)
     target = until or horizon(series, day, months)
-    if target > recurrence.add_months(day, MAX_HORIZON_MONTHS):
+    if target > workdays.add_months(day, MAX_HORIZON_MONTHS):
         raise Invalid(f"Sessions are materialised at most {MAX_HORIZON_MONTHS} months ahead.")
     return sync_sessions(db, series, today=day, until=target, apply_changes=False).created
 
@@ -331,7 +329,7 @@ def add_exception(
     if kind in ("cancel", "move"):
         if original_date is None:
             raise Invalid("Give the date to change.")
-        recurrence.check_date(original_date, "Date to change")
+        workdays.check_date(original_date, "Date to change")
         if original_date not in dates:
             raise Invalid(f"{original_date.isoformat()} is not a date of this series.")
         if original_date < day:
@@ -341,7 +339,7 @@ def add_exception(
     if kind in ("move", "add"):
         if new_date is None:
             raise Invalid("Give the new date.")
-        recurrence.check_date(new_date, "New date")
+        workdays.check_date(new_date, "New date")
         if new_date < day:
             raise Invalid(f"{new_date.isoformat()} is in the past.")
         if new_date in dates:
@@ -355,50 +353,3 @@ def add_exception(
     db.flush()
     outcome = sync_sessions(db, series, today=day, until=until, apply_changes=True)
     return SeriesResult.of(series, outcome)
-
-
-def preview(
-    rule: str,
-    start: date,
-    tz: str,
-    *,
-    count: int = 12,
-    holiday_country: str | None = None,
-    policy: str = "skip",
-    weekday: str | None = None,
-) -> tuple[str, list[recurrence.Occurrence]]:
-    """The RRULE a rule or preset stands for and its next ``count`` dates (no database)."""
-    resolved = recurrence.resolve_rule(rule, weekday=weekday)
-    found = recurrence.occurrences(
-        resolved,
-        start,
-        tz,
-        count=count,
-        holiday_country=holiday_country or None,
-        policy=policy,
-    )
-    if not found:
-        raise recurrence.no_dates(start)
-    return resolved, found
-
-
-def count_preview(db: Session, address: str | None, *, now: datetime | None = None) -> None:
-    """Count one public date preview for a client address; 429 once its window's limit is hit.
-
-    The preview needs no account and each one may cost up to ``recurrence.RULE_SECONDS``
-    of CPU, so one address may only ask so often (the series form's live preview asks
-    once per pause in typing, far below the limit).
-    """
-    settings = get_settings()
-    window = timedelta(seconds=settings.preview_window_seconds)
-    now = now or utcnow()
-    # The sign-in throttle's counter: one race-free upsert per event and key.
-    key = f"preview:{(address or 'unknown')[:64]}"  # fits login_throttle.key like the others
-    count = throttle.count_event(db, key, window=window, now=now)
-    if count.value > settings.preview_requests_per_window:
-        retry_after = int((count.window_started + window - now).total_seconds()) + 1
-        raise TooManyRequests(
-            "Too many date previews from your address; "
-            f"try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
-            retry_after=retry_after,
-        )

@@ -7,6 +7,7 @@ starts), ``venues``; ``recurrence`` is the pure date maths.
 
 from __future__ import annotations
 
+from app.scheduling.preview import preview
 from app.scheduling.series import (
     SeriesInput,
     SeriesResult,
@@ -16,7 +17,6 @@ from app.scheduling.series import (
     extend_series,
     get_series,
     list_series,
-    preview,
     series_input,
     update_series,
 )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Organisation, Role, User
 from app.content.models import CourseVersion
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling import hooks, recurrence, visibility
+from app.scheduling import hooks, visibility, workdays
 from app.scheduling.courses import course_titles, resolve_courses
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
 
@@ -76,8 +76,8 @@ def _check_common(
     venue_id: int | None,
     online_url: str | None,
 ) -> None:
-    recurrence.validate_timezone(timezone)
-    recurrence.check_times(start_time, end_time)
+    workdays.validate_timezone(timezone)
+    workdays.check_times(start_time, end_time)
     if capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
     if not 0 <= min_participants <= capacity:
@@ -90,9 +90,9 @@ def _check_common(
 
 def create_session(db: Session, data: SessionInput) -> CourseSession:
     """Validate and save a standalone session over consecutive business days."""
-    recurrence.check_date(data.starts_on, "First day")
+    workdays.check_date(data.starts_on, "First day")
     if data.go_no_go_on is not None:
-        recurrence.check_date(data.go_no_go_on, "Go/no-go date")
+        workdays.check_date(data.go_no_go_on, "Go/no-go date")
     (course,) = resolve_courses(db, [data.course_slug], data.format_id.strip())
     online_url = (data.online_url or "").strip() or None
     _check_common(
@@ -113,7 +113,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
     if data.venue_id is None and online_url is None:
         raise Invalid("Choose a venue or give an online link.")
     country = (data.holiday_country or "").strip().upper() or None
-    days = recurrence.business_days(data.starts_on, course.formats[data.format_id], country)
+    days = workdays.business_days(data.starts_on, course.formats[data.format_id], country)
     if data.go_no_go_on is not None and data.go_no_go_on > data.starts_on:
         raise Invalid("The go/no-go date must be on or before the first day.")
     if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
@@ -174,8 +174,8 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
         raise Conflict(f"{taken} seats are taken; capacity cannot go below that.")
     days = [day.date for day in session.days]
     if changes.starts_on is not None and changes.starts_on != session.starts_on:
-        recurrence.check_date(changes.starts_on, "First day")
-        days = recurrence.business_days(changes.starts_on, len(session.days))
+        workdays.check_date(changes.starts_on, "First day")
+        days = workdays.business_days(changes.starts_on, len(session.days))
         _refuse_overlaps(db, session, days, _facilitator_ids(db, session.id))
     before = (session.start_time, session.end_time, session.capacity, session.venue_id)
     after = (start_time, end_time, capacity, venue_id)
