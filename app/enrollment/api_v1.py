@@ -132,10 +132,10 @@ def enrol(
     if email and email.lower() != user.email:
         session = _visible(db, user, session_id)
         return enrollment_out(changes.coordinator_enrol(db, session, email, user))
-    session = db.get(CourseSession, session_id)
-    if session is None:
+    target = db.get(CourseSession, session_id)
+    if target is None:
         raise NotFound("There is no such session.")
-    return enrollment_out(seats.take_seat(db, session, user))
+    return enrollment_out(seats.take_seat(db, target, user))
 
 
 @api.get("/enrollments", response_model=list[EnrollmentOut])

@@ -220,7 +220,7 @@ def _bundle_dates(
         ).all()
     )
     currencies = {s.series_id: s.currency for s in sessions if s.series_id is not None}
-    found = {}
+    found: dict[tuple[int | None, date], tuple[str, str | None]] = {}
     for key in keys:
         if 2 <= counts.get(key, 0) <= 3:
             series_id, day = key

@@ -62,6 +62,9 @@ _CALENDAR_CYCLE_YEARS = 400
 _TIME_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND"}
 _PRESET_PATTERN = re.compile(r"^(first|second|third|fourth|last|weekly)-([a-z]+)$")
 
+# A field named "date" hides the type inside its class; annotate with this name instead.
+Day = date
+
 
 @dataclass(frozen=True)
 class Occurrence:
@@ -71,8 +74,8 @@ class Occurrence:
     the list so previews can show them; they produce no session.
     """
 
-    date: date
-    original_date: date
+    date: Day
+    original_date: Day
     note: str = ""
     dropped: bool = False
     added: bool = False
@@ -149,7 +152,8 @@ def parse_rule(rule: str, start: date) -> rrule:
         raise Invalid(f"The rule '{text}' is not a valid RRULE: {exc}.") from None
     if not isinstance(parsed, rrule):
         raise Invalid(f"The rule '{text}' must be a single RRULE.")
-    if parsed._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY: sessions are whole days
+    # HOURLY, MINUTELY, SECONDLY: sessions are whole days (dateutil keeps _freq private).
+    if parsed._freq > DAILY:  # type: ignore[attr-defined]
         raise Invalid(f"The rule '{text}' repeats within a day; use DAILY or longer.")
     return parsed
 
@@ -245,7 +249,7 @@ def _cycle_shift(limit: date) -> int:
 def _moved_rule(parsed: rrule, start: date, limit: date, shift: int) -> rrule:
     """The same rule starting ``shift`` years later (a multiple of 400: the same calendar)."""
     # The rule's own UNTIL moves with it; one beyond the window is not needed at all.
-    until = parsed._until
+    until = parsed._until  # type: ignore[attr-defined]  # dateutil keeps _until private
     if until is not None and until.date() < limit:
         until = until.replace(year=until.year + shift)
     else:

@@ -156,11 +156,15 @@ class ExtendOut(BaseModel):
     created: list[SessionBriefOut]
 
 
+# A field named "date" hides the type inside its class; annotate with this name instead.
+Day = date
+
+
 class OccurrenceOut(BaseModel):
     """One date of a preview."""
 
-    date: date
-    original_date: date
+    date: Day
+    original_date: Day
     note: str
     dropped: bool
     line: str = Field(description="The CLI's line: the ISO date, then the note if any.")

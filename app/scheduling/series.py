@@ -72,13 +72,17 @@ class SeriesResult:
         return cls(series, outcome.created, outcome.changed, outcome.cancelled, outcome.not_changed)
 
 
-def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoice]]:
-    """Validate everything and return a normalised copy; nothing is written."""
-    title = data.title.strip()
-    if not title:
+def _clean_title(title: str) -> str:
+    cleaned = title.strip()
+    if not cleaned:
         raise Invalid("Give the series a title.")
-    if len(title) > 200:
+    if len(cleaned) > 200:
         raise Invalid("A series title has at most 200 characters.")
+    return cleaned
+
+
+def _clean_dates(data: SeriesInput) -> str:
+    """The resolved rule, once it and the series' dates are known to give sessions."""
     rule = recurrence.resolve_rule(data.rrule)
     if len(rule) > 500:
         raise Invalid("The rule is too long (at most 500 characters).")
@@ -90,6 +94,11 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
     # A rule whose parts never meet is refused now, with the reason, instead of making a
     # series without sessions.
     recurrence.require_dates(rule, data.starts_on, data.ends_on)
+    return rule
+
+
+def _clean_place_and_time(data: SeriesInput) -> tuple[str, str | None]:
+    """The time zone and holiday country, checked with the policy and times."""
     timezone = data.timezone.strip()
     workdays.validate_timezone(timezone)
     country = (data.holiday_country or "").strip().upper() or None
@@ -98,13 +107,22 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
     if data.holiday_policy not in recurrence.POLICIES:
         raise Invalid(f"Holiday policy must be one of {', '.join(recurrence.POLICIES)}.")
     workdays.check_times(data.start_time, data.end_time)
+    return timezone, country
+
+
+def _clean_courses(db: Session, data: SeriesInput) -> tuple[list[str], str, list[CourseChoice]]:
+    """The course slugs and format, with the courses they name."""
     slugs = [slug.strip() for slug in data.course_slugs if slug and slug.strip()]
     if not 1 <= len(slugs) <= MAX_TRACKS:
         raise Invalid(f"Choose 1 to {MAX_TRACKS} courses for each date.")
     if len(set(slugs)) != len(slugs):
         raise Invalid("Choose different courses for each track (a course is listed twice).")
     format_id = data.format_id.strip()
-    courses = resolve_courses(db, slugs, format_id)
+    return slugs, format_id, resolve_courses(db, slugs, format_id)
+
+
+def _clean_offer(data: SeriesInput) -> str:
+    """The currency, once capacity, prices, minimum and go/no-go days are in range."""
     if data.default_capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
     if data.default_price_cents < 0 or (data.bundle_price_cents or 0) < 0:
@@ -116,6 +134,10 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
         raise Invalid("Minimum participants must be between 0 and the capacity.")
     if not 0 <= data.go_no_go_days <= 90:
         raise Invalid("The go/no-go decision is 0 to 90 days before a session.")
+    return currency
+
+
+def _check_references(db: Session, data: SeriesInput) -> None:
     months = data.horizon_months
     if months is not None and not 1 <= months <= MAX_HORIZON_MONTHS:
         raise Invalid(f"The horizon is 1 to {MAX_HORIZON_MONTHS} months.")
@@ -123,6 +145,16 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
         raise Invalid(f"There is no venue {data.venue_id}.")
     if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
         raise Invalid(f"There is no organisation {data.organisation_id}.")
+
+
+def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoice]]:
+    """Validate everything and return a normalised copy; nothing is written."""
+    title = _clean_title(data.title)
+    rule = _clean_dates(data)
+    timezone, country = _clean_place_and_time(data)
+    slugs, format_id, courses = _clean_courses(db, data)
+    currency = _clean_offer(data)
+    _check_references(db, data)
     clean = dataclasses.replace(
         data,
         title=title,
@@ -132,7 +164,7 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
         course_slugs=slugs,
         format_id=format_id,
         currency=currency,
-        horizon_months=months or get_settings().schedule_horizon_months,
+        horizon_months=data.horizon_months or get_settings().schedule_horizon_months,
     )
     return clean, courses
 
