@@ -16,7 +16,7 @@ from app.db import DbSession, transaction
 from app.errors import Forbidden, NotFound
 from app.scheduling import preview as rule_preview
 from app.scheduling import recurrence, series, visibility
-from app.scheduling.courses import course_titles, courses_by_id
+from app.scheduling.courses import course_titles
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.schemas import (
     ExtendIn,
@@ -24,9 +24,9 @@ from app.scheduling.schemas import (
     OccurrenceOut,
     PreviewOut,
     SeriesChangeOut,
-    SeriesFields,
+    SeriesCreate,
     SeriesOut,
-    SeriesPatch,
+    SeriesUpdate,
     SessionBriefOut,
 )
 
@@ -65,35 +65,15 @@ def _briefs(db: Session, found: Iterable[CourseSession]) -> list[SessionBriefOut
 
 
 def _series_out(db: Session, item: Series) -> SeriesOut:
-    slugs = courses_by_id(db, [t.course_id for t in item.tracks])
     count = db.scalar(
         select(func.count())
         .select_from(CourseSession)
         .where(CourseSession.series_id == item.id, CourseSession.status == "scheduled")
     )
     return SeriesOut(
+        **dict(series.current_values(item, db)),
         id=item.id,
-        title=item.title,
-        rrule=item.rrule,
         description=recurrence.describe_rule(item.rrule),
-        timezone=item.timezone,
-        starts_on=item.starts_on,
-        ends_on=item.ends_on,
-        start_time=item.start_time,
-        end_time=item.end_time,
-        format_id=item.format_id,
-        courses=[slugs[t.course_id].slug for t in item.tracks if t.course_id in slugs],
-        venue_id=item.venue_id,
-        capacity=item.default_capacity,
-        price_cents=item.default_price_cents,
-        bundle_price_cents=item.bundle_price_cents,
-        currency=item.currency,
-        min_participants=item.min_participants,
-        go_no_go_days=item.go_no_go_days,
-        holiday_country=item.holiday_country,
-        holiday_policy=item.holiday_policy,
-        organisation_id=item.organisation_id,
-        horizon_months=item.horizon_months,
         is_active=item.is_active,
         materialised_until=item.materialised_until,
         sessions=count or 0,
@@ -163,11 +143,11 @@ def list_series(db: DbSession, user: ApiUser) -> list[SeriesOut]:
 
 
 @router.post("/series", response_model=SeriesChangeOut, status_code=201)
-def create_series(db: DbSession, user: ApiUser, body: SeriesFields) -> SeriesChangeOut:
+def create_series(db: DbSession, user: ApiUser, body: SeriesCreate) -> SeriesChangeOut:
     """Create a series and materialise its sessions up to the horizon (coordinators)."""
     _coordinator(user)
     with db.begin_nested():
-        result = series.create_series(db, body.to_input())
+        result = series.create_series(db, body)
     return _change_out(db, result)
 
 
@@ -180,13 +160,13 @@ def get_series(db: DbSession, user: ApiUser, series_id: int) -> SeriesOut:
 
 @router.patch("/series/{series_id:id}", response_model=SeriesChangeOut)
 def patch_series(
-    db: DbSession, user: ApiUser, series_id: int, body: SeriesPatch
+    db: DbSession, user: ApiUser, series_id: int, body: SeriesUpdate
 ) -> SeriesChangeOut:
     """Change a series; future sessions without enrolments follow, the others are listed."""
     _coordinator(user)
     item = series.get_series(db, series_id)
     with db.begin_nested():
-        result = series.update_series(db, item, body.changes())
+        result = series.update_series(db, item, body)
     return _change_out(db, result)
 
 

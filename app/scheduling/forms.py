@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from app.bounds import MAX_AMOUNT, form_int
 from app.errors import Invalid
 from app.scheduling.recurrence import WEEKDAYS
-from app.scheduling.series import SeriesInput
+from app.scheduling.schemas import SeriesCreate, SeriesUpdate
 from app.scheduling.sessions import SessionChanges, SessionInput
 
 COMMON_ZONES = [
@@ -130,9 +130,12 @@ class SeriesForm(BaseModel):
             raise Invalid("Rule: write an RRULE such as FREQ=MONTHLY;BYDAY=-1FR, or pick a preset.")
         return self.rrule.strip()
 
-    def to_input(self) -> SeriesInput:
-        """The service input; ``Invalid`` names the first field that cannot be read."""
-        return SeriesInput(
+    def to_create(self) -> SeriesCreate:
+        """The series as typed; ``Invalid`` names the first field that cannot be read.
+
+        Not validated here: ``series`` checks every value and words the page's messages.
+        """
+        return SeriesCreate.model_construct(
             title=self.title,
             rrule=self.rule(),
             timezone=self.timezone,
@@ -140,10 +143,10 @@ class SeriesForm(BaseModel):
             start_time=_time(self.start_time, "Start time"),
             end_time=_time(self.end_time, "End time"),
             format_id=self.format_id,
-            course_slugs=[c for c in (self.course_1, self.course_2, self.course_3) if c],
+            courses=[c for c in (self.course_1, self.course_2, self.course_3) if c],
             venue_id=_optional_int(self.venue_id, "Venue"),
-            default_capacity=form_int(self.capacity, "Capacity"),
-            default_price_cents=parse_money(self.price or "0", "Price"),
+            capacity=form_int(self.capacity, "Capacity"),
+            price_cents=parse_money(self.price or "0", "Price"),
             bundle_price_cents=(
                 parse_money(self.bundle_price, "Bundle price")
                 if self.bundle_price.strip()
@@ -158,8 +161,12 @@ class SeriesForm(BaseModel):
             horizon_months=_optional_int(self.horizon_months, "Horizon"),
         )
 
+    def to_update(self) -> SeriesUpdate:
+        """The whole form as a change of a saved series (every field given)."""
+        return SeriesUpdate.model_construct(**dict(self.to_create()))
+
     @classmethod
-    def from_input(cls, data: SeriesInput) -> SeriesForm:
+    def from_series(cls, data: SeriesCreate) -> SeriesForm:
         """The form filled in from a saved series."""
         preset, weekday, custom = "custom", "friday", data.rrule
         for key, rule in PRESET_RULES.items():
@@ -169,7 +176,7 @@ class SeriesForm(BaseModel):
         if weekly and weekly.group(1) in WEEKDAYS.values():
             preset, custom = "weekly", ""
             weekday = next(name for name, code in WEEKDAYS.items() if code == weekly.group(1))
-        courses = [*data.course_slugs, "", "", ""]
+        courses = [*data.courses, "", "", ""]
         return cls(
             title=data.title,
             preset=preset,
@@ -184,8 +191,8 @@ class SeriesForm(BaseModel):
             course_2=courses[1],
             course_3=courses[2],
             venue_id=str(data.venue_id or ""),
-            capacity=str(data.default_capacity),
-            price=money_text(data.default_price_cents),
+            capacity=str(data.capacity),
+            price=money_text(data.price_cents),
             bundle_price=money_text(data.bundle_price_cents),
             currency=data.currency,
             min_participants=str(data.min_participants),

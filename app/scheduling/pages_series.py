@@ -137,7 +137,7 @@ def create_series(
         return _form_page(request, ctx, form)
     try:
         with ctx.db.begin_nested():  # a refusal leaves nothing behind
-            result = series.create_series(ctx.db, form.to_input())
+            result = series.create_series(ctx.db, form.to_create())
     except Invalid as exc:
         return _form_page(request, ctx, form, error=exc.message)
     created = result.created
@@ -168,7 +168,7 @@ def series_page(request: Request, ctx: Ctx, series_id: int, kept: str = "") -> R
     """A series: its form (to edit), its sessions and its date exceptions."""
     require_role(ctx, Role.COORDINATOR)
     item = series.get_series(ctx.db, series_id)
-    form = forms.SeriesForm.from_input(series.series_input(item, ctx.db))
+    form = forms.SeriesForm.from_series(series.current_values(item, ctx.db))
     extra = _series_page_extra(ctx.db, item, kept)
     return _form_page(request, ctx, form, item=item, extra=extra)
 
@@ -184,7 +184,7 @@ def update_series(
         return _form_page(request, ctx, form, item=item, extra=_series_page_extra(ctx.db, item, ""))
     try:
         with ctx.db.begin_nested():
-            result = series.update_series(ctx.db, item, vars(form.to_input()))
+            result = series.update_series(ctx.db, item, form.to_update())
     except Invalid as exc:
         ctx.db.expire_all()
         item = series.get_series(ctx.db, series_id)

@@ -1,13 +1,14 @@
-"""Series use cases: create, edit, extend the horizon, and manual date exceptions."""
+"""Series use cases: create, edit, extend the horizon, and manual date exceptions.
+
+Inputs are ``schemas.SeriesCreate`` and ``schemas.SeriesUpdate``, validated here (the
+messages a coordinator reads); the API, the pages and the demo build them.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
-from typing import Any
+from datetime import date
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
@@ -24,36 +25,11 @@ from app.scheduling.materialise import (
     sync_sessions,
 )
 from app.scheduling.models import CourseSession, Series, SeriesException, SeriesTrack, Venue
+from app.scheduling.schemas import SeriesCreate, SeriesUpdate
 
 EXCEPTION_KINDS = ("cancel", "move", "add")
 MAX_TRACKS = 3
 MAX_HORIZON_MONTHS = 36
-
-
-@dataclass
-class SeriesInput:
-    """Everything a series is made of, as a form or the API gives it."""
-
-    title: str
-    rrule: str  # an RRULE or a preset name ("last-friday", "weekly-monday")
-    timezone: str
-    starts_on: date
-    start_time: time
-    end_time: time
-    course_slugs: list[str]
-    default_capacity: int
-    format_id: str = "one-day"
-    ends_on: date | None = None
-    venue_id: int | None = None
-    default_price_cents: int = 0
-    bundle_price_cents: int | None = None
-    currency: str = "USD"
-    min_participants: int = 0
-    go_no_go_days: int = 7
-    holiday_country: str | None = None
-    holiday_policy: str = "skip"
-    organisation_id: int | None = None
-    horizon_months: int | None = None  # None: the platform default
 
 
 @dataclass
@@ -81,7 +57,7 @@ def _clean_title(title: str) -> str:
     return cleaned
 
 
-def _clean_dates(data: SeriesInput) -> str:
+def _clean_dates(data: SeriesCreate) -> str:
     """The resolved rule, once it and the series' dates are known to give sessions."""
     rule = recurrence.resolve_rule(data.rrule)
     if len(rule) > 500:
@@ -97,7 +73,7 @@ def _clean_dates(data: SeriesInput) -> str:
     return rule
 
 
-def _clean_place_and_time(data: SeriesInput) -> tuple[str, str | None]:
+def _clean_place_and_time(data: SeriesCreate) -> tuple[str, str | None]:
     """The time zone and holiday country, checked with the policy and times."""
     timezone = data.timezone.strip()
     workdays.validate_timezone(timezone)
@@ -110,9 +86,9 @@ def _clean_place_and_time(data: SeriesInput) -> tuple[str, str | None]:
     return timezone, country
 
 
-def _clean_courses(db: Session, data: SeriesInput) -> tuple[list[str], str, list[CourseChoice]]:
+def _clean_courses(db: Session, data: SeriesCreate) -> tuple[list[str], str, list[CourseChoice]]:
     """The course slugs and format, with the courses they name."""
-    slugs = [slug.strip() for slug in data.course_slugs if slug and slug.strip()]
+    slugs = [slug.strip() for slug in data.courses if slug and slug.strip()]
     if not 1 <= len(slugs) <= MAX_TRACKS:
         raise Invalid(f"Choose 1 to {MAX_TRACKS} courses for each date.")
     if len(set(slugs)) != len(slugs):
@@ -121,23 +97,23 @@ def _clean_courses(db: Session, data: SeriesInput) -> tuple[list[str], str, list
     return slugs, format_id, resolve_courses(db, slugs, format_id)
 
 
-def _clean_offer(data: SeriesInput) -> str:
+def _clean_offer(data: SeriesCreate) -> str:
     """The currency, once capacity, prices, minimum and go/no-go days are in range."""
-    if data.default_capacity <= 0:
+    if data.capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
-    if data.default_price_cents < 0 or (data.bundle_price_cents or 0) < 0:
+    if data.price_cents < 0 or (data.bundle_price_cents or 0) < 0:
         raise Invalid("Prices cannot be negative.")
     currency = data.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise Invalid("Currency is a three-letter code such as USD or EUR.")
-    if not 0 <= data.min_participants <= data.default_capacity:
+    if not 0 <= data.min_participants <= data.capacity:
         raise Invalid("Minimum participants must be between 0 and the capacity.")
     if not 0 <= data.go_no_go_days <= 90:
         raise Invalid("The go/no-go decision is 0 to 90 days before a session.")
     return currency
 
 
-def _check_references(db: Session, data: SeriesInput) -> None:
+def _check_references(db: Session, data: SeriesCreate) -> None:
     months = data.horizon_months
     if months is not None and not 1 <= months <= MAX_HORIZON_MONTHS:
         raise Invalid(f"The horizon is 1 to {MAX_HORIZON_MONTHS} months.")
@@ -147,7 +123,7 @@ def _check_references(db: Session, data: SeriesInput) -> None:
         raise Invalid(f"There is no organisation {data.organisation_id}.")
 
 
-def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoice]]:
+def _clean(db: Session, data: SeriesCreate) -> tuple[SeriesCreate, list[CourseChoice]]:
     """Validate everything and return a normalised copy; nothing is written."""
     title = _clean_title(data.title)
     rule = _clean_dates(data)
@@ -155,43 +131,49 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
     slugs, format_id, courses = _clean_courses(db, data)
     currency = _clean_offer(data)
     _check_references(db, data)
-    clean = dataclasses.replace(
-        data,
-        title=title,
-        rrule=rule,
-        timezone=timezone,
-        holiday_country=country,
-        course_slugs=slugs,
-        format_id=format_id,
-        currency=currency,
-        horizon_months=data.horizon_months or get_settings().schedule_horizon_months,
+    clean = data.model_copy(
+        update={
+            "title": title,
+            "rrule": rule,
+            "timezone": timezone,
+            "holiday_country": country,
+            "courses": slugs,
+            "format_id": format_id,
+            "currency": currency,
+            "horizon_months": data.horizon_months or get_settings().schedule_horizon_months,
+        }
     )
     return clean, courses
 
 
-def _write(series: Series, data: SeriesInput, courses: list[CourseChoice]) -> None:
-    for name in (
-        "title",
-        "rrule",
-        "timezone",
-        "starts_on",
-        "ends_on",
-        "start_time",
-        "end_time",
-        "format_id",
-        "venue_id",
-        "default_capacity",
-        "default_price_cents",
-        "bundle_price_cents",
-        "currency",
-        "min_participants",
-        "go_no_go_days",
-        "holiday_country",
-        "holiday_policy",
-        "organisation_id",
-        "horizon_months",
-    ):
+# The series columns that keep the input's name; the other two are written by hand.
+_SAME_NAMES = (
+    "title",
+    "rrule",
+    "timezone",
+    "starts_on",
+    "ends_on",
+    "start_time",
+    "end_time",
+    "format_id",
+    "venue_id",
+    "bundle_price_cents",
+    "currency",
+    "min_participants",
+    "go_no_go_days",
+    "holiday_country",
+    "holiday_policy",
+    "organisation_id",
+    "horizon_months",
+)
+
+
+def _write(series: Series, data: SeriesCreate, courses: list[CourseChoice]) -> None:
+    for name in _SAME_NAMES:
         setattr(series, name, getattr(data, name))
+    # A series' capacity and price are the defaults its sessions start from.
+    series.default_capacity = data.capacity
+    series.default_price_cents = data.price_cents
     wanted = {position: choice.id for position, choice in enumerate(courses, start=1)}
     current = {track.position: track for track in series.tracks}
     for position, track in current.items():
@@ -225,36 +207,21 @@ def list_series(db: Session, *, visible: ColumnElement[bool] | None = None) -> l
     return list(db.scalars(query))
 
 
-def series_input(series: Series, db: Session) -> SeriesInput:
-    """The current values of a series as an input (edit forms, PATCH merges)."""
+def current_values(series: Series, db: Session) -> SeriesCreate:
+    """The current values of a series as an input (edit forms, updates, the API's answer)."""
     from app.scheduling.courses import courses_by_id
 
     courses = courses_by_id(db, [track.course_id for track in series.tracks])
-    return SeriesInput(
-        title=series.title,
-        rrule=series.rrule,
-        timezone=series.timezone,
-        starts_on=series.starts_on,
-        ends_on=series.ends_on,
-        start_time=series.start_time,
-        end_time=series.end_time,
-        format_id=series.format_id,
-        course_slugs=[courses[t.course_id].slug for t in series.tracks if t.course_id in courses],
-        venue_id=series.venue_id,
-        default_capacity=series.default_capacity,
-        default_price_cents=series.default_price_cents,
-        bundle_price_cents=series.bundle_price_cents,
-        currency=series.currency,
-        min_participants=series.min_participants,
-        go_no_go_days=series.go_no_go_days,
-        holiday_country=series.holiday_country,
-        holiday_policy=series.holiday_policy,
-        organisation_id=series.organisation_id,
-        horizon_months=series.horizon_months,
-    )
+    values = {name: getattr(series, name) for name in _SAME_NAMES}
+    values["courses"] = [courses[t.course_id].slug for t in series.tracks if t.course_id in courses]
+    values["capacity"] = series.default_capacity
+    values["price_cents"] = series.default_price_cents
+    # Saved rows are not validated again: an edit page must open even for a series whose
+    # course was since removed (the save then names the problem).
+    return SeriesCreate.model_construct(**values)
 
 
-def create_series(db: Session, data: SeriesInput, *, today: date | None = None) -> SeriesResult:
+def create_series(db: Session, data: SeriesCreate, *, today: date | None = None) -> SeriesResult:
     """Validate and save a series, then materialise its sessions up to the horizon."""
     clean, courses = _clean(db, data)
     series = Series(tracks=[], exceptions=[])
@@ -268,17 +235,13 @@ def create_series(db: Session, data: SeriesInput, *, today: date | None = None) 
 
 
 def update_series(
-    db: Session, series: Series, changes: Mapping[str, Any], *, today: date | None = None
+    db: Session, series: Series, changes: SeriesUpdate, *, today: date | None = None
 ) -> SeriesResult:
     """Apply changes to a series and re-apply it to future sessions not in use.
 
     Sessions with participants are left as they are and listed in ``not_changed``.
     """
-    known = {f.name for f in dataclasses.fields(SeriesInput)}
-    unknown = set(changes) - known
-    if unknown:
-        raise Invalid(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
-    merged = dataclasses.replace(series_input(series, db), **dict(changes))
+    merged = current_values(series, db).model_copy(update=changes.changes())
     clean, courses = _clean(db, merged)
     _write(series, clean, courses)
     db.flush()

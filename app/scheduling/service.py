@@ -8,16 +8,16 @@ starts), ``venues``; ``recurrence`` is the pure date maths.
 from __future__ import annotations
 
 from app.scheduling.preview import preview
+from app.scheduling.schemas import SeriesCreate, SeriesUpdate
 from app.scheduling.series import (
-    SeriesInput,
     SeriesResult,
     add_exception,
     create_series,
+    current_values,
     extend_all,
     extend_series,
     get_series,
     list_series,
-    series_input,
     update_series,
 )
 from app.scheduling.sessions import (
@@ -39,8 +39,9 @@ from app.scheduling.venues import create_venue, get_venue, list_venues
 from app.scheduling.visibility import can_see_session, get_visible_session, visible_sessions
 
 __all__ = [
-    "SeriesInput",
+    "SeriesCreate",
     "SeriesResult",
+    "SeriesUpdate",
     "SessionChanges",
     "SessionInput",
     "add_exception",
@@ -50,6 +51,7 @@ __all__ = [
     "create_series",
     "create_session",
     "create_venue",
+    "current_values",
     "extend_all",
     "extend_series",
     "facilitators",
@@ -62,7 +64,6 @@ __all__ = [
     "move_to_current_version",
     "preview",
     "remove_facilitator",
-    "series_input",
     "session_versions",
     "sessions_between",
     "taught_version",
