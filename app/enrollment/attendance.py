@@ -22,7 +22,7 @@ from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator
 
 def can_take_attendance(db: Session, user: User, session: CourseSession) -> bool:
     """Facilitators booked on the session, and coordinators."""
-    return visibility.is_staff(user) or visibility.is_facilitator_of(db, user.id, session.id)
+    return visibility.can_run_session(db, user, session.id)
 
 
 def get_session_for_attendance(db: Session, session_id: int, user: User) -> CourseSession:

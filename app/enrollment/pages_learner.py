@@ -109,10 +109,7 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
             "started": visibility.has_started(session, utcnow()),
             "bundle_possible": len(same_day) >= 2,
             "can_manage": user is not None and visibility.can_manage_session(db, user, session),
-            "can_attend": user is not None
-            and (
-                visibility.is_staff(user) or visibility.is_facilitator_of(db, user.id, session.id)
-            ),
+            "can_attend": user is not None and visibility.can_run_session(db, user, session.id),
         },
     )
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import hooks, rules, views
 from app.enrollment.models import Enrollment
@@ -110,7 +110,7 @@ def build_roster(
             label = "cancelled" if status == rules.CANCELLED else "expired"
             result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
-    if viewer.has_role(Role.COORDINATOR):
+    if visibility.is_staff(viewer):
         _link_orders(db, result)
     targets = [
         s

@@ -9,6 +9,7 @@ predicate for one row, so a session a person can open is a session their lists s
   admins).
 - Book: public sessions, and in-house sessions of the person's own organisations; staff
   too must be members to take a seat on an in-house session.
+- Run (mark attendance, make documents): staff and the session's facilitators.
 - Manage the whole roster: staff, and the coordinators of the in-house session's
   organisation. Per-person rules that need the enrolment live in ``enrollment.rules``.
 - Dates: a list "from D" holds every session still running on D (``ends_on >= D``, so a
@@ -190,6 +191,15 @@ def can_manage_session(db: Session, user: User, session: CourseSession) -> bool:
     return not is_public(session) and session.organisation_id in coordinated_organisation_ids(
         db, user.id
     )
+
+
+# --- run (teach) --------------------------------------------------------------------
+
+
+def can_run_session(db: Session, user: User, session_id: int) -> bool:
+    """Staff, and the facilitators booked on it: who marks its attendance and makes its
+    documents."""
+    return is_staff(user) or is_facilitator_of(db, user.id, session_id)
 
 
 # --- series ----------------------------------------------------------------------------
