@@ -17,7 +17,8 @@ from app.enrollment import seat_packs
 from app.enrollment.models import SeatPack
 from app.learning.models import Completion
 from app.payments import promos
-from app.scheduling.series import SeriesInput, create_series
+from app.scheduling.schemas import SeriesCreate
+from app.scheduling.series import create_series
 from app.scheduling.sessions import SessionInput, assign_facilitator, create_session
 from app.scheduling.venues import create_venue
 
@@ -144,16 +145,16 @@ def _load_demo_schedule(db: Session, organisation_id: int) -> None:
     )
     create_series(
         db,
-        SeriesInput(
+        SeriesCreate(
             title="APEX Last Friday",
             rrule="last-friday",
             timezone="America/New_York",
             starts_on=today,
             start_time=time(9, 0),
             end_time=time(16, 30),
-            course_slugs=slugs,
-            default_capacity=16,
-            default_price_cents=49500,
+            courses=slugs,
+            capacity=16,
+            price_cents=49500,
             bundle_price_cents=119000,
             min_participants=4,
             holiday_country="US",

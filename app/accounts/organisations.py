@@ -3,13 +3,69 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation, OrganisationMember, Role, User
 from app.accounts.service import find_user_by_email
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+
+# --- membership: the one place that asks who belongs to which organisation -------------
+
+
+def member_organisation_ids(db: Session, user_id: int) -> set[int]:
+    """The organisations the person belongs to (as member or coordinator)."""
+    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user_id)
+    return set(db.scalars(query))
+
+
+def coordinated_organisation_ids(db: Session, user_id: int) -> set[int]:
+    """The organisations the person coordinates."""
+    query = select(OrganisationMember.organisation_id).where(
+        OrganisationMember.user_id == user_id, OrganisationMember.is_coordinator.is_(True)
+    )
+    return set(db.scalars(query))
+
+
+def is_member(db: Session, organisation_id: int, user_id: int) -> bool:
+    """True when the person belongs to the organisation."""
+    return db.get(OrganisationMember, (organisation_id, user_id)) is not None
+
+
+def members_of(organisation_ids: Iterable[int]) -> Select[int]:
+    """SQL: the user ids of the organisations' members (for ``column.in_(...)``)."""
+    ids = list(organisation_ids)
+    return select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(ids))
+
+
+def member_users(db: Session, organisation_id: int) -> list[User]:
+    """The organisation's members by name."""
+    query = (
+        select(User)
+        .join(OrganisationMember, OrganisationMember.user_id == User.id)
+        .where(OrganisationMember.organisation_id == organisation_id)
+        .order_by(User.display_name, User.id)
+    )
+    return list(db.scalars(query))
+
+
+def first_coordinator_id(db: Session, organisation_id: int) -> int | None:
+    """The organisation's coordinator with the lowest user id, if it has one."""
+    query = (
+        select(OrganisationMember.user_id)
+        .where(
+            OrganisationMember.organisation_id == organisation_id,
+            OrganisationMember.is_coordinator.is_(True),
+        )
+        .order_by(OrganisationMember.user_id)
+        .limit(1)
+    )
+    return db.scalar(query)
+
+
+# --- organisations --------------------------------------------------------------------
 
 
 def slugify(name: str) -> str:

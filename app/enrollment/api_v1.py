@@ -24,9 +24,11 @@ from app.enrollment.schemas import (
     SessionOut,
 )
 from app.errors import NotFound
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 
 api = APIRouter(prefix="/api/v1", tags=["enrolment"])
+LIST_LIMIT = 500  # sessions per list answer
 
 
 def session_out(db: Session, figures: list[queries.SessionSeats]) -> list[SessionOut]:
@@ -49,7 +51,7 @@ def session_out(db: Session, figures: list[queries.SessionSeats]) -> list[Sessio
             start_time=s.start_time,
             end_time=s.end_time,
             timezone=s.timezone,
-            starts_at=rules.session_start(s),
+            starts_at=visibility.session_start(s),
             days=[SessionDayOut(day_index=d.day_index, date=d.date) for d in s.days],
             capacity=s.capacity,
             seats_taken=f.taken,
@@ -79,7 +81,8 @@ def _visible(db: Session, user: ApiUser, session_id: int) -> CourseSession:
         .options(selectinload(CourseSession.days))
     )
     if session is None or not (
-        rules.can_see_session(db, user, session) or rules.can_manage_session(db, user, session)
+        visibility.can_see_session(db, user, session)
+        or visibility.can_manage_session(db, user, session)
     ):
         raise NotFound("There is no such session.")
     return session
@@ -99,8 +102,13 @@ def list_sessions(
         course_id = db.scalar(select(Course.id).where(Course.slug == course))
         if course_id is None:
             raise NotFound(f"There is no course '{course}'.")
-    sessions = queries.visible_sessions(
-        db, user, course_id=course_id, date_from=date_from or date.today(), date_to=date_to
+    sessions = visibility.visible_sessions(
+        db,
+        user,
+        course_id=course_id,
+        date_from=date_from or date.today(),
+        date_to=date_to,
+        limit=LIST_LIMIT,
     )
     return session_out(db, queries.with_seats(db, sessions))
 
@@ -124,10 +132,10 @@ def enrol(
     if email and email.lower() != user.email:
         session = _visible(db, user, session_id)
         return enrollment_out(changes.coordinator_enrol(db, session, email, user))
-    session = db.get(CourseSession, session_id)
-    if session is None:
+    target = db.get(CourseSession, session_id)
+    if target is None:
         raise NotFound("There is no such session.")
-    return enrollment_out(seats.take_seat(db, session, user))
+    return enrollment_out(seats.take_seat(db, target, user))
 
 
 @api.get("/enrollments", response_model=list[EnrollmentOut])

@@ -13,16 +13,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import queries, rules
+from app.enrollment import queries
 from app.enrollment.models import Attendance, Enrollment
 from app.errors import Invalid, NotFound
 from app.formatting import long_date
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator
 
 
 def can_take_attendance(db: Session, user: User, session: CourseSession) -> bool:
     """Facilitators booked on the session, and coordinators."""
-    return rules.is_staff(user) or rules.is_facilitator_of(db, user.id, session.id)
+    return visibility.can_run_session(db, user, session.id)
 
 
 def get_session_for_attendance(db: Session, session_id: int, user: User) -> CourseSession:
@@ -105,7 +106,7 @@ def mark_attendance(
     if not can_take_attendance(db, marker, session):
         raise NotFound("There is no such session.")
     now = now or utcnow()
-    today = now.astimezone(rules.session_zone(session)).date()
+    today = now.astimezone(visibility.session_zone(session)).date()
     days: dict[int, date] = dict(
         db.execute(
             select(SessionDay.day_index, SessionDay.date).where(SessionDay.session_id == session.id)

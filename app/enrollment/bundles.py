@@ -20,6 +20,7 @@ from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid, NotFound
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, Series, SessionStatus
 
 
@@ -44,7 +45,7 @@ def bundle_offer(db: Session, user: User | None, series_id: int, on_date: date) 
             CourseSession.series_id == series_id,
             CourseSession.starts_on == on_date,
             CourseSession.status == SessionStatus.SCHEDULED,
-            rules.visible_clause(db, user),
+            visibility.visible_clause(db, user),
         )
         .order_by(CourseSession.track_position, CourseSession.id)
     )

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from app.accounts import organisations
 from app.accounts.models import Organisation, User
 from app.content.models import Course, CourseVersion
-from app.enrollment import rules
 from app.enrollment.models import InHouseRequest, InHouseRequestStatus
 from app.errors import Forbidden, Invalid, NotFound
+from app.scheduling import visibility
 
 MAX_PARTICIPANTS = 500
 
@@ -71,7 +72,7 @@ def create_request(
         raise Invalid("Keep the preferred dates under 500 characters.")
     if len(message) > 5000:
         raise Invalid("Keep the message under 5,000 characters.")
-    if organisation_id is not None and organisation_id not in rules.member_org_ids(
+    if organisation_id is not None and organisation_id not in organisations.member_organisation_ids(
         db, requester.id
     ):
         raise Invalid("Choose one of your organisations, or none.")
@@ -106,7 +107,7 @@ class RequestRow:
 
 def list_requests(db: Session, acting: User) -> list[RequestRow]:
     """Coordinators' inbox: new requests first, then the rest, newest first."""
-    if not rules.is_staff(acting):
+    if not visibility.is_staff(acting):
         raise Forbidden("The requests inbox is for coordinators.")
     new_first = case((InHouseRequest.status == InHouseRequestStatus.NEW, 0), else_=1)
     query = (
@@ -146,7 +147,7 @@ def set_request_status(
     db: Session, request_id: int, acting: User, status: str = InHouseRequestStatus.ANSWERED
 ) -> InHouseRequest:
     """Mark a request answered (or closed, or new again)."""
-    if not rules.is_staff(acting):
+    if not visibility.is_staff(acting):
         raise NotFound("There is no such request.")
     if status not in set(InHouseRequestStatus):
         raise Invalid(f"A request is one of: {', '.join(InHouseRequestStatus)}.")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import organisations
 from app.accounts.models import Organisation, User
 from app.accounts.permissions import SignedIn, require_user
 from app.accounts.sessions import Ctx, RequestContext
@@ -21,6 +22,7 @@ from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time, long_date, price
 from app.pages import change_then_redirect, page_router
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 from app.web import redirect, render
 
@@ -32,7 +34,7 @@ FormStr = Annotated[str, Form()]
 def visible_session(db: Session, ctx: RequestContext, session_id: int) -> CourseSession:
     """A session the visitor may see; ``NotFound`` for in-house sessions of others."""
     session = db.get(CourseSession, session_id)
-    if session is None or not rules.can_see_session(db, ctx.user, session):
+    if session is None or not visibility.can_see_session(db, ctx.user, session):
         raise NotFound("There is no such session.")
     return session
 
@@ -85,13 +87,12 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
             "mine": views.booking_view(db, mine, view) if mine else None,
             "bookable": user is not None
             and session.status == SessionStatus.SCHEDULED
-            and not rules.has_started(session, utcnow())
-            and rules.can_book(db, user, session),
-            "started": rules.has_started(session, utcnow()),
+            and not visibility.has_started(session, utcnow())
+            and visibility.can_book(db, user, session),
+            "started": visibility.has_started(session, utcnow()),
             "bundle_possible": len(same_day) >= 2,
-            "can_manage": user is not None and rules.can_manage_session(db, user, session),
-            "can_attend": user is not None
-            and (rules.is_staff(user) or rules.is_facilitator_of(db, user.id, session.id)),
+            "can_manage": user is not None and visibility.can_manage_session(db, user, session),
+            "can_attend": user is not None and visibility.can_run_session(db, user, session.id),
         },
     )
 
@@ -253,8 +254,8 @@ def _inhouse_page(
     request: Request, ctx: RequestContext, *, form: dict[str, str], error: AppError | None = None
 ) -> Response:
     user = require_user(ctx)
-    orgs = rules.member_org_ids(ctx.db, user.id)
-    organisations = list(
+    orgs = organisations.member_organisation_ids(ctx.db, user.id)
+    mine = list(
         ctx.db.scalars(
             select(Organisation).where(Organisation.id.in_(orgs)).order_by(Organisation.name)
         )
@@ -264,7 +265,7 @@ def _inhouse_page(
         "enrollment/request_form.html",
         {
             "courses": inhouse.course_choices(ctx.db),
-            "organisations": organisations,
+            "organisations": mine,
             "form": form,
             "error": error.message if error else None,
         },

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from app.accounts import organisations
 from app.accounts.models import Organisation
 from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
@@ -17,8 +18,9 @@ from app.enrollment import changes, rules, seat_packs, views
 from app.enrollment.pages_learner import FormStr
 from app.errors import AppError, Invalid, NotFound
 from app.pages import change_then_redirect, page_router
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
-from app.scheduling.recurrence import check_date
+from app.scheduling.workdays import check_date
 from app.web import redirect, render
 
 router = page_router()
@@ -112,7 +114,8 @@ def org_packs(request: Request, ctx: Ctx, user: SignedIn, organisation_id: int) 
     """An organisation's seat packs: who uses them, and a form to assign a seat."""
     organisation = ctx.db.get(Organisation, organisation_id)
     if organisation is None or not (
-        rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
+        visibility.is_staff(user)
+        or organisation.id in organisations.coordinated_organisation_ids(ctx.db, user.id)
     ):
         raise NotFound("There is no such organisation.")
     usages = seat_packs.pack_usages(ctx.db, [organisation.id])

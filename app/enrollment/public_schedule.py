@@ -1,6 +1,7 @@
 """The public schedule: upcoming sessions a visitor may book, with seats left.
 
-Public sessions are for everyone; in-house ones only for members of their organisation.
+Public sessions are for everyone; in-house ones only for members of their organisation
+(``visibility.bookable_clause``).
 Times are shown in each session's own zone.
 """
 
@@ -11,17 +12,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import OrganisationMember, User
+from app.accounts.models import User
 from app.content.models import Course
 from app.enrollment import queries
 from app.errors import Invalid
 from app.formatting import long_date, month_year, price, time_range
-from app.scheduling import calendar, feeds
+from app.scheduling import calendar, feeds, visibility
 from app.scheduling.models import CourseSession, Series, SessionStatus
-from app.scheduling.recurrence import check_date
+from app.scheduling.workdays import check_date
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_ITEMS = 300
@@ -101,14 +102,6 @@ class ScheduleFilters:
         return first, following - timedelta(days=1)
 
 
-def organisation_ids(db: Session, user: User | None) -> set[int]:
-    """The organisations whose in-house sessions this person may see."""
-    if user is None:
-        return set()
-    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
-    return set(db.scalars(query))
-
-
 def upcoming_sessions(
     db: Session,
     user: User | None,
@@ -120,10 +113,7 @@ def upcoming_sessions(
 ) -> list[ScheduleItem]:
     """Scheduled sessions not yet started that ``user`` may see, soonest first."""
     chosen = filters or ScheduleFilters()
-    orgs = organisation_ids(db, user)
-    visible: ColumnElement[bool] = CourseSession.organisation_id.is_(None)
-    if orgs:
-        visible = or_(visible, CourseSession.organisation_id.in_(orgs))
+    visible = visibility.bookable_clause(db, user)
     query = (
         select(CourseSession)
         .where(
@@ -224,7 +214,7 @@ def _bundle_dates(
         ).all()
     )
     currencies = {s.series_id: s.currency for s in sessions if s.series_id is not None}
-    found = {}
+    found: dict[tuple[int | None, date], tuple[str, str | None]] = {}
     for key in keys:
         if 2 <= counts.get(key, 0) <= 3:
             series_id, day = key
@@ -262,7 +252,7 @@ def series_feeds(db: Session, items: list[ScheduleItem]) -> list[tuple[str, str]
         return []
     query = (
         select(Series.id, Series.title)
-        .where(Series.id.in_(ids), Series.organisation_id.is_(None))
+        .where(Series.id.in_(ids), visibility.public_series_clause())
         .order_by(Series.title)
     )
     return [(title, feeds.series_feed_url(series_id)) for series_id, title in db.execute(query)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
-from app.scheduling.models import CourseSession, SessionStatus
+from app.scheduling.models import CourseSession
 
 
 def sessions_in_use(db: Session, session_ids: Iterable[int]) -> set[int]:
@@ -103,30 +103,6 @@ def with_seats(db: Session, sessions: list[CourseSession]) -> list[SessionSeats]
     waiting = waitlist_lengths(db, ids)
     titles = rules.course_titles(db, {s.course_id for s in sessions})
     return [SessionSeats(s, titles[s.course_id], taken[s.id], waiting[s.id]) for s in sessions]
-
-
-def visible_sessions(
-    db: Session,
-    user: User | None,
-    *,
-    course_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    include_cancelled: bool = False,
-    limit: int = 500,
-) -> list[CourseSession]:
-    """Sessions the person may see (public, their organisations', all for staff), by date."""
-    query = select(CourseSession).where(rules.visible_clause(db, user))
-    if not include_cancelled:
-        query = query.where(CourseSession.status == SessionStatus.SCHEDULED)
-    if course_id is not None:
-        query = query.where(CourseSession.course_id == course_id)
-    if date_from is not None:
-        query = query.where(CourseSession.starts_on >= date_from)
-    if date_to is not None:
-        query = query.where(CourseSession.starts_on <= date_to)
-    query = query.order_by(CourseSession.starts_on, CourseSession.start_time, CourseSession.id)
-    return list(db.scalars(query.options(selectinload(CourseSession.days)).limit(limit)))
 
 
 def learner_enrollments(

@@ -8,12 +8,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
+from app.accounts import organisations
+from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import hooks, queries, rules, views
+from app.enrollment import hooks, rules, views
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import NotFound
 from app.formatting import local_time
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 
 
@@ -46,9 +48,9 @@ def managed_session(db: Session, session_id: int, viewer: User) -> CourseSession
     session = db.get(CourseSession, session_id)
     if session is None:
         raise NotFound("There is no such session.")
-    if rules.can_manage_session(db, viewer, session):
+    if visibility.can_manage_session(db, viewer, session):
         return session
-    if session.organisation_id is None and rules.coordinated_org_ids(db, viewer.id):
+    if visibility.is_public(session) and organisations.coordinated_organisation_ids(db, viewer.id):
         return session  # an organisation coordinator, for their members on a public session
     raise NotFound("There is no such session.")
 
@@ -70,7 +72,7 @@ def build_roster(
 ) -> Roster:
     """The roster the viewer may see, the waitlist in the order offers will be made."""
     now = now or utcnow()
-    whole = rules.can_manage_session(db, viewer, session)
+    whole = visibility.can_manage_session(db, viewer, session)
     query = (
         select(Enrollment, User)
         .join(User, User.id == Enrollment.user_id)
@@ -111,18 +113,18 @@ def build_roster(
             label = "cancelled" if status == EnrollmentStatus.CANCELLED else "expired"
             result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
-    if viewer.has_role(Role.COORDINATOR):
+    if visibility.is_staff(viewer):
         _link_orders(db, result)
     targets = [
         s
         for s in _same_course(db, viewer, session)
-        if s.id != session.id and not rules.has_started(s, now)
+        if s.id != session.id and not visibility.has_started(s, now)
     ]
     result.move_targets = [v for v in views.session_views(db, targets) if v.seats_left > 0]
     return result
 
 
 def _same_course(db: Session, viewer: User, session: CourseSession) -> list[CourseSession]:
-    return queries.visible_sessions(
+    return visibility.visible_sessions(
         db, viewer, course_id=session.course_id, date_from=date.today(), limit=100
     )

@@ -1,4 +1,6 @@
-"""Rules every enrolment use case shares: the session lock, seat counting, who sees what.
+"""Rules every enrolment use case shares: the session lock, seat counting, whom one manages.
+
+Who may see, book and manage a session, and when it starts, is ``scheduling.visibility``.
 
 Lock order, everywhere: a seat pack row first, then sessions by ascending id. Keeping one
 order means two transactions can wait for each other but never deadlock.
@@ -7,13 +9,17 @@ order means two transactions can wait for each other but never deadlock.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import OrganisationMember, Role, User
+from app.accounts.models import User
+from app.accounts.organisations import (
+    coordinated_organisation_ids,
+    member_organisation_ids,
+    members_of,
+)
 from app.config import get_settings
 from app.content.models import CourseVersion
 from app.db import insert_ignore, lock_rows
@@ -21,7 +27,9 @@ from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from app.errors import NotFound
 from app.formatting import long_date
 from app.learning.models import AccessGrant
-from app.scheduling.models import CourseSession, SessionFacilitator
+from app.scheduling import visibility
+from app.scheduling.models import CourseSession
+from app.scheduling.visibility import session_start
 
 GRANT_SOURCE = "enrolment"
 # Enrolments that still mean something for the person (a seat, or a place in line).
@@ -34,22 +42,6 @@ LIVE_STATUSES = (
 
 
 # --- time -------------------------------------------------------------------------
-
-
-def session_zone(session: CourseSession) -> ZoneInfo:
-    """The session's own time zone."""
-    return ZoneInfo(session.timezone)
-
-
-def session_start(session: CourseSession) -> datetime:
-    """When the session begins, in UTC (its first day at its start time, in its zone)."""
-    local = datetime.combine(session.starts_on, session.start_time, tzinfo=session_zone(session))
-    return local.astimezone(UTC)
-
-
-def has_started(session: CourseSession, now: datetime) -> bool:
-    """True once the session's first day has begun."""
-    return now >= session_start(session)
 
 
 def change_cutoff(session: CourseSession) -> datetime:
@@ -78,68 +70,7 @@ def session_label(db: Session, session: CourseSession) -> str:
     return f"“{title}” on {long_date(session.starts_on)}"
 
 
-# --- who sees and manages ---------------------------------------------------------
-
-
-def is_staff(user: User) -> bool:
-    """Coordinators and admins of the training company."""
-    return user.has_role(Role.COORDINATOR)
-
-
-def member_org_ids(db: Session, user_id: int) -> set[int]:
-    """Organisations the person belongs to."""
-    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user_id)
-    return set(db.scalars(query))
-
-
-def coordinated_org_ids(db: Session, user_id: int) -> set[int]:
-    """Organisations the person coordinates."""
-    query = select(OrganisationMember.organisation_id).where(
-        OrganisationMember.user_id == user_id, OrganisationMember.is_coordinator.is_(True)
-    )
-    return set(db.scalars(query))
-
-
-def is_facilitator_of(db: Session, user_id: int, session_id: int) -> bool:
-    """True when the person is booked to facilitate the session."""
-    return db.get(SessionFacilitator, (session_id, user_id)) is not None
-
-
-def visible_clause(db: Session, user: User | None) -> ColumnElement[bool]:
-    """SQL filter for the sessions a person may see: public ones, their organisations'."""
-    public = CourseSession.organisation_id.is_(None)
-    if user is None:
-        return public
-    if is_staff(user):
-        return CourseSession.id.is_not(None)
-    return or_(public, CourseSession.organisation_id.in_(member_org_ids(db, user.id)))
-
-
-def can_see_session(db: Session, user: User | None, session: CourseSession) -> bool:
-    """Public sessions are for everyone; in-house ones for the organisation's members."""
-    if session.organisation_id is None:
-        return True
-    if user is None:
-        return False
-    return (
-        is_staff(user)
-        or session.organisation_id in member_org_ids(db, user.id)
-        or is_facilitator_of(db, user.id, session.id)
-    )
-
-
-def can_book(db: Session, user: User, session: CourseSession) -> bool:
-    """Only members take seats on an in-house session (staff too must be members)."""
-    return session.organisation_id is None or session.organisation_id in member_org_ids(db, user.id)
-
-
-def can_manage_session(db: Session, user: User, session: CourseSession) -> bool:
-    """The whole roster: staff, or the coordinator of the in-house session's organisation."""
-    if is_staff(user):
-        return True
-    return session.organisation_id is not None and session.organisation_id in coordinated_org_ids(
-        db, user.id
-    )
+# --- whom one manages ------------------------------------------------------------
 
 
 def can_manage_person(db: Session, user: User, session: CourseSession, person_id: int) -> bool:
@@ -148,18 +79,16 @@ def can_manage_person(db: Session, user: User, session: CourseSession, person_id
     Staff manage anyone; an organisation coordinator manages everyone on their own
     organisation's sessions, and their members on public sessions.
     """
-    if can_manage_session(db, user, session):
+    if visibility.can_manage_session(db, user, session):
         return True
-    if session.organisation_id is not None:
+    if not visibility.is_public(session):
         return False
-    return bool(coordinated_org_ids(db, user.id) & member_org_ids(db, person_id))
+    return bool(coordinated_organisation_ids(db, user.id) & member_organisation_ids(db, person_id))
 
 
 def managed_people_clause(db: Session, user: User) -> ColumnElement[bool]:
     """SQL filter on Enrollment.user_id: the people an organisation coordinator manages."""
-    orgs = coordinated_org_ids(db, user.id)
-    members = select(OrganisationMember.user_id).where(OrganisationMember.organisation_id.in_(orgs))
-    return Enrollment.user_id.in_(members)
+    return Enrollment.user_id.in_(members_of(coordinated_organisation_ids(db, user.id)))
 
 
 # --- the lock and the count -------------------------------------------------------
@@ -233,9 +162,8 @@ def is_invoice_customer(db: Session, user_id: int, on: date) -> bool:
     """
     query = (
         select(SeatPack.id)
-        .join(OrganisationMember, OrganisationMember.organisation_id == SeatPack.organisation_id)
         .where(
-            OrganisationMember.user_id == user_id,
+            SeatPack.organisation_id.in_(member_organisation_ids(db, user_id)),
             SeatPack.valid_from <= on,
             SeatPack.valid_until >= on,
         )

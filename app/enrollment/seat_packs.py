@@ -14,7 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrganisationMember, User
+from app.accounts import organisations
+from app.accounts.models import Organisation, User
 from app.accounts.service import find_user_by_email
 from app.content.models import Course
 from app.db import utcnow
@@ -23,6 +24,7 @@ from app.enrollment.changes import cancel_locked, get_enrollment
 from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.seats import take_seat
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 
 USED_STATUSES = (EnrollmentStatus.HELD, EnrollmentStatus.CONFIRMED)
@@ -40,7 +42,7 @@ def create_seat_pack(
     valid_until: date,
 ) -> SeatPack:
     """Coordinators sell an organisation N seats, for one course or any, valid for a period."""
-    if not rules.is_staff(acting):
+    if not visibility.is_staff(acting):
         raise Forbidden("Only coordinators can create seat packs.")
     if db.get(Organisation, organisation_id) is None:
         raise Invalid("Choose an existing client organisation.")
@@ -73,7 +75,9 @@ def used_seats(db: Session, pack_id: int) -> int:
 
 def can_use_pack(db: Session, user: User, pack: SeatPack) -> bool:
     """Staff, and the coordinators of the pack's organisation."""
-    return rules.is_staff(user) or pack.organisation_id in rules.coordinated_org_ids(db, user.id)
+    return visibility.is_staff(
+        user
+    ) or pack.organisation_id in organisations.coordinated_organisation_ids(db, user.id)
 
 
 def get_pack(db: Session, pack_id: int, user: User) -> SeatPack:
@@ -98,7 +102,7 @@ def assign_seat(
     if not can_use_pack(db, acting, pack):
         raise NotFound("There is no such seat pack.")
     employee = find_user_by_email(db, employee_email)
-    if employee is None or db.get(OrganisationMember, (pack.organisation_id, employee.id)) is None:
+    if employee is None or not organisations.is_member(db, pack.organisation_id, employee.id):
         raise Invalid(
             f"No member of this organisation uses the e-mail address '{employee_email.strip()}'."
         )
@@ -206,8 +210,7 @@ def eligible_sessions(
         CourseSession.status == SessionStatus.SCHEDULED,
         CourseSession.starts_on >= start,
         CourseSession.starts_on <= pack.valid_until,
-        (CourseSession.organisation_id.is_(None))
-        | (CourseSession.organisation_id == pack.organisation_id),
+        visibility.open_to_organisation_clause(pack.organisation_id),
     )
     if pack.course_id is not None:
         query = query.where(CourseSession.course_id == pack.course_id)
@@ -216,10 +219,4 @@ def eligible_sessions(
 
 def organisation_members(db: Session, organisation_id: int) -> list[User]:
     """Members of an organisation by name (the people a pack seat may go to)."""
-    query = (
-        select(User)
-        .join(OrganisationMember, OrganisationMember.user_id == User.id)
-        .where(OrganisationMember.organisation_id == organisation_id)
-        .order_by(User.display_name, User.id)
-    )
-    return list(db.scalars(query))
+    return organisations.member_users(db, organisation_id)

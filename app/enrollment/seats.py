@@ -19,6 +19,7 @@ from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus, SeatP
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 
 
@@ -26,8 +27,8 @@ def check_bookable(
     db: Session, session: CourseSession, user: User, *, by_someone_else: bool, now: datetime
 ) -> None:
     """Refuse a seat on a cancelled, started or (for non-members) in-house session."""
-    if not rules.can_book(db, user, session):
-        if not by_someone_else and not rules.can_see_session(db, user, session):
+    if not visibility.can_book(db, user, session):
+        if not by_someone_else and not visibility.can_see_session(db, user, session):
             raise NotFound("There is no such session.")
         raise Conflict(
             f"{rules.session_label(db, session)} is an in-house session: only members of "
@@ -38,7 +39,7 @@ def check_bookable(
         raise Conflict(
             f"{rules.session_label(db, session)} was cancelled, so it takes no bookings."
         )
-    if rules.has_started(session, now):
+    if visibility.has_started(session, now):
         raise Conflict(
             f"{rules.session_label(db, session)} has already started, so it takes no more bookings."
         )

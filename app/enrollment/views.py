@@ -14,6 +14,7 @@ from app.enrollment import queries, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.enrollment.waitlist import waitlist_position
 from app.formatting import local_time, long_date, price, time_range
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus, Venue
 
 STATUS_TEXT = {
@@ -133,7 +134,9 @@ def booking_view(
     changeable = enrollment.status != EnrollmentStatus.CONFIRMED or now <= rules.change_cutoff(
         session
     )
-    upcoming = not rules.has_started(session, now) and session.status == SessionStatus.SCHEDULED
+    upcoming = (
+        not visibility.has_started(session, now) and session.status == SessionStatus.SCHEDULED
+    )
     status_text = STATUS_TEXT[enrollment.status]
     if enrollment.status == EnrollmentStatus.HELD and not live_hold:
         status_text = STATUS_TEXT[EnrollmentStatus.EXPIRED]
@@ -164,13 +167,15 @@ def transfer_targets(
     db: Session, user: User, session: CourseSession, *, today: date | None = None
 ) -> list[SessionView]:
     """Other upcoming sessions of the same course the person may move to, with free seats."""
-    candidates = queries.visible_sessions(
-        db, user, course_id=session.course_id, date_from=today or date.today()
+    candidates = visibility.visible_sessions(
+        db, user, course_id=session.course_id, date_from=today or date.today(), limit=500
     )
     now = utcnow()
     candidates = [
         s
         for s in candidates
-        if s.id != session.id and not rules.has_started(s, now) and rules.can_book(db, user, s)
+        if s.id != session.id
+        and not visibility.has_started(s, now)
+        and visibility.can_book(db, user, s)
     ]
     return [v for v in session_views(db, candidates) if v.seats_left > 0]

@@ -19,6 +19,7 @@ from app.enrollment import hooks, notices, queries, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 
 
@@ -48,7 +49,7 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
         enrollment.status = EnrollmentStatus.EXPIRED
     if stale:
         db.flush()
-    if session.status != SessionStatus.SCHEDULED or rules.has_started(session, now):
+    if session.status != SessionStatus.SCHEDULED or visibility.has_started(session, now):
         return done  # nobody is offered a seat on a session that will not (or did) run
     free = session.capacity - rules.count_seats(db, session.id, now)
     if free <= 0:
@@ -63,7 +64,8 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
     ).all()
     # An offer never outlives the session's start: after that a seat is worthless.
     until = min(
-        now + timedelta(hours=get_settings().waitlist_offer_hours), rules.session_start(session)
+        now + timedelta(hours=get_settings().waitlist_offer_hours),
+        visibility.session_start(session),
     )
     for enrollment in in_line:
         enrollment.status = EnrollmentStatus.OFFERED

@@ -15,7 +15,8 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrganisationMember, User
+from app.accounts import organisations
+from app.accounts.models import Organisation, User
 from app.config import get_settings
 from app.db import utcnow
 from app.enrollment import rules, seats
@@ -49,9 +50,8 @@ def invoice_organisation(db: Session, user_id: int, on: date) -> int | None:
     """
     query = (
         select(SeatPack.organisation_id)
-        .join(OrganisationMember, OrganisationMember.organisation_id == SeatPack.organisation_id)
         .where(
-            OrganisationMember.user_id == user_id,
+            SeatPack.organisation_id.in_(organisations.member_organisation_ids(db, user_id)),
             SeatPack.valid_from <= on,
             SeatPack.valid_until >= on,
         )
@@ -223,15 +223,7 @@ def invoice_seat_pack(
     organisation = db.get(Organisation, pack.organisation_id)
     assert organisation is not None
     # The buyer is the organisation's coordinator (who sees the order), else the seller.
-    buyer_id = db.scalar(
-        select(OrganisationMember.user_id)
-        .where(
-            OrganisationMember.organisation_id == pack.organisation_id,
-            OrganisationMember.is_coordinator.is_(True),
-        )
-        .order_by(OrganisationMember.user_id)
-        .limit(1)
-    )
+    buyer_id = organisations.first_coordinator_id(db, pack.organisation_id)
     course = rules.course_titles(db, [pack.course_id])[pack.course_id] if pack.course_id else None
     description = (
         f"Seat pack for {organisation.name}: {pack.seats} seats"

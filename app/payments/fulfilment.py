@@ -22,6 +22,7 @@ from app.errors import Conflict, NotFound
 from app.payments import gateway, notices, orders, refunds
 from app.payments.gateway import IntentStatus
 from app.payments.models import Order, OrderLine, OrderStatus, Refund
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ def _rejoin_line(
     db: Session, enrollment: Enrollment, session: CourseSession, now: datetime
 ) -> bool:
     """Put an expired hold back in the waitlist (the session must still be ahead)."""
-    if session.status != SessionStatus.SCHEDULED or rules.has_started(session, now):
+    if session.status != SessionStatus.SCHEDULED or visibility.has_started(session, now):
         return False
     if enrollment.status not in (EnrollmentStatus.EXPIRED, EnrollmentStatus.HELD):
         return False

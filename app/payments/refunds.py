@@ -26,6 +26,7 @@ from app.errors import Conflict, Invalid
 from app.formatting import money
 from app.payments import gateway, notices, orders, promos
 from app.payments.models import Order, OrderLine, OrderStatus, Refund, RefundPolicy, RefundStatus
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 
 log = logging.getLogger(__name__)
@@ -244,7 +245,9 @@ def on_seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Re
         if reason == Release.SESSION_CANCELLED:
             percent, why = 100, f"{rules.session_label(db, session)} was cancelled"
         elif reason == Release.LEARNER:
-            percent = policy_percent(policy_for(db, session), rules.session_start(session), now)
+            percent = policy_percent(
+                policy_for(db, session), visibility.session_start(session), now
+            )
             why = f"you cancelled your seat on {rules.session_label(db, session)}"
         else:
             continue  # a coordinator's cancellation: the coordinator decides on a refund

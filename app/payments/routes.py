@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts import organisations
 from app.accounts.models import Organisation, User
 from app.accounts.permissions import SignedIn
 from app.accounts.sessions import Ctx
@@ -25,6 +26,7 @@ from app.http_headers import CONTENT_SECURITY_POLICY
 from app.pages import change_or_flash, page_router
 from app.payments import checkout, fulfilment, gateway, orders, promos, views, webhooks
 from app.payments.models import Order, OrderStatus
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
 
@@ -255,7 +257,8 @@ def organisation_orders(
     coordinators and staff; the invoices open from here."""
     organisation = ctx.db.get(Organisation, organisation_id)
     if organisation is None or not (
-        rules.is_staff(user) or organisation.id in rules.coordinated_org_ids(ctx.db, user.id)
+        visibility.is_staff(user)
+        or organisation.id in organisations.coordinated_organisation_ids(ctx.db, user.id)
     ):
         raise NotFound("There is no such organisation.")
     billed = list(

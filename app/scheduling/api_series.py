@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.permissions import ApiUser
 from app.db import DbSession, transaction
 from app.errors import Forbidden, NotFound
-from app.scheduling import recurrence, series
-from app.scheduling.courses import course_titles, courses_by_id
+from app.scheduling import preview as rule_preview
+from app.scheduling import recurrence, series, visibility
+from app.scheduling.courses import course_titles
 from app.scheduling.models import CourseSession, Series, SessionStatus
 from app.scheduling.schemas import (
     ExtendIn,
@@ -23,25 +24,22 @@ from app.scheduling.schemas import (
     OccurrenceOut,
     PreviewOut,
     SeriesChangeOut,
-    SeriesFields,
+    SeriesCreate,
     SeriesOut,
-    SeriesPatch,
+    SeriesUpdate,
     SessionBriefOut,
 )
-from app.scheduling.sessions import member_organisation_ids, sees_everything
 
 router = APIRouter(tags=["series"])
 
 
 def _coordinator(user: User) -> None:
-    if not user.has_role(Role.COORDINATOR):
+    if not visibility.is_staff(user):
         raise Forbidden("Only coordinators may change series.")
 
 
 def _visible(db: Session, user: User, item: Series) -> Series:
-    if item.organisation_id is None or sees_everything(user):
-        return item
-    if item.organisation_id in member_organisation_ids(db, user):
+    if visibility.can_see_series(db, user, item):
         return item
     raise NotFound(f"There is no series {item.id}.")
 
@@ -67,35 +65,15 @@ def _briefs(db: Session, found: Iterable[CourseSession]) -> list[SessionBriefOut
 
 
 def _series_out(db: Session, item: Series) -> SeriesOut:
-    slugs = courses_by_id(db, [t.course_id for t in item.tracks])
     count = db.scalar(
         select(func.count())
         .select_from(CourseSession)
         .where(CourseSession.series_id == item.id, CourseSession.status == SessionStatus.SCHEDULED)
     )
     return SeriesOut(
+        **dict(series.current_values(item, db)),
         id=item.id,
-        title=item.title,
-        rrule=item.rrule,
         description=recurrence.describe_rule(item.rrule),
-        timezone=item.timezone,
-        starts_on=item.starts_on,
-        ends_on=item.ends_on,
-        start_time=item.start_time,
-        end_time=item.end_time,
-        format_id=item.format_id,
-        courses=[slugs[t.course_id].slug for t in item.tracks if t.course_id in slugs],
-        venue_id=item.venue_id,
-        capacity=item.default_capacity,
-        price_cents=item.default_price_cents,
-        bundle_price_cents=item.bundle_price_cents,
-        currency=item.currency,
-        min_participants=item.min_participants,
-        go_no_go_days=item.go_no_go_days,
-        holiday_country=item.holiday_country,
-        holiday_policy=item.holiday_policy,
-        organisation_id=item.organisation_id,
-        horizon_months=item.horizon_months,
         is_active=item.is_active,
         materialised_until=item.materialised_until,
         sessions=count or 0,
@@ -131,8 +109,8 @@ def preview(
     # The count commits in its own transaction before the work starts: a preview refused
     # as too much work (422) rolls its request back, and must still have been counted.
     with transaction() as db:
-        series.count_preview(db, request.client.host if request.client else None)
-    resolved, found = series.preview(
+        rule_preview.count_preview(db, request.client.host if request.client else None)
+    resolved, found = rule_preview.preview(
         rule,
         start,
         tz,
@@ -160,16 +138,16 @@ def preview(
 @router.get("/series", response_model=list[SeriesOut])
 def list_series(db: DbSession, user: ApiUser) -> list[SeriesOut]:
     """Series this person may see (coordinators: all; others: public and their organisations')."""
-    scope = None if sees_everything(user) else member_organisation_ids(db, user)
-    return [_series_out(db, item) for item in series.list_series(db, organisation_ids=scope)]
+    found = series.list_series(db, visible=visibility.visible_series_clause(db, user))
+    return [_series_out(db, item) for item in found]
 
 
 @router.post("/series", response_model=SeriesChangeOut, status_code=201)
-def create_series(db: DbSession, user: ApiUser, body: SeriesFields) -> SeriesChangeOut:
+def create_series(db: DbSession, user: ApiUser, body: SeriesCreate) -> SeriesChangeOut:
     """Create a series and materialise its sessions up to the horizon (coordinators)."""
     _coordinator(user)
     with db.begin_nested():
-        result = series.create_series(db, body.to_input())
+        result = series.create_series(db, body)
     return _change_out(db, result)
 
 
@@ -182,13 +160,13 @@ def get_series(db: DbSession, user: ApiUser, series_id: int) -> SeriesOut:
 
 @router.patch("/series/{series_id:id}", response_model=SeriesChangeOut)
 def patch_series(
-    db: DbSession, user: ApiUser, series_id: int, body: SeriesPatch
+    db: DbSession, user: ApiUser, series_id: int, body: SeriesUpdate
 ) -> SeriesChangeOut:
     """Change a series; future sessions without enrolments follow, the others are listed."""
     _coordinator(user)
     item = series.get_series(db, series_id)
     with db.begin_nested():
-        result = series.update_series(db, item, body.changes())
+        result = series.update_series(db, item, body)
     return _change_out(db, result)
 
 

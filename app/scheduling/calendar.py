@@ -190,4 +190,5 @@ def calendar_for(
     span = _year_span(chosen)
     if span is not None:
         calendar.add_missing_timezones(first_date=span[0], last_date=span[1])
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -21,7 +21,7 @@ from app.base_url import absolute_url
 from app.config import get_settings
 from app.content.models import Course, CourseVersion
 from app.errors import NotFound
-from app.scheduling import calendar
+from app.scheduling import calendar, visibility
 from app.scheduling.models import (
     CalendarFeed,
     CourseSession,
@@ -176,7 +176,7 @@ def _mail_address(sender: str) -> str:
 def public_series(db: Session, series_id: int) -> Series:
     """A public series by id; in-house or unknown series are ``NotFound``."""
     series = db.get(Series, series_id)
-    if series is None or series.organisation_id is not None:
+    if series is None or not visibility.is_public(series):
         raise NotFound("There is no public series with that number.")
     return series
 
@@ -188,7 +188,7 @@ def series_feed(db: Session, series_id: int, *, today: date) -> bytes:
         select(CourseSession)
         .where(
             CourseSession.series_id == series.id,
-            CourseSession.organisation_id.is_(None),
+            visibility.public_clause(),
             CourseSession.ends_on >= today - FEED_HISTORY,
         )
         .order_by(CourseSession.starts_on, CourseSession.track_position, CourseSession.id)

@@ -15,7 +15,7 @@ from app.bounds import form_int, form_money
 from app.errors import Invalid
 from app.formatting import money_field
 from app.scheduling.recurrence import WEEKDAYS
-from app.scheduling.series import SeriesInput
+from app.scheduling.schemas import SeriesCreate, SeriesUpdate
 from app.scheduling.sessions import SessionChanges, SessionInput
 
 COMMON_ZONES = [
@@ -108,9 +108,12 @@ class SeriesForm(BaseModel):
             raise Invalid("Rule: write an RRULE such as FREQ=MONTHLY;BYDAY=-1FR, or pick a preset.")
         return self.rrule.strip()
 
-    def to_input(self) -> SeriesInput:
-        """The service input; ``Invalid`` names the first field that cannot be read."""
-        return SeriesInput(
+    def to_create(self) -> SeriesCreate:
+        """The series as typed; ``Invalid`` names the first field that cannot be read.
+
+        Not validated here: ``series`` checks every value and words the page's messages.
+        """
+        return SeriesCreate.model_construct(
             title=self.title,
             rrule=self.rule(),
             timezone=self.timezone,
@@ -118,10 +121,10 @@ class SeriesForm(BaseModel):
             start_time=_time(self.start_time, "Start time"),
             end_time=_time(self.end_time, "End time"),
             format_id=self.format_id,
-            course_slugs=[c for c in (self.course_1, self.course_2, self.course_3) if c],
+            courses=[c for c in (self.course_1, self.course_2, self.course_3) if c],
             venue_id=_optional_int(self.venue_id, "Venue"),
-            default_capacity=form_int(self.capacity, "Capacity"),
-            default_price_cents=form_money(self.price or "0", "Price", self.currency),
+            capacity=form_int(self.capacity, "Capacity"),
+            price_cents=form_money(self.price or "0", "Price", self.currency),
             bundle_price_cents=(
                 form_money(self.bundle_price, "Bundle price", self.currency)
                 if self.bundle_price.strip()
@@ -136,8 +139,12 @@ class SeriesForm(BaseModel):
             horizon_months=_optional_int(self.horizon_months, "Horizon"),
         )
 
+    def to_update(self) -> SeriesUpdate:
+        """The whole form as a change of a saved series (every field given)."""
+        return SeriesUpdate.model_construct(**dict(self.to_create()))
+
     @classmethod
-    def from_input(cls, data: SeriesInput) -> SeriesForm:
+    def from_series(cls, data: SeriesCreate) -> SeriesForm:
         """The form filled in from a saved series."""
         preset, weekday, custom = "custom", "friday", data.rrule
         for key, rule in PRESET_RULES.items():
@@ -147,7 +154,7 @@ class SeriesForm(BaseModel):
         if weekly and weekly.group(1) in WEEKDAYS.values():
             preset, custom = "weekly", ""
             weekday = next(name for name, code in WEEKDAYS.items() if code == weekly.group(1))
-        courses = [*data.course_slugs, "", "", ""]
+        courses = [*data.courses, "", "", ""]
         return cls(
             title=data.title,
             preset=preset,
@@ -162,8 +169,8 @@ class SeriesForm(BaseModel):
             course_2=courses[1],
             course_3=courses[2],
             venue_id=str(data.venue_id or ""),
-            capacity=str(data.default_capacity),
-            price=money_field(data.default_price_cents, data.currency),
+            capacity=str(data.capacity),
+            price=money_field(data.price_cents, data.currency),
             bundle_price=money_field(data.bundle_price_cents, data.currency),
             currency=data.currency,
             min_participants=str(data.min_participants),

@@ -19,7 +19,8 @@ from app.db import for_update
 from app.scheduling import hooks
 from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay, SessionStatus
-from app.scheduling.recurrence import add_months, business_days, occurrences
+from app.scheduling.recurrence import occurrences
+from app.scheduling.workdays import add_months, business_days
 
 # Marks sessions cancelled because their date left the series, so a later edit that
 # brings the date back may revive them; sessions a coordinator cancelled stay cancelled.
@@ -161,6 +162,83 @@ def _version_id(courses: dict[int, CourseChoice], wanted: _Wanted) -> int | None
     return choice.version_id if choice is not None else None
 
 
+def _wanted_sessions(
+    series: Series, courses: dict[int, CourseChoice], *, today: date, until: date
+) -> dict[tuple[int, date], _Wanted]:
+    """The future sessions the rule asks for up to ``until``, by (track, rule date)."""
+    limit = min(until, series.ends_on) if series.ends_on else until
+    found = occurrences(
+        series.rrule,
+        series.starts_on,
+        series.timezone,
+        until=limit,
+        holiday_country=series.holiday_country,
+        policy=series.holiday_policy,
+        exceptions=series.exceptions,
+    )
+    wanted: dict[tuple[int, date], _Wanted] = {}
+    for occurrence in found:
+        if occurrence.dropped or occurrence.date < today:
+            continue
+        for track in series.tracks:
+            key = (track.position, occurrence.original_date)
+            if key in wanted:
+                continue  # an added date equal to a rule date: the rule's session wins
+            choice = courses.get(track.course_id)
+            length = choice.formats.get(series.format_id, 1) if choice else 1
+            days = business_days(occurrence.date, length, series.holiday_country)
+            wanted[key] = _wanted(series, track.course_id, days)
+    return wanted
+
+
+def _to_change(
+    existing: dict[tuple[int, date], CourseSession],
+    wanted: dict[tuple[int, date], _Wanted],
+    today: date,
+) -> list[tuple[CourseSession, _Wanted | None]]:
+    """Existing future sessions to align (with what they should be) or cancel (None)."""
+    found: list[tuple[CourseSession, _Wanted | None]] = []
+    for key, want in wanted.items():
+        session = existing.get(key)
+        if session is None or session.starts_on < today or not _differs(session, want):
+            continue
+        # Sessions a coordinator cancelled stay cancelled; ones the series dropped revive.
+        if (
+            session.status == SessionStatus.SCHEDULED
+            or session.cancel_reason == REMOVED_FROM_SERIES
+        ):
+            found.append((session, want))
+    for key, session in existing.items():
+        if (
+            key not in wanted
+            and session.status == SessionStatus.SCHEDULED
+            and session.starts_on >= today
+        ):
+            found.append((session, None))
+    return found
+
+
+def _change(
+    db: Session,
+    to_change: list[tuple[CourseSession, _Wanted | None]],
+    courses: dict[int, CourseChoice],
+    outcome: SyncOutcome,
+) -> None:
+    """Align or cancel the sessions, leaving (and reporting) those with participants."""
+    in_use = hooks.sessions_in_use(db, [s.id for s, _ in to_change]) if to_change else set()
+    for session, want in to_change:
+        if session.id in in_use:
+            outcome.not_changed.append(session)
+        elif want is None:
+            session.status = SessionStatus.CANCELLED
+            session.cancel_reason = REMOVED_FROM_SERIES
+            session.sequence += 1
+            outcome.cancelled.append(session)
+        else:
+            _apply(session, want, _version_id(courses, want))
+            outcome.changed.append(session)
+
+
 def sync_sessions(
     db: Session, series: Series, *, today: date, until: date, apply_changes: bool
 ) -> SyncOutcome:
@@ -174,70 +252,20 @@ def sync_sessions(
     # see a session missing and insert it twice; the row lock makes the second one wait.
     # Only the id is selected: the caller's loaded tracks and exceptions stay as they are.
     db.execute(for_update(select(Series.id).where(Series.id == series.id)))
-    limit = min(until, series.ends_on) if series.ends_on else until
-    found = occurrences(
-        series.rrule,
-        series.starts_on,
-        series.timezone,
-        until=limit,
-        holiday_country=series.holiday_country,
-        policy=series.holiday_policy,
-        exceptions=series.exceptions,
-    )
     courses = courses_by_id(db, [track.course_id for track in series.tracks])
-    wanted: dict[tuple[int, date], _Wanted] = {}
-    for occurrence in found:
-        if occurrence.dropped or occurrence.date < today:
-            continue
-        for track in series.tracks:
-            key = (track.position, occurrence.original_date)
-            if key in wanted:
-                continue  # an added date equal to a rule date: the rule's session wins
-            choice = courses.get(track.course_id)
-            length = choice.formats.get(series.format_id, 1) if choice else 1
-            days = business_days(occurrence.date, length, series.holiday_country)
-            wanted[key] = _wanted(series, track.course_id, days)
-
+    wanted = _wanted_sessions(series, courses, today=today, until=until)
     existing = {
         (s.track_position or 0, s.occurrence_date): s
         for s in load_series_sessions(db, series.id)
         if s.occurrence_date is not None
     }
-    to_change: list[tuple[CourseSession, _Wanted | None]] = []
     for key, want in wanted.items():
-        session = existing.get(key)
-        if session is None:
+        if key not in existing:
             created = _create(series, key[0], key[1], want, _version_id(courses, want))
             db.add(created)
             outcome.created.append(created)
-        elif apply_changes and session.starts_on >= today and _differs(session, want):
-            revivable = (
-                session.status == SessionStatus.SCHEDULED
-                or session.cancel_reason == REMOVED_FROM_SERIES
-            )
-            if revivable:
-                to_change.append((session, want))
     if apply_changes:
-        for key, session in existing.items():
-            if (
-                key not in wanted
-                and session.status == SessionStatus.SCHEDULED
-                and session.starts_on >= today
-            ):
-                to_change.append((session, None))
-
-    in_use = hooks.sessions_in_use(db, [s.id for s, _ in to_change]) if to_change else set()
-    for session, want in to_change:
-        if session.id in in_use:
-            outcome.not_changed.append(session)
-        elif want is None:
-            session.status = SessionStatus.CANCELLED
-            session.cancel_reason = REMOVED_FROM_SERIES
-            session.sequence += 1
-            outcome.cancelled.append(session)
-        else:
-            _apply(session, want, _version_id(courses, want))
-            outcome.changed.append(session)
+        _change(db, _to_change(existing, wanted, today), courses, outcome)
     if series.materialised_until is None or series.materialised_until < until:
         series.materialised_until = until
     db.flush()

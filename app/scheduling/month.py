@@ -13,8 +13,8 @@ from app.formatting import month_year
 from app.scheduling import hooks
 from app.scheduling.courses import course_titles
 from app.scheduling.models import CourseSession
-from app.scheduling.recurrence import check_date
 from app.scheduling.sessions import sessions_between
+from app.scheduling.workdays import check_date
 
 
 @dataclass

@@ -17,6 +17,7 @@ from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.pages import page_router
 from app.scheduling import forms, recurrence, series, venues
+from app.scheduling import preview as rule_preview
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.materialise import load_series_sessions
 from app.scheduling.models import CourseSession, Series, SessionStatus
@@ -49,7 +50,7 @@ def _choices(db: Session) -> dict[str, Any]:
 def _preview(form: forms.SeriesForm) -> tuple[list[recurrence.Occurrence], str | None]:
     """The next dates for the form as typed, or the reason there are none."""
     try:
-        _, found = series.preview(
+        _, found = rule_preview.preview(
             form.rule(),
             date.fromisoformat(form.starts_on.strip()) if form.starts_on.strip() else date.today(),
             form.timezone,
@@ -132,7 +133,7 @@ def create_series(
         return _form_page(request, ctx, form)
     try:
         with ctx.db.begin_nested():  # a refusal leaves nothing behind
-            result = series.create_series(ctx.db, form.to_input())
+            result = series.create_series(ctx.db, form.to_create())
     except Invalid as exc:
         return _form_page(request, ctx, form, error=exc.message)
     created = result.created
@@ -164,7 +165,7 @@ def series_page(
 ) -> Response:
     """A series: its form (to edit), its sessions and its date exceptions."""
     item = series.get_series(ctx.db, series_id)
-    form = forms.SeriesForm.from_input(series.series_input(item, ctx.db))
+    form = forms.SeriesForm.from_series(series.current_values(item, ctx.db))
     extra = _series_page_extra(ctx.db, item, kept)
     return _form_page(request, ctx, form, item=item, extra=extra)
 
@@ -183,7 +184,7 @@ def update_series(
         return _form_page(request, ctx, form, item=item, extra=_series_page_extra(ctx.db, item, ""))
     try:
         with ctx.db.begin_nested():
-            result = series.update_series(ctx.db, item, vars(form.to_input()))
+            result = series.update_series(ctx.db, item, form.to_update())
     except Invalid as exc:
         ctx.db.expire_all()
         item = series.get_series(ctx.db, series_id)

@@ -16,7 +16,7 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.pages import page_router
-from app.scheduling import forms, recurrence, sessions, venues
+from app.scheduling import forms, sessions, venues, visibility, workdays
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.models import CourseSession
@@ -129,11 +129,9 @@ def _edit_page(
         "venues": venues.list_venues(db),
         "facilitators": assigned,
         "candidates": [p for p in sessions.facilitator_candidates(db) if p.id not in assigned_ids],
-        "start_utc": recurrence.local_to_utc(
-            session.starts_on, session.start_time, session.timezone
-        ),
+        "start_utc": workdays.local_to_utc(session.starts_on, session.start_time, session.timezone),
         "versions": sessions.session_versions(db, session),
-        "started": sessions.has_started(session),
+        "started": visibility.has_started(session),
     }
     return render(
         request, "scheduling/session_edit.html", context, status_code=422 if error else 200

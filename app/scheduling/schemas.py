@@ -1,4 +1,5 @@
-"""API shapes for series and their preview."""
+"""Series shapes: one input per use case (``SeriesCreate``, ``SeriesUpdate``), one output
+(``SeriesOut``), and the preview's; the JSON API, the pages and the service share them."""
 
 from __future__ import annotations
 
@@ -9,15 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.bounds import DbInt
 from app.scheduling.models import SessionStatus
-from app.scheduling.series import SeriesInput
 
-# API names -> SeriesInput names, where they differ.
-_RENAMES = {
-    "courses": "course_slugs",
-    "capacity": "default_capacity",
-    "price_cents": "default_price_cents",
-}
-# Fields a PATCH may set to null; for the others null means "leave as it is".
+# Fields an update may set to null; for the others null means "leave as it is".
 _NULLABLE = {
     "ends_on",
     "venue_id",
@@ -28,8 +22,10 @@ _NULLABLE = {
 }
 
 
-class SeriesFields(BaseModel):
-    """The fields of a series as the API names them."""
+class SeriesCreate(BaseModel):
+    """A whole series: the input of creating one (API body, page form, demo), and the
+    values an update is merged into. ``series`` validates it with the messages people read.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,14 +54,9 @@ class SeriesFields(BaseModel):
     organisation_id: DbInt | None = None
     horizon_months: DbInt | None = None
 
-    def to_input(self) -> SeriesInput:
-        """The service's input."""
-        values = {_RENAMES.get(key, key): value for key, value in self.model_dump().items()}
-        return SeriesInput(**values)
 
-
-class SeriesPatch(BaseModel):
-    """A partial change: only the fields given are changed."""
+class SeriesUpdate(BaseModel):
+    """A partial change of a series (API PATCH, page form): only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -91,13 +82,9 @@ class SeriesPatch(BaseModel):
     horizon_months: DbInt | None = None
 
     def changes(self) -> dict[str, Any]:
-        """The given fields under the service's names (explicit nulls clear a field)."""
+        """The fields given (explicit nulls clear a nullable field, others are left)."""
         given = self.model_dump(exclude_unset=True)
-        return {
-            _RENAMES.get(key, key): value
-            for key, value in given.items()
-            if value is not None or key in _NULLABLE
-        }
+        return {key: value for key, value in given.items() if value is not None or key in _NULLABLE}
 
 
 class SessionBriefOut(BaseModel):
@@ -115,7 +102,7 @@ class SessionBriefOut(BaseModel):
     url: str
 
 
-class SeriesOut(SeriesFields):
+class SeriesOut(SeriesCreate):
     """A series with its rule read out and how far it is materialised."""
 
     model_config = ConfigDict(extra="ignore")
@@ -157,11 +144,15 @@ class ExtendOut(BaseModel):
     created: list[SessionBriefOut]
 
 
+# A field named "date" hides the type inside its class; annotate with this name instead.
+Day = date
+
+
 class OccurrenceOut(BaseModel):
     """One date of a preview."""
 
-    date: date
-    original_date: date
+    date: Day
+    original_date: Day
     note: str
     dropped: bool
     line: str = Field(description="The CLI's line: the ISO date, then the note if any.")

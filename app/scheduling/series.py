@@ -1,23 +1,22 @@
-"""Series use cases: create, edit, extend the horizon, and manual date exceptions."""
+"""Series use cases: create, edit, extend the horizon, and manual date exceptions.
+
+Inputs are ``schemas.SeriesCreate`` and ``schemas.SeriesUpdate``, validated here (the
+messages a coordinator reads); the API, the pages and the demo build them.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts import throttle
 from app.accounts.models import Organisation
 from app.config import get_settings
-from app.db import utcnow
-from app.errors import Invalid, NotFound, TooManyRequests
-from app.scheduling import recurrence
+from app.errors import Invalid, NotFound
+from app.scheduling import recurrence, workdays
 from app.scheduling.courses import CourseChoice, resolve_courses
 from app.scheduling.materialise import (
     SyncOutcome,
@@ -26,36 +25,11 @@ from app.scheduling.materialise import (
     sync_sessions,
 )
 from app.scheduling.models import CourseSession, Series, SeriesException, SeriesTrack, Venue
+from app.scheduling.schemas import SeriesCreate, SeriesUpdate
 
 EXCEPTION_KINDS = ("cancel", "move", "add")
 MAX_TRACKS = 3
 MAX_HORIZON_MONTHS = 36
-
-
-@dataclass
-class SeriesInput:
-    """Everything a series is made of, as a form or the API gives it."""
-
-    title: str
-    rrule: str  # an RRULE or a preset name ("last-friday", "weekly-monday")
-    timezone: str
-    starts_on: date
-    start_time: time
-    end_time: time
-    course_slugs: list[str]
-    default_capacity: int
-    format_id: str = "one-day"
-    ends_on: date | None = None
-    venue_id: int | None = None
-    default_price_cents: int = 0
-    bundle_price_cents: int | None = None
-    currency: str = "USD"
-    min_participants: int = 0
-    go_no_go_days: int = 7
-    holiday_country: str | None = None
-    holiday_policy: str = "skip"
-    organisation_id: int | None = None
-    horizon_months: int | None = None  # None: the platform default
 
 
 @dataclass
@@ -74,50 +48,72 @@ class SeriesResult:
         return cls(series, outcome.created, outcome.changed, outcome.cancelled, outcome.not_changed)
 
 
-def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoice]]:
-    """Validate everything and return a normalised copy; nothing is written."""
-    title = data.title.strip()
-    if not title:
+def _clean_title(title: str) -> str:
+    cleaned = title.strip()
+    if not cleaned:
         raise Invalid("Give the series a title.")
-    if len(title) > 200:
+    if len(cleaned) > 200:
         raise Invalid("A series title has at most 200 characters.")
+    return cleaned
+
+
+def _clean_dates(data: SeriesCreate) -> str:
+    """The resolved rule, once it and the series' dates are known to give sessions."""
     rule = recurrence.resolve_rule(data.rrule)
     if len(rule) > 500:
         raise Invalid("The rule is too long (at most 500 characters).")
-    recurrence.check_date(data.starts_on, "Start date")
+    workdays.check_date(data.starts_on, "Start date")
     if data.ends_on is not None:
-        recurrence.check_date(data.ends_on, "End date")
+        workdays.check_date(data.ends_on, "End date")
         if data.ends_on < data.starts_on:
             raise Invalid("The series cannot end before it starts.")
     # A rule whose parts never meet is refused now, with the reason, instead of making a
     # series without sessions.
     recurrence.require_dates(rule, data.starts_on, data.ends_on)
+    return rule
+
+
+def _clean_place_and_time(data: SeriesCreate) -> tuple[str, str | None]:
+    """The time zone and holiday country, checked with the policy and times."""
     timezone = data.timezone.strip()
-    recurrence.validate_timezone(timezone)
+    workdays.validate_timezone(timezone)
     country = (data.holiday_country or "").strip().upper() or None
     if country:
-        recurrence.holiday_calendar(country)
+        workdays.holiday_calendar(country)
     if data.holiday_policy not in recurrence.POLICIES:
         raise Invalid(f"Holiday policy must be one of {', '.join(recurrence.POLICIES)}.")
-    recurrence.check_times(data.start_time, data.end_time)
-    slugs = [slug.strip() for slug in data.course_slugs if slug and slug.strip()]
+    workdays.check_times(data.start_time, data.end_time)
+    return timezone, country
+
+
+def _clean_courses(db: Session, data: SeriesCreate) -> tuple[list[str], str, list[CourseChoice]]:
+    """The course slugs and format, with the courses they name."""
+    slugs = [slug.strip() for slug in data.courses if slug and slug.strip()]
     if not 1 <= len(slugs) <= MAX_TRACKS:
         raise Invalid(f"Choose 1 to {MAX_TRACKS} courses for each date.")
     if len(set(slugs)) != len(slugs):
         raise Invalid("Choose different courses for each track (a course is listed twice).")
     format_id = data.format_id.strip()
-    courses = resolve_courses(db, slugs, format_id)
-    if data.default_capacity <= 0:
+    return slugs, format_id, resolve_courses(db, slugs, format_id)
+
+
+def _clean_offer(data: SeriesCreate) -> str:
+    """The currency, once capacity, prices, minimum and go/no-go days are in range."""
+    if data.capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
-    if data.default_price_cents < 0 or (data.bundle_price_cents or 0) < 0:
+    if data.price_cents < 0 or (data.bundle_price_cents or 0) < 0:
         raise Invalid("Prices cannot be negative.")
     currency = data.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise Invalid("Currency is a three-letter code such as USD or EUR.")
-    if not 0 <= data.min_participants <= data.default_capacity:
+    if not 0 <= data.min_participants <= data.capacity:
         raise Invalid("Minimum participants must be between 0 and the capacity.")
     if not 0 <= data.go_no_go_days <= 90:
         raise Invalid("The go/no-go decision is 0 to 90 days before a session.")
+    return currency
+
+
+def _check_references(db: Session, data: SeriesCreate) -> None:
     months = data.horizon_months
     if months is not None and not 1 <= months <= MAX_HORIZON_MONTHS:
         raise Invalid(f"The horizon is 1 to {MAX_HORIZON_MONTHS} months.")
@@ -125,43 +121,59 @@ def _clean(db: Session, data: SeriesInput) -> tuple[SeriesInput, list[CourseChoi
         raise Invalid(f"There is no venue {data.venue_id}.")
     if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
         raise Invalid(f"There is no organisation {data.organisation_id}.")
-    clean = dataclasses.replace(
-        data,
-        title=title,
-        rrule=rule,
-        timezone=timezone,
-        holiday_country=country,
-        course_slugs=slugs,
-        format_id=format_id,
-        currency=currency,
-        horizon_months=months or get_settings().schedule_horizon_months,
+
+
+def _clean(db: Session, data: SeriesCreate) -> tuple[SeriesCreate, list[CourseChoice]]:
+    """Validate everything and return a normalised copy; nothing is written."""
+    title = _clean_title(data.title)
+    rule = _clean_dates(data)
+    timezone, country = _clean_place_and_time(data)
+    slugs, format_id, courses = _clean_courses(db, data)
+    currency = _clean_offer(data)
+    _check_references(db, data)
+    clean = data.model_copy(
+        update={
+            "title": title,
+            "rrule": rule,
+            "timezone": timezone,
+            "holiday_country": country,
+            "courses": slugs,
+            "format_id": format_id,
+            "currency": currency,
+            "horizon_months": data.horizon_months or get_settings().schedule_horizon_months,
+        }
     )
     return clean, courses
 
 
-def _write(series: Series, data: SeriesInput, courses: list[CourseChoice]) -> None:
-    for name in (
-        "title",
-        "rrule",
-        "timezone",
-        "starts_on",
-        "ends_on",
-        "start_time",
-        "end_time",
-        "format_id",
-        "venue_id",
-        "default_capacity",
-        "default_price_cents",
-        "bundle_price_cents",
-        "currency",
-        "min_participants",
-        "go_no_go_days",
-        "holiday_country",
-        "holiday_policy",
-        "organisation_id",
-        "horizon_months",
-    ):
+# The series columns that keep the input's name; the other two are written by hand.
+_SAME_NAMES = (
+    "title",
+    "rrule",
+    "timezone",
+    "starts_on",
+    "ends_on",
+    "start_time",
+    "end_time",
+    "format_id",
+    "venue_id",
+    "bundle_price_cents",
+    "currency",
+    "min_participants",
+    "go_no_go_days",
+    "holiday_country",
+    "holiday_policy",
+    "organisation_id",
+    "horizon_months",
+)
+
+
+def _write(series: Series, data: SeriesCreate, courses: list[CourseChoice]) -> None:
+    for name in _SAME_NAMES:
         setattr(series, name, getattr(data, name))
+    # A series' capacity and price are the defaults its sessions start from.
+    series.default_capacity = data.capacity
+    series.default_price_cents = data.price_cents
     wanted = {position: choice.id for position, choice in enumerate(courses, start=1)}
     current = {track.position: track for track in series.tracks}
     for position, track in current.items():
@@ -187,47 +199,29 @@ def get_series(db: Session, series_id: int) -> Series:
     return series
 
 
-def list_series(db: Session, *, organisation_ids: set[int] | None = None) -> list[Series]:
-    """Series by title with tracks loaded; with ``organisation_ids``, public ones plus those."""
+def list_series(db: Session, *, visible: ColumnElement[bool] | None = None) -> list[Series]:
+    """Series by title with tracks loaded; only those ``visible`` (``visibility``) if given."""
     query = select(Series).options(selectinload(Series.tracks)).order_by(Series.title, Series.id)
-    if organisation_ids is not None:
-        visible = Series.organisation_id.is_(None)
-        if organisation_ids:
-            visible = visible | Series.organisation_id.in_(organisation_ids)
-        query = query.where(visible, Series.is_active)
+    if visible is not None:
+        query = query.where(visible)
     return list(db.scalars(query))
 
 
-def series_input(series: Series, db: Session) -> SeriesInput:
-    """The current values of a series as an input (edit forms, PATCH merges)."""
+def current_values(series: Series, db: Session) -> SeriesCreate:
+    """The current values of a series as an input (edit forms, updates, the API's answer)."""
     from app.scheduling.courses import courses_by_id
 
     courses = courses_by_id(db, [track.course_id for track in series.tracks])
-    return SeriesInput(
-        title=series.title,
-        rrule=series.rrule,
-        timezone=series.timezone,
-        starts_on=series.starts_on,
-        ends_on=series.ends_on,
-        start_time=series.start_time,
-        end_time=series.end_time,
-        format_id=series.format_id,
-        course_slugs=[courses[t.course_id].slug for t in series.tracks if t.course_id in courses],
-        venue_id=series.venue_id,
-        default_capacity=series.default_capacity,
-        default_price_cents=series.default_price_cents,
-        bundle_price_cents=series.bundle_price_cents,
-        currency=series.currency,
-        min_participants=series.min_participants,
-        go_no_go_days=series.go_no_go_days,
-        holiday_country=series.holiday_country,
-        holiday_policy=series.holiday_policy,
-        organisation_id=series.organisation_id,
-        horizon_months=series.horizon_months,
-    )
+    values = {name: getattr(series, name) for name in _SAME_NAMES}
+    values["courses"] = [courses[t.course_id].slug for t in series.tracks if t.course_id in courses]
+    values["capacity"] = series.default_capacity
+    values["price_cents"] = series.default_price_cents
+    # Saved rows are not validated again: an edit page must open even for a series whose
+    # course was since removed (the save then names the problem).
+    return SeriesCreate.model_construct(**values)
 
 
-def create_series(db: Session, data: SeriesInput, *, today: date | None = None) -> SeriesResult:
+def create_series(db: Session, data: SeriesCreate, *, today: date | None = None) -> SeriesResult:
     """Validate and save a series, then materialise its sessions up to the horizon."""
     clean, courses = _clean(db, data)
     series = Series(tracks=[], exceptions=[])
@@ -241,17 +235,13 @@ def create_series(db: Session, data: SeriesInput, *, today: date | None = None) 
 
 
 def update_series(
-    db: Session, series: Series, changes: Mapping[str, Any], *, today: date | None = None
+    db: Session, series: Series, changes: SeriesUpdate, *, today: date | None = None
 ) -> SeriesResult:
     """Apply changes to a series and re-apply it to future sessions not in use.
 
     Sessions with participants are left as they are and listed in ``not_changed``.
     """
-    known = {f.name for f in dataclasses.fields(SeriesInput)}
-    unknown = set(changes) - known
-    if unknown:
-        raise Invalid(f"Unknown series field(s): {', '.join(sorted(unknown))}.")
-    merged = dataclasses.replace(series_input(series, db), **dict(changes))
+    merged = current_values(series, db).model_copy(update=changes.changes())
     clean, courses = _clean(db, merged)
     _write(series, clean, courses)
     db.flush()
@@ -272,7 +262,7 @@ def extend_series(
     """Materialise the sessions up to ``until`` (default: ``months`` or the series' horizon)."""
     day = today or series_today(series)
     target = until or horizon(series, day, months)
-    if target > recurrence.add_months(day, MAX_HORIZON_MONTHS):
+    if target > workdays.add_months(day, MAX_HORIZON_MONTHS):
         raise Invalid(f"Sessions are materialised at most {MAX_HORIZON_MONTHS} months ahead.")
     return sync_sessions(db, series, today=day, until=target, apply_changes=False).created
 
@@ -334,7 +324,7 @@ def add_exception(
     if kind in ("cancel", "move"):
         if original_date is None:
             raise Invalid("Give the date to change.")
-        recurrence.check_date(original_date, "Date to change")
+        workdays.check_date(original_date, "Date to change")
         if original_date not in dates:
             raise Invalid(f"{original_date.isoformat()} is not a date of this series.")
         if original_date < day:
@@ -344,7 +334,7 @@ def add_exception(
     if kind in ("move", "add"):
         if new_date is None:
             raise Invalid("Give the new date.")
-        recurrence.check_date(new_date, "New date")
+        workdays.check_date(new_date, "New date")
         if new_date < day:
             raise Invalid(f"{new_date.isoformat()} is in the past.")
         if new_date in dates:
@@ -358,50 +348,3 @@ def add_exception(
     db.flush()
     outcome = sync_sessions(db, series, today=day, until=until, apply_changes=True)
     return SeriesResult.of(series, outcome)
-
-
-def preview(
-    rule: str,
-    start: date,
-    tz: str,
-    *,
-    count: int = 12,
-    holiday_country: str | None = None,
-    policy: str = "skip",
-    weekday: str | None = None,
-) -> tuple[str, list[recurrence.Occurrence]]:
-    """The RRULE a rule or preset stands for and its next ``count`` dates (no database)."""
-    resolved = recurrence.resolve_rule(rule, weekday=weekday)
-    found = recurrence.occurrences(
-        resolved,
-        start,
-        tz,
-        count=count,
-        holiday_country=holiday_country or None,
-        policy=policy,
-    )
-    if not found:
-        raise recurrence.no_dates(start)
-    return resolved, found
-
-
-def count_preview(db: Session, address: str | None, *, now: datetime | None = None) -> None:
-    """Count one public date preview for a client address; 429 once its window's limit is hit.
-
-    The preview needs no account and each one may cost up to ``recurrence.RULE_SECONDS``
-    of CPU, so one address may only ask so often (the series form's live preview asks
-    once per pause in typing, far below the limit).
-    """
-    settings = get_settings()
-    window = timedelta(seconds=settings.preview_window_seconds)
-    now = now or utcnow()
-    # The sign-in throttle's counter: one race-free upsert per event and key.
-    key = f"preview:{(address or 'unknown')[:64]}"  # fits login_throttle.key like the others
-    count = throttle.count_event(db, key, window=window, now=now)
-    if count.value > settings.preview_requests_per_window:
-        retry_after = int((count.window_started + window - now).total_seconds()) + 1
-        raise TooManyRequests(
-            "Too many date previews from your address; "
-            f"try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
-            retry_after=retry_after,
-        )

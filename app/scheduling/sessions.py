@@ -1,4 +1,4 @@
-"""Session use cases: standalone sessions, edits, cancellation, facilitators, visibility."""
+"""Session use cases: standalone sessions, edits, cancellation, facilitators, versions."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import Organisation, OrganisationMember, Role, User
+from app.accounts.models import Organisation, Role, User
 from app.content.models import CourseVersion
-from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling import hooks, recurrence
+from app.scheduling import hooks, visibility, workdays
 from app.scheduling.courses import course_titles, resolve_courses
 from app.scheduling.models import (
     CourseSession,
@@ -83,8 +82,8 @@ def _check_common(
     venue_id: int | None,
     online_url: str | None,
 ) -> None:
-    recurrence.validate_timezone(timezone)
-    recurrence.check_times(start_time, end_time)
+    workdays.validate_timezone(timezone)
+    workdays.check_times(start_time, end_time)
     if capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
     if not 0 <= min_participants <= capacity:
@@ -97,9 +96,9 @@ def _check_common(
 
 def create_session(db: Session, data: SessionInput) -> CourseSession:
     """Validate and save a standalone session over consecutive business days."""
-    recurrence.check_date(data.starts_on, "First day")
+    workdays.check_date(data.starts_on, "First day")
     if data.go_no_go_on is not None:
-        recurrence.check_date(data.go_no_go_on, "Go/no-go date")
+        workdays.check_date(data.go_no_go_on, "Go/no-go date")
     (course,) = resolve_courses(db, [data.course_slug], data.format_id.strip())
     online_url = (data.online_url or "").strip() or None
     _check_common(
@@ -120,7 +119,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
     if data.venue_id is None and online_url is None:
         raise Invalid("Choose a venue or give an online link.")
     country = (data.holiday_country or "").strip().upper() or None
-    days = recurrence.business_days(data.starts_on, course.formats[data.format_id], country)
+    days = workdays.business_days(data.starts_on, course.formats[data.format_id], country)
     if data.go_no_go_on is not None and data.go_no_go_on > data.starts_on:
         raise Invalid("The go/no-go date must be on or before the first day.")
     if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
@@ -181,8 +180,8 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
         raise Conflict(f"{taken} seats are taken; capacity cannot go below that.")
     days = [day.date for day in session.days]
     if changes.starts_on is not None and changes.starts_on != session.starts_on:
-        recurrence.check_date(changes.starts_on, "First day")
-        days = recurrence.business_days(changes.starts_on, len(session.days))
+        workdays.check_date(changes.starts_on, "First day")
+        days = workdays.business_days(changes.starts_on, len(session.days))
         _refuse_overlaps(db, session, days, _facilitator_ids(db, session.id))
     before = (session.start_time, session.end_time, session.capacity, session.venue_id)
     after = (start_time, end_time, capacity, venue_id)
@@ -250,12 +249,6 @@ def _current_version(db: Session, course_id: int) -> CourseVersion | None:
     return db.scalars(query).first()
 
 
-def has_started(session: CourseSession, now: datetime | None = None) -> bool:
-    """True from the first day's start time (in the session's zone) onwards."""
-    start = recurrence.local_to_utc(session.starts_on, session.start_time, session.timezone)
-    return (now or utcnow()) >= start
-
-
 def move_to_current_version(
     db: Session, session: CourseSession, *, now: datetime | None = None
 ) -> CourseVersion:
@@ -266,7 +259,7 @@ def move_to_current_version(
     """
     if session.status == SessionStatus.CANCELLED:
         raise Conflict("This session is cancelled; its course version no longer matters.")
-    if has_started(session, now):
+    if visibility.has_started(session, now):
         raise Conflict("This session has started; it keeps the course version it is teaching.")
     versions = session_versions(db, session)
     current = versions.current
@@ -398,68 +391,11 @@ def remove_facilitator(db: Session, session: CourseSession, user_id: int) -> Non
     db.flush()
 
 
-def member_organisation_ids(db: Session, user: User) -> set[int]:
-    """The organisations a person belongs to."""
-    query = select(OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id)
-    return set(db.scalars(query))
-
-
-def sees_everything(user: User | None) -> bool:
-    """Coordinators and admins see every session, public or in-house."""
-    return user is not None and user.has_role(Role.COORDINATOR)
-
-
-def can_see(db: Session, user: User | None, session: CourseSession) -> bool:
-    """True when the session is public, the person is in its organisation, or staff."""
-    if session.organisation_id is None or sees_everything(user):
-        return True
-    return user is not None and session.organisation_id in member_organisation_ids(db, user)
-
-
-def get_visible_session(db: Session, user: User | None, session_id: int) -> CourseSession:
-    """A session this person may see; ``NotFound`` (not Forbidden) for someone else's."""
-    session = get_session(db, session_id)
-    if not can_see(db, user, session):
-        raise NotFound(f"There is no session {session_id}.")
-    return session
-
-
-def visible_sessions(
-    db: Session,
-    user: User | None,
-    *,
-    course_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    include_cancelled: bool = False,
-) -> list[CourseSession]:
-    """Sessions a person may see and book: public ones plus their organisations' in-house ones."""
-    query = select(CourseSession).options(selectinload(CourseSession.days))
-    if not sees_everything(user):
-        orgs = member_organisation_ids(db, user) if user is not None else set()
-        visible = CourseSession.organisation_id.is_(None)
-        if orgs:
-            visible = visible | CourseSession.organisation_id.in_(orgs)
-        query = query.where(visible)
-    if not include_cancelled:
-        query = query.where(CourseSession.status == SessionStatus.SCHEDULED)
-    if course_id is not None:
-        query = query.where(CourseSession.course_id == course_id)
-    if date_from is not None:
-        query = query.where(CourseSession.ends_on >= date_from)
-    if date_to is not None:
-        query = query.where(CourseSession.starts_on <= date_to)
-    query = query.order_by(
-        CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position
-    )
-    return list(db.scalars(query))
-
-
 def sessions_between(db: Session, first: date, last: date) -> list[CourseSession]:
     """Every session (any status) with a day between two dates, for the coordinators' calendar."""
     query = (
         select(CourseSession)
-        .where(CourseSession.starts_on <= last, CourseSession.ends_on >= first)
+        .where(visibility.dates_clause(first, last))
         .options(selectinload(CourseSession.days))
         .order_by(CourseSession.starts_on, CourseSession.start_time, CourseSession.track_position)
     )

@@ -27,7 +27,7 @@ from app.enrollment.models import Enrollment
 from app.enrollment.seats import take_seat
 from app.payments import checkout, orders
 from app.scheduling.models import CourseSession, Series
-from app.scheduling.recurrence import add_months
+from app.scheduling.workdays import add_months
 from tests.e2e.journey_staff_fixtures import (
     Journey,
     expect_styled_refusal,

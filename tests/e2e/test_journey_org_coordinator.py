@@ -25,7 +25,7 @@ from app.db import utcnow
 from app.enrollment import seat_packs
 from app.enrollment.models import Enrollment
 from app.payments import checkout
-from app.scheduling.recurrence import add_months
+from app.scheduling.workdays import add_months
 from tests.e2e.journey_staff_fixtures import (
     Journey,
     expect_styled_refusal,

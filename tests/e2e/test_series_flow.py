@@ -20,7 +20,8 @@ from app.accounts.service import create_user
 from app.config import get_settings
 from app.content.sync import sync_folder
 from app.db import make_engine
-from app.scheduling.recurrence import add_months, occurrences
+from app.scheduling.recurrence import occurrences
+from app.scheduling.workdays import add_months
 from tests.e2e.conftest import serving
 from tests.e2e.learning_fixtures import PASSWORD, log_in
 

@@ -176,3 +176,38 @@ def test_accepting_an_offer_over_the_api(db: Session, client: TestClient) -> Non
     assert accepted.status_code == 200 and accepted.json()["status"] == "confirmed"
     mine = client.get("/api/v1/enrollments", headers=waiting_headers).json()
     assert [(e["id"], e["status"]) for e in mine] == [(waiting.id, "confirmed")]
+
+
+def test_sessions_list_from_a_date_holds_a_multi_day_session_still_running_on_it(
+    db: Session, client: TestClient
+) -> None:
+    # Bug: the list compared ``from`` with the first day, the scheduling service with the
+    # last; a three-day session that began the day before was missing from "from D".
+    running = h.session(
+        db, starts_on=date.today() + timedelta(days=14), days=3, course_slug="status-communication"
+    )
+    headers = _auth(db, h.learner(db))
+    db.commit()
+    second_day = running.days[1].date.isoformat()
+    url = f"/api/v1/sessions?course=status-communication&from={second_day}"
+    assert [s["id"] for s in client.get(url, headers=headers).json()] == [running.id]
+    after = (running.ends_on + timedelta(days=1)).isoformat()
+    url = f"/api/v1/sessions?course=status-communication&from={after}"
+    assert client.get(url, headers=headers).json() == []
+
+
+def test_a_facilitator_lists_and_opens_the_in_house_session_they_facilitate(
+    db: Session, client: TestClient
+) -> None:
+    # Bug: one page let the facilitator open it while the list (and the scheduling
+    # service) hid it; the one rule now says a booked facilitator sees it everywhere.
+    org = h.organisation(db, members=[h.learner(db)])
+    private = h.session(db, organisation=org, course_slug="trust-and-confidence")
+    other = h.session(db, organisation=org, course_slug="trust-and-confidence")
+    facilitator = h.facilitator(db, private)
+    headers = _auth(db, facilitator)
+    db.commit()
+    listed = client.get("/api/v1/sessions?course=trust-and-confidence", headers=headers)
+    assert [s["id"] for s in listed.json()] == [private.id]
+    assert client.get(f"/api/v1/sessions/{private.id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/sessions/{other.id}", headers=headers).status_code == 404

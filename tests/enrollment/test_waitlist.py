@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.enrollment.changes import cancel_enrollment, coordinator_cancel
 from app.enrollment.models import Enrollment
-from app.enrollment.rules import session_start
 from app.enrollment.seats import take_seat
 from app.enrollment.waitlist import accept_offer, decline_offer, expire_due, waitlist_position
 from app.errors import Conflict, NotFound
+from app.scheduling.visibility import session_start
 from tests.enrollment import helpers as h
 
 

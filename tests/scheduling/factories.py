@@ -224,11 +224,12 @@ def make_series(
     (default: ``starts_on``), so tests do not depend on today's date.
     """
     from app.scheduling import series as series_service
+    from app.scheduling.schemas import SeriesCreate
 
     ensure_courses(db)
     return series_service.create_series(
         db,
-        series_service.SeriesInput(
+        SeriesCreate(
             title=title,
             rrule=rule,
             timezone=tz,
@@ -236,10 +237,10 @@ def make_series(
             start_time=start_time,
             end_time=end_time,
             format_id=format_id,
-            course_slugs=list(course_slugs),
+            courses=list(course_slugs),
             venue_id=venue.id if venue is not None else None,
-            default_capacity=capacity,
-            default_price_cents=price_cents,
+            capacity=capacity,
+            price_cents=price_cents,
             bundle_price_cents=bundle_price_cents,
             currency=currency,
             min_participants=min_participants,

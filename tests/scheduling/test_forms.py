@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, time
 
 import pytest
@@ -11,18 +10,18 @@ from app.bounds import form_money
 from app.errors import Invalid
 from app.formatting import money_field
 from app.scheduling.forms import SeriesForm
-from app.scheduling.series import SeriesInput
+from app.scheduling.schemas import SeriesCreate
 
-SAVED = SeriesInput(
+SAVED = SeriesCreate(
     title="Weekly clinic",
     rrule="FREQ=WEEKLY;BYDAY=TH",
     timezone="Europe/London",
     starts_on=date(2027, 1, 7),
     start_time=time(9, 30),
     end_time=time(12),
-    course_slugs=["trust-and-confidence"],
-    default_capacity=12,
-    default_price_cents=9950,
+    courses=["trust-and-confidence"],
+    capacity=12,
+    price_cents=9950,
 )
 
 
@@ -38,11 +37,11 @@ SAVED = SeriesInput(
 def test_a_saved_rule_comes_back_as_the_preset_it_was(
     rrule: str, preset: str, weekday: str, custom: str
 ) -> None:
-    form = SeriesForm.from_input(dataclasses.replace(SAVED, rrule=rrule))
+    form = SeriesForm.from_series(SAVED.model_copy(update={"rrule": rrule}))
     assert (form.preset, form.weekday, form.rrule) == (preset, weekday, custom)
     assert form.rule() == rrule
-    back = form.to_input()
-    assert (back.start_time, back.default_price_cents, back.course_slugs) == (
+    back = form.to_create()
+    assert (back.start_time, back.price_cents, back.courses) == (
         time(9, 30),
         9950,
         ["trust-and-confidence"],
@@ -84,7 +83,7 @@ def test_money_is_shown_with_two_decimals() -> None:
     ],
 )
 def test_unreadable_fields_are_named(field: str, value: str, message: str) -> None:
-    form = SeriesForm.from_input(SAVED).model_copy(update={field: value})
+    form = SeriesForm.from_series(SAVED).model_copy(update={field: value})
     with pytest.raises(Invalid) as caught:
-        form.to_input()
+        form.to_create()
     assert caught.value.message.startswith(message)

@@ -9,15 +9,13 @@ import pytest
 from app.errors import Invalid
 from app.scheduling.recurrence import (
     ManualException,
-    add_months,
-    business_days,
     describe_rule,
     format_line,
-    local_to_utc,
     occurrences,
     parse_rule,
     resolve_rule,
 )
+from app.scheduling.workdays import add_months, business_days, local_to_utc
 
 NEW_YORK = "America/New_York"
 LONDON = "Europe/London"

@@ -16,6 +16,7 @@ from app.errors import Conflict, Invalid
 from app.scheduling import series as series_service
 from app.scheduling import sessions as service
 from app.scheduling.materialise import load_series_sessions
+from app.scheduling.schemas import SeriesUpdate
 from tests.factories import log_in, make_user, post_form
 from tests.scheduling.factories import (
     current_version_id,
@@ -70,10 +71,10 @@ def test_series_edits_keep_the_pin_unless_the_course_changes(db: Session, tmp_pa
     old_ce = current_version_id(db, "client-expectations")
     publish_new_version(db, tmp_path, slug="client-expectations")
     # A new start time re-applies every future session; track 3 also changes course.
-    changes = {
-        "start_time": time(8, 30),
-        "course_slugs": ["client-expectations", "status-communication", "relationship-management"],
-    }
+    changes = SeriesUpdate(
+        start_time=time(8, 30),
+        courses=["client-expectations", "status-communication", "relationship-management"],
+    )
     series_service.update_series(db, series, changes, today=date(2026, 12, 1))
     sessions = load_series_sessions(db, series.id)
     assert sessions and all(s.start_time == time(8, 30) for s in sessions)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts import organisations
 from app.accounts.models import Role
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling import hooks
+from app.scheduling import hooks, visibility
 from app.scheduling import sessions as service
 from tests.factories import make_organisation, make_user
 from tests.hook_helpers import only_receiver
@@ -185,7 +185,7 @@ def test_in_house_sessions_are_visible_only_to_their_organisation(db: Session) -
     make_session(db, starts_on=date(2027, 2, 12), status="cancelled")
 
     def ids(user: object, **filters: object) -> list[int]:
-        found = service.visible_sessions(db, user, **filters)  # type: ignore[arg-type]
+        found = visibility.visible_sessions(db, user, **filters)  # type: ignore[arg-type]
         return [s.id for s in found if s.id in {public.id, private.id}]
 
     assert ids(None) == [public.id]
@@ -197,8 +197,8 @@ def test_in_house_sessions_are_visible_only_to_their_organisation(db: Session) -
     other_course = course_id(db, "trust-and-confidence")
     assert ids(member, course_id=other_course) == []
 
-    assert service.get_visible_session(db, member, private.id) is private
+    assert visibility.get_visible_session(db, member, private.id) is private
     with pytest.raises(NotFound):
-        service.get_visible_session(db, outsider, private.id)
+        visibility.get_visible_session(db, outsider, private.id)
     with pytest.raises(NotFound):
-        service.get_visible_session(db, None, private.id)
+        visibility.get_visible_session(db, None, private.id)
