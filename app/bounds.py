@@ -9,6 +9,7 @@ the field, instead of failing in the database as a 500.
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from typing import Annotated
 
 from pydantic import Field
@@ -59,6 +60,22 @@ def form_money(text: str, label: str, currency: str) -> int:
         return parse_money(text, label, currency)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
+
+
+def form_date(text: str, label: str) -> date:
+    """A form field's date, typed as YYYY-MM-DD (what ``<input type=date>`` sends)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"{label}: give a date as YYYY-MM-DD.") from None
+
+
+def form_time(text: str, label: str) -> time:
+    """A form field's time of day, typed as HH:MM (what ``<input type=time>`` sends)."""
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"{label}: give a time as HH:MM, e.g. 09:00.") from None
 
 
 def form_id(text: str) -> int | None:

@@ -21,7 +21,7 @@ from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time, long_date, price
-from app.pages import change_then_redirect, page_router
+from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 from app.web import redirect, render
@@ -273,45 +273,44 @@ def _inhouse_page(
     )
 
 
+class InHouseForm(PageForm):
+    """The in-house request form, as typed."""
+
+    course_format: str = ""
+    participants: str = ""
+    preferred_dates: str = ""
+    message: str = ""
+    organisation_id: str = ""
+
+
 @router.post("/in-house-request", response_class=HTMLResponse)
 def inhouse_submit(
-    request: Request,
-    ctx: Ctx,
-    user: SignedIn,
-    course_format: FormStr = "",
-    participants: FormStr = "",
-    preferred_dates: FormStr = "",
-    message: FormStr = "",
-    organisation_id: FormStr = "",
+    request: Request, ctx: Ctx, user: SignedIn, form: Annotated[InHouseForm, Form()]
 ) -> Response:
     """Send an in-house request to the coordinators' inbox."""
-    form = {
-        "course_format": course_format,
-        "participants": participants,
-        "preferred_dates": preferred_dates,
-        "message": message,
-        "organisation_id": organisation_id,
-    }
-    slug, _, format_id = course_format.partition(":")
-    try:
+    slug, _, format_id = form.course_format.partition(":")
+
+    def send() -> None:
         # Empty: 0, which the service refuses with the allowed range.
-        count = form_int(participants, "Number of participants") if participants.strip() else 0
-        organisation = form_id(organisation_id)
-        if organisation_id.strip() and organisation is None:
+        participants = form.participants.strip()
+        count = form_int(participants, "Number of participants") if participants else 0
+        organisation = form_id(form.organisation_id)
+        if form.organisation_id.strip() and organisation is None:
             raise Invalid("Choose one of your organisations, or none.")
-        with ctx.db.begin_nested():
-            inhouse.create_request(
-                ctx.db,
-                user,
-                course_slug=slug,
-                format_id=format_id,
-                participants=count,
-                preferred_dates=preferred_dates,
-                message=message,
-                organisation_id=organisation,
-            )
-    except Invalid as exc:
-        return _inhouse_page(request, ctx, form=form, error=exc)
+        inhouse.create_request(
+            ctx.db,
+            user,
+            course_slug=slug,
+            format_id=format_id,
+            participants=count,
+            preferred_dates=form.preferred_dates,
+            message=form.message,
+            organisation_id=organisation,
+        )
+
+    sent = run_change(ctx.db, send)
+    if isinstance(sent, Refusal):
+        return _inhouse_page(request, ctx, form=form.model_dump(), error=sent.error)
     ctx.flash(
         "Thank you: your request went to our coordinators, who will reply by e-mail.", "success"
     )

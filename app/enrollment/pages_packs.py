@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -12,12 +13,12 @@ from app.accounts import organisations
 from app.accounts.models import Organisation
 from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
-from app.bounds import form_id, form_int
+from app.bounds import form_date, form_id, form_int
 from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
 from app.enrollment.pages_learner import FormStr
 from app.errors import AppError, Invalid, NotFound
-from app.pages import change_then_redirect, page_router
+from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 from app.scheduling.workdays import check_date
@@ -30,11 +31,8 @@ PACKS_PAGE = "/coordinator/seat-packs"
 
 def parse_date(value: str, what: str) -> date:
     """A form's YYYY-MM-DD date; ``Invalid`` names the field otherwise."""
-    try:
-        day = date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise Invalid(f"Enter the {what} as a date (YYYY-MM-DD).") from exc
-    return check_date(day, what.capitalize())
+    label = what.capitalize()
+    return check_date(form_date(value, label), label)
 
 
 def _packs_page(
@@ -66,46 +64,44 @@ def packs(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     return _packs_page(request, ctx, form={})
 
 
+class PackForm(PageForm):
+    """The seat pack form, as typed."""
+
+    organisation_id: str = ""
+    seats: str = ""
+    course_id: str = ""
+    valid_from: str = ""
+    valid_until: str = ""
+
+
 @router.post(PACKS_PAGE, response_class=HTMLResponse)
 def create_pack(
-    request: Request,
-    ctx: Ctx,
-    user: Coordinator,
-    organisation_id: FormStr = "",
-    seats: FormStr = "",
-    course_id: FormStr = "",
-    valid_from: FormStr = "",
-    valid_until: FormStr = "",
+    request: Request, ctx: Ctx, user: Coordinator, form: Annotated[PackForm, Form()]
 ) -> Response:
     """Create a seat pack for a client organisation."""
-    form = {
-        "organisation_id": organisation_id,
-        "seats": seats,
-        "course_id": course_id,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-    }
-    try:
-        with ctx.db.begin_nested():
-            chosen = form_id(organisation_id)
-            if chosen is None:
-                raise Invalid("Choose the client organisation.")
-            size = form_int(seats, "Seats")
-            course = form_id(course_id)
-            if course_id.strip() and course is None:
-                raise Invalid("Choose an existing course, or any course.")
-            seat_packs.create_seat_pack(
-                ctx.db,
-                user,
-                organisation_id=chosen,
-                seats=size,
-                course_id=course,
-                valid_from=parse_date(valid_from, "first valid day"),
-                valid_until=parse_date(valid_until, "last valid day"),
-            )
-    except Invalid as exc:
-        return _packs_page(request, ctx, form=form, error=exc)
-    ctx.flash(f"Seat pack created: {size} seats.", "success")
+
+    def create() -> int:
+        chosen = form_id(form.organisation_id)
+        if chosen is None:
+            raise Invalid("Choose the client organisation.")
+        course = form_id(form.course_id)
+        if form.course_id.strip() and course is None:
+            raise Invalid("Choose an existing course, or any course.")
+        pack = seat_packs.create_seat_pack(
+            ctx.db,
+            user,
+            organisation_id=chosen,
+            seats=form_int(form.seats, "Seats"),
+            course_id=course,
+            valid_from=parse_date(form.valid_from, "first valid day"),
+            valid_until=parse_date(form.valid_until, "last valid day"),
+        )
+        return pack.seats
+
+    created = run_change(ctx.db, create)
+    if isinstance(created, Refusal):
+        return _packs_page(request, ctx, form=form.model_dump(), error=created.error)
+    ctx.flash(f"Seat pack created: {created} seats.", "success")
     return redirect(PACKS_PAGE)
 
 

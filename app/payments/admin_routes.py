@@ -21,7 +21,7 @@ from app.enrollment import rules
 from app.enrollment.pages_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.formatting import money
-from app.pages import page_router
+from app.pages import PageForm, Refusal, page_router, run_change
 from app.payments import checkout, gateway, promos, refunds, views
 from app.payments.models import Order, RefundPolicy
 from app.scheduling.models import CourseSession
@@ -227,48 +227,46 @@ def promo_codes(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     return _promos_page(request, ctx, form={})
 
 
+class PromoForm(PageForm):
+    """The promo code form, as typed."""
+
+    code: str = ""
+    percent_off: str = ""
+    amount_off: str = ""
+    course: str = ""
+    valid_from: str = ""
+    valid_until: str = ""
+    usage_limit: str = ""
+
+
 @router.post(PROMOS_PAGE, response_class=HTMLResponse)
 def create_promo(
-    request: Request,
-    ctx: Ctx,
-    _: Coordinator,
-    code: FormStr = "",
-    percent_off: FormStr = "",
-    amount_off: FormStr = "",
-    course: FormStr = "",
-    valid_from: FormStr = "",
-    valid_until: FormStr = "",
-    usage_limit: FormStr = "",
+    request: Request, ctx: Ctx, _: Coordinator, form: Annotated[PromoForm, Form()]
 ) -> Response:
     """Create a promo code."""
-    form = {
-        "code": code,
-        "percent_off": percent_off,
-        "amount_off": amount_off,
-        "course": course,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "usage_limit": usage_limit,
-    }
-    try:
-        percent = form_int(percent_off, "Percent off") if percent_off.strip() else None
-        limit = form_int(usage_limit, "Usage limit") if usage_limit.strip() else None
-        with ctx.db.begin_nested():
-            promo = promos.create_promo_code(
-                ctx.db,
-                code=code,
-                percent_off=percent,
-                amount_off_cents=form_money(amount_off, "Amount off", get_settings().currency)
-                if amount_off.strip()
-                else None,
-                valid_from=parse_date(valid_from, "first day"),
-                valid_until=parse_date(valid_until, "last day"),
-                course_slug=course.strip() or None,
-                usage_limit=limit,
-            )
-    except (Invalid, Conflict) as exc:
-        return _promos_page(request, ctx, form=form, error=exc)
-    ctx.flash(f"Promo code {promo.code} created.", "success")
+
+    def create() -> str:
+        percent = form_int(form.percent_off, "Percent off") if form.percent_off.strip() else None
+        limit = form_int(form.usage_limit, "Usage limit") if form.usage_limit.strip() else None
+        amount_off = form.amount_off.strip()
+        promo = promos.create_promo_code(
+            ctx.db,
+            code=form.code,
+            percent_off=percent,
+            amount_off_cents=form_money(amount_off, "Amount off", get_settings().currency)
+            if amount_off
+            else None,
+            valid_from=parse_date(form.valid_from, "first day"),
+            valid_until=parse_date(form.valid_until, "last day"),
+            course_slug=form.course.strip() or None,
+            usage_limit=limit,
+        )
+        return promo.code
+
+    created = run_change(ctx.db, create)
+    if isinstance(created, Refusal):
+        return _promos_page(request, ctx, form=form.model_dump(), error=created.error)
+    ctx.flash(f"Promo code {created} created.", "success")
     return redirect(PROMOS_PAGE)
 
 

@@ -7,11 +7,11 @@ typed; conversion raises ``Invalid`` naming the field in words a person can act 
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date
 
 from pydantic import BaseModel
 
-from app.bounds import form_int, form_money
+from app.bounds import form_date, form_int, form_money, form_time
 from app.errors import Invalid
 from app.formatting import money_field
 from app.scheduling.recurrence import WEEKDAYS
@@ -46,22 +46,8 @@ HOLIDAY_COUNTRIES = [
 PRESET_RULES = {"last-friday": "FREQ=MONTHLY;BYDAY=-1FR", "first-tuesday": "FREQ=MONTHLY;BYDAY=1TU"}
 
 
-def _date(value: str, label: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid(f"{label}: give a date as YYYY-MM-DD.") from None
-
-
 def _optional_date(value: str, label: str) -> date | None:
-    return _date(value, label) if value.strip() else None
-
-
-def _time(value: str, label: str) -> time:
-    try:
-        return time.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid(f"{label}: give a time as HH:MM, e.g. 09:00.") from None
+    return form_date(value, label) if value.strip() else None
 
 
 def _optional_int(value: str, label: str) -> int | None:
@@ -117,9 +103,9 @@ class SeriesForm(BaseModel):
             title=self.title,
             rrule=self.rule(),
             timezone=self.timezone,
-            starts_on=_date(self.starts_on, "Start date"),
-            start_time=_time(self.start_time, "Start time"),
-            end_time=_time(self.end_time, "End time"),
+            starts_on=form_date(self.starts_on, "Start date"),
+            start_time=form_time(self.start_time, "Start time"),
+            end_time=form_time(self.end_time, "End time"),
             format_id=self.format_id,
             courses=[c for c in (self.course_1, self.course_2, self.course_3) if c],
             venue_id=_optional_int(self.venue_id, "Venue"),
@@ -224,9 +210,9 @@ class SessionForm(BaseModel):
         return SessionInput(
             course_slug=self.course_slug,
             format_id=self.format_id,
-            starts_on=_date(self.starts_on, "First day"),
-            start_time=_time(self.start_time, "Start time"),
-            end_time=_time(self.end_time, "End time"),
+            starts_on=form_date(self.starts_on, "First day"),
+            start_time=form_time(self.start_time, "Start time"),
+            end_time=form_time(self.end_time, "End time"),
             timezone=self.timezone,
             capacity=form_int(self.capacity, "Capacity"),
             price_cents=form_money(self.price or "0", "Price", self.currency),
@@ -254,8 +240,8 @@ class SessionEditForm(BaseModel):
         """The changes; an empty venue means "no room" (online only)."""
         return SessionChanges(
             starts_on=_optional_date(self.starts_on, "First day"),
-            start_time=_time(self.start_time, "Start time") if self.start_time else None,
-            end_time=_time(self.end_time, "End time") if self.end_time else None,
+            start_time=form_time(self.start_time, "Start time") if self.start_time else None,
+            end_time=form_time(self.end_time, "End time") if self.end_time else None,
             capacity=_optional_int(self.capacity, "Capacity"),
             venue_id=_optional_int(self.venue_id, "Venue"),
             online_url=self.online_url,

@@ -15,7 +15,7 @@ from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
-from app.pages import page_router
+from app.pages import PageForm, Refusal, page_router, run_change
 from app.scheduling import forms, sessions, venues, visibility, workdays
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
@@ -42,23 +42,25 @@ def venue_list(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     )
 
 
+class VenueForm(PageForm):
+    """The venue form, as typed."""
+
+    name: str = ""
+    address: str = ""
+    online_url: str = ""
+
+
 @router.post("/coordinator/venues", response_class=HTMLResponse)
 def add_venue(
-    request: Request,
-    ctx: Ctx,
-    _: Coordinator,
-    name: FormStr = "",
-    address: FormStr = "",
-    online_url: FormStr = "",
+    request: Request, ctx: Ctx, _: Coordinator, form: Annotated[VenueForm, Form()]
 ) -> Response:
     """Add a venue."""
-    try:
-        venue = venues.create_venue(ctx.db, name=name, address=address, online_url=online_url)
-    except Invalid as exc:
+    venue = run_change(ctx.db, lambda: venues.create_venue(ctx.db, **form.model_dump()))
+    if isinstance(venue, Refusal):
         context = {
             "venues": venues.list_venues(ctx.db),
-            "form": {"name": name, "address": address, "online_url": online_url},
-            "error": exc.message,
+            "form": form.model_dump(),
+            "error": venue.message,
         }
         return render(request, "scheduling/venues.html", context, status_code=422)
     ctx.flash(f"Venue '{venue.name}' is added.", "success")
