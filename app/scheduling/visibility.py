@@ -29,9 +29,7 @@ from app.accounts.models import Role, User
 from app.accounts.organisations import coordinated_organisation_ids, member_organisation_ids
 from app.db import utcnow
 from app.errors import NotFound
-from app.scheduling.models import CourseSession, Series, SessionFacilitator
-
-SCHEDULED = "scheduled"
+from app.scheduling.models import CourseSession, Series, SessionFacilitator, SessionStatus
 
 # --- when a session starts -----------------------------------------------------------
 
@@ -145,7 +143,7 @@ def visible_sessions(
     """Sessions the person may see, days loaded, by start (see the module's date rule)."""
     query = select(CourseSession).where(visible_clause(db, user), dates_clause(date_from, date_to))
     if not include_cancelled:
-        query = query.where(CourseSession.status == SCHEDULED)
+        query = query.where(CourseSession.status == SessionStatus.SCHEDULED)
     if course_id is not None:
         query = query.where(CourseSession.course_id == course_id)
     query = query.order_by(

@@ -64,10 +64,10 @@ def test_unreadable_money_is_refused(text: str) -> None:
 def test_a_decimal_comma_is_refused_as_on_the_payments_forms() -> None:
     """The payments parser read '12,50' as 12.50, this form as 1250: one rule now, a comma
     only groups thousands (tests/payments/test_bad_input.py checks the refund form)."""
-    form = SeriesForm.from_input(SAVED)
-    assert form.model_copy(update={"price": "1,250.00"}).to_input().default_price_cents == 125000
+    form = SeriesForm.from_series(SAVED)
+    assert form.model_copy(update={"price": "1,250.00"}).to_create().price_cents == 125000
     with pytest.raises(Invalid, match=r"^Price: use a point for decimals"):
-        form.model_copy(update={"price": "12,50"}).to_input()
+        form.model_copy(update={"price": "12,50"}).to_create()
 
 
 def test_money_is_shown_with_two_decimals() -> None:
