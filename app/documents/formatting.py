@@ -6,7 +6,7 @@ from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.documents.facts import SessionFacts
+    from app.documents.session_docs.facts import SessionFacts
 
 
 def long_date(value: date) -> str:
