@@ -163,14 +163,14 @@ def _fresh_render(cert) -> bytes:
 
     from app.documents.certificates import compose as cc
     from app.documents.certificates import render as cr
-    from app.documents.pdf import engine
+    from app.documents.pdf import engine, fetcher
 
     page = cr.page_for(cert)
     fonts = FontConfiguration()
-    fetcher = engine.PdfFetcher()
+    loader = fetcher.PdfFetcher()
     source = cc.stylesheet_source(engine.paper())
-    css = CSS(string=source, font_config=fonts, url_fetcher=fetcher)
-    document = HTML(string=_single_page_html(page), base_url=engine.BASE_URL, url_fetcher=fetcher)
+    css = CSS(string=source, font_config=fonts, url_fetcher=loader)
+    document = HTML(string=_single_page_html(page), base_url=fetcher.BASE_URL, url_fetcher=loader)
     return document.write_pdf(stylesheets=[css], font_config=fonts)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import User
 from app.content.models import Course, CourseAsset, CourseModule, CourseVersion
 from app.documents.models import Certificate, is_live
-from app.documents.pdf.engine import Asset, asset_href
+from app.documents.pdf.fetcher import Asset, asset_href
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Invalid, NotFound
 from app.scheduling.models import CourseSession, SessionFacilitator, Venue

@@ -12,7 +12,8 @@ from weasyprint.urls import URLFetchingError, fetch
 
 from app.config import get_settings
 from app.documents.pdf import engine
-from app.documents.pdf.engine import Asset, PdfFetcher, RefusedURL
+from app.documents.pdf import fetcher as fetcher_module
+from app.documents.pdf.fetcher import Asset, PdfFetcher, RefusedURL
 from tests.documents.helpers import PNG_1PX, Canary, page_count, pages_text
 
 
@@ -47,7 +48,7 @@ def test_fetcher_serves_data_urls_static_files_and_given_assets() -> None:
     assert fetcher.fetch(data_url).read() == PNG_1PX
     assert fetcher.fetch("data:text/plain,hello%20there").read() == b"hello there"
     static = fetcher.fetch("file:///apex/static/app.css")
-    assert static.read() == (engine.STATIC_DIR / "app.css").read_bytes()
+    assert static.read() == (fetcher_module.STATIC_DIR / "app.css").read_bytes()
     asset = fetcher.fetch(f"file:///apex/assets/{sha}/dot.png")
     assert asset.read() == PNG_1PX
     assert asset.content_type == "image/png"
