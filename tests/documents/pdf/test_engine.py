@@ -60,7 +60,7 @@ def test_fetcher_refuses_symlinks_out_of_static(tmp_path, monkeypatch) -> None:
     static.mkdir()
     (tmp_path / "secret.txt").write_text("secret")
     (static / "link.txt").symlink_to(tmp_path / "secret.txt")
-    monkeypatch.setattr(engine, "STATIC_DIR", static)
+    monkeypatch.setattr(fetcher_module, "STATIC_DIR", static)
     with pytest.raises(RefusedURL):
         PdfFetcher().fetch("file:///apex/static/link.txt")
 
