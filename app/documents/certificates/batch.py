@@ -32,6 +32,7 @@ from typing import TypeVar
 
 import weasyprint
 
+from app.config import get_settings
 from app.documents.certificates.compose import CertificatePage, compose
 from app.documents.files import storage
 from app.documents.pdf import engine
@@ -176,6 +177,8 @@ def render_batch(
     """
     if not pages:
         raise ValueError("no certificates to render")
+    if not get_settings().pdf_use_internals:
+        return _render_public(pages, paper, targets or [None] * len(pages))
     shares = _render_shares(pages, paper, targets or [None] * len(pages))
     created = max(page.issued_iso for page in pages)
     title = f"Certificate {pages[0].serial}" if len(pages) == 1 else "Certificates"
@@ -183,3 +186,15 @@ def render_batch(
     combined = pdf_parts.write_pdf(everything, info=_info(title, created))
     singles = tuple(single for share in shares for single in share.singles)
     return RenderedBatch(combined, singles)
+
+
+def _render_public(
+    pages: Sequence[CertificatePage], paper: Paper, targets: Sequence[Path | None]
+) -> RenderedBatch:
+    """The batch with WeasyPrint's public API only: one process, each page written again."""
+    document = compose(pages, paper)
+    singles = tuple(engine.write_pdf([document.copy([page])]) for page in document.pages)
+    for single, target in zip(singles, targets, strict=True):
+        if target is not None:
+            storage.write_atomically(target, single)
+    return RenderedBatch(engine.write_pdf([document]), singles)

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from weasyprint import CSS, HTML, Document, Page
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
 from app.config import PROJECT_ROOT, get_settings
 from app.documents import formatting
+from app.documents.pdf import internals
 from app.documents.pdf import parts as pdf_parts
 from app.documents.pdf.fetcher import BASE_URL, Asset, PdfFetcher
 
@@ -130,87 +130,20 @@ def render_document(
         return page.render(stylesheets=css, font_config=font_config())
 
 
-class _RepeatedPage(Page):
-    """A page that appears several times in one PDF: drawn once, its operations replayed.
-
-    WeasyPrint paints every page it writes; a workbook body repeated after 30 covers
-    would be painted 30 times, which costs more than laying it out. The first
-    occurrence records the drawing operations it appends to its content stream (fonts,
-    images and graphic states live in the PDF's shared resources, so the operations are
-    valid on any page of the same PDF); later occurrences append the same operations.
-    Later occurrences drop links, anchors and bookmarks, so in-document links resolve
-    to the first copy instead of colliding.
-    """
-
-    def __init__(self, page: Page, recording: list[list[Any]], *, first: bool) -> None:
-        # No super().__init__(): the page is already laid out; take its attributes.
-        self.__dict__.update(page.__dict__)
-        self._original = page
-        self._recording = recording
-        if not first:
-            self.links, self.anchors, self.bookmarks = [], {}, []
-
-    def paint(self, stream: Any, scale: float = 1) -> None:
-        """Paint the page, or replay the operations recorded when it was first painted."""
-        if self._recording:
-            stream.stream.extend(self._recording[0])
-            return
-        start = len(stream.stream)
-        self._original.paint(stream, scale)
-        self._recording.append(stream.stream[start:])
-
-
-def _share_repeated(pages: list[Page]) -> tuple[list[Page], dict[int, int]]:
-    """Wrap pages that occur several times; also map each repeat's index to its first's."""
-    counts = Counter(id(page) for page in pages)
-    recordings: dict[int, list[list[Any]]] = {}
-    first_index: dict[int, int] = {}
-    repeats: dict[int, int] = {}
-    shared: list[Page] = []
-    for index, page in enumerate(pages):
-        if counts[id(page)] == 1:
-            shared.append(page)
-            continue
-        first = id(page) not in recordings
-        if first:
-            first_index[id(page)] = index
-        else:
-            repeats[index] = first_index[id(page)]
-        recording = recordings.setdefault(id(page), [])
-        shared.append(_RepeatedPage(page, recording, first=first))
-    return shared, repeats
-
-
-def _point_repeats_at_first_contents(repeats: dict[int, int]) -> Callable[[Any, Any], None]:
-    """A WeasyPrint finisher: repeated pages share the first occurrence's content stream.
-
-    The replayed streams hold the same operations; pointing every repeat at the first one
-    and emptying the copies saves compressing and storing the same page 30 times.
-    """
-
-    def finish(_document: Any, pdf: Any) -> None:
-        page_numbers = pdf.pages["Kids"][::3]  # [number, 0, "R", number, 0, "R", ...]
-        for index, first in repeats.items():
-            page = pdf.objects[page_numbers[index]]
-            original = pdf.objects[page_numbers[first]]
-            duplicate = pdf.objects[int(page["Contents"].split()[0])]
-            duplicate.stream = []
-            page["Contents"] = original["Contents"]
-
-    return finish
-
-
 def write_pdf(documents: Sequence[Document]) -> bytes:
     """Write the pages of one or more rendered documents, in order, as one PDF.
 
     Metadata (title, dates) comes from the first document; fonts used on several
     documents' pages are embedded once; a document given several times (a shared
-    workbook body) is painted once and its page contents stored once.
+    workbook body) is painted once and its page contents stored once (with the internals;
+    without them each copy is painted and stored).
     """
     if not documents:
         raise ValueError("no documents to write")
-    pages, repeats = _share_repeated([page for document in documents for page in document.pages])
-    finisher = _point_repeats_at_first_contents(repeats) if repeats else None
+    pages = [page for document in documents for page in document.pages]
+    finisher = None
+    if get_settings().pdf_use_internals:
+        pages, finisher = internals.share_repeated(pages)
     with _RENDER_LOCK:
         pdf = documents[0].copy(pages).write_pdf(finisher=finisher)
     assert pdf is not None  # no target given: WeasyPrint returns the bytes

@@ -3,8 +3,8 @@
 Certificates are laid out and written as one PDF per batch, but each person also gets a
 file of their own. Writing each page again through WeasyPrint would subset and embed the
 fonts once per person (tens of milliseconds each); instead :func:`capture` takes the
-objects WeasyPrint has built (a finisher runs just before it writes them), serialises
-each once and records which objects each page needs. :func:`write_pdf` then writes a
+objects WeasyPrint has built (:func:`app.documents.pdf.internals.capture`), serialised
+once, and records which objects each page needs. :func:`write_pdf` then writes a
 valid PDF of any pages from those bytes, and parts of several batches (rendered by
 different processes) combine into one file the same way. :meth:`Parts.write_single`
 writes one page with only the fonts and forms that page draws.
@@ -17,20 +17,13 @@ the only thing replaced.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import pydyf
 from weasyprint import Document
 
-_REFERENCE = re.compile(rb"(\d+) 0 R")
-_MARKER = re.compile(rb"\x00(\d+)\x00")
-# A name operand of a font (Tf) or XObject (Do) operator in a content stream.
-_USES = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+(?:[-+\d.]+\s+Tf|Do)\b")
+from app.documents.pdf import internals
 
 # (object numbers in order, objects rewritten for this file, all objects, page objects)
 Group = tuple[Sequence[int], Mapping[int, bytes], Mapping[int, bytes], Sequence[int]]
@@ -60,195 +53,46 @@ class Parts:
         return _assemble([(numbers, rewritten, self.objects, [self.pages[index][0]])], info)
 
 
-class _Captured(Exception):
-    """Raised by the finisher once the objects are taken: WeasyPrint need not write them."""
-
-
-def _marked(value: Any) -> Any:
-    """A copy of a dictionary/array value with references turned into markers."""
-    if isinstance(value, pydyf.Dictionary | dict):
-        return pydyf.Dictionary({key: _marked(item) for key, item in value.items()})
-    if isinstance(value, pydyf.Array | list | tuple):
-        return pydyf.Array([_marked(item) for item in value])
-    number = _number(value)
-    if number is not None:
-        return b"\x00%d\x00" % number
-    return value
-
-
-def _number(value: Any) -> int | None:
-    """The object number if ``value`` is a reference (``b"12 0 R"``), else None."""
-    raw = value.encode("ascii", "replace") if isinstance(value, str) else value
-    match = _REFERENCE.fullmatch(raw) if isinstance(raw, bytes) else None
-    return int(match.group(1)) if match else None
-
-
-def _item_bytes(item: Any) -> bytes:
-    # As pydyf writes a stream's items (numbers without trailing zeros, objects inline).
-    if isinstance(item, bytes):
-        return item
-    if isinstance(item, float):
-        return str(int(item)).encode() if item.is_integer() else f"{item:f}".rstrip("0").encode()
-    if isinstance(item, pydyf.Object):
-        return item.data
-    return str(item).encode("ascii")
-
-
-def _stream_data(obj: pydyf.Stream) -> bytes:
-    return b"\n".join(_item_bytes(item) for item in obj.stream)
-
-
-def _serialise(obj: Any, raw: bytes | None = None) -> bytes:
-    if isinstance(obj, pydyf.Stream):
-        # The stream's data (compressed once here) is not searched for references.
-        data = _stream_data(obj) if raw is None else raw
-        extra = _marked(obj.extra)
-        if obj.compress:
-            extra["Filter"] = "/FlateDecode"
-            data = zlib.compress(data, 6)
-        extra["Length"] = len(data)
-        return b"\n".join((extra.data, b"stream", data, b"endstream"))
-    if isinstance(obj, pydyf.Dictionary | pydyf.Array):
-        return _marked(obj).data
-    return obj.data
-
-
-def _references(serialised: bytes) -> set[int]:
-    head = serialised.split(b"\nstream\n", 1)[0]
-    return {int(number) for number in _MARKER.findall(head)}
-
-
-def capture(pdf: pydyf.PDF) -> Parts:
-    """Serialise a PDF's objects once and map each page to the objects it needs."""
-    kids = pdf.pages["Kids"][::3]  # pydyf stores [number, 0, "R", number, 0, "R", ...]
-    is_page = set(kids)
-    skip = {pdf.pages.number, pdf.catalog.number}
-    parts = Parts()
-    links: dict[int, set[int]] = {}
-    names: dict[int, set[bytes]] = {}  # stream -> resource names its operators use
-    resources_of: dict[int, int] = {}  # page or form -> its resources dictionary
-    contents: dict[int, int] = {}  # page -> its content stream
-    by_number = {obj.number: obj for obj in pdf.objects}
-    for obj in pdf.objects:
-        if obj.number in skip or obj.free == "f":
-            continue
-        if obj.number in is_page:
-            # The page's parent is the page tree each written file makes for itself.
-            page = pydyf.Dictionary({k: v for k, v in obj.items() if k != "Parent"})
-            serialised = b"<</Parent \x00P\x00" + _serialise(page)[2:]
-            contents[obj.number] = _number(obj.get("Contents")) or 0
-            resources_of[obj.number] = _number(obj.get("Resources")) or 0
-        elif isinstance(obj, pydyf.Stream):
-            raw = _stream_data(obj)
-            names[obj.number] = set(_USES.findall(raw))
-            serialised = _serialise(obj, raw)
-            resources = _number(obj.extra.get("Resources"))
-            if resources is not None:
-                resources_of[obj.number] = resources
-        else:
-            serialised = _serialise(obj)
-        parts.objects[obj.number] = serialised
-        links[obj.number] = _references(serialised)
-
-    def closure(start: int, rewritten: Mapping[int, bytes]) -> tuple[int, ...]:
-        order: list[int] = []
-        done: set[int] = set()
-        todo = [start]
-        while todo:
-            number = todo.pop()
-            if number in done or number in skip:
-                continue
-            done.add(number)
-            order.append(number)
-            found = _references(rewritten[number]) if number in rewritten else links[number]
-            todo.extend(sorted(found, reverse=True))
-        return tuple(order)
-
-    needs = [closure(number, {}) for number in kids]
+def capture(found: internals.Captured) -> Parts:
+    """Map each page of a captured PDF to the objects it needs, alone and with the others."""
+    parts = Parts(objects=found.objects)
+    needs = [_closure(found, number, {}) for number in found.kids]
     common = set(needs[0]).intersection(*needs[1:]) if needs else set()
     parts.shared = tuple(n for n in needs[0] if n in common) if needs else ()
     parts.pages = [
         (number, tuple(n for n in need if n not in common))
-        for number, need in zip(kids, needs, strict=True)
+        for number, need in zip(found.kids, needs, strict=True)
     ]
-    pruned: dict[tuple[int, frozenset[bytes]], bytes] = {}
-    for number in kids:
-        used, dictionaries = _used_names(
-            contents[number], resources_of[number], names, resources_of, by_number
-        )
-        rewritten: dict[int, bytes] = {}
-        for dictionary, kind in dictionaries.items():
-            key = (dictionary, frozenset(used))
-            if key not in pruned:
-                pruned[key] = _pruned(by_number[dictionary], used, kind)
-            rewritten[dictionary] = pruned[key]
-        parts.singles.append((closure(number, rewritten), rewritten))
+    parts.singles = [
+        (_closure(found, number, rewritten), rewritten)
+        for number, rewritten in zip(found.kids, found.rewrites, strict=True)
+    ]
     return parts
 
 
-def _used_names(
-    content: int,
-    resources: int,
-    names: Mapping[int, set[bytes]],
-    resources_of: Mapping[int, int],
-    objects: Mapping[int, Any],
-) -> tuple[set[bytes], dict[int, str]]:
-    """Names a page's operators use (its forms' too), and the dictionaries naming them.
-
-    The dictionaries are the resources dictionaries met on the way (their "XObject"
-    entries to prune) and the font dictionaries they refer to.
-    """
-    used: set[bytes] = set()
-    dictionaries: dict[int, str] = {}
-    todo = [(content, resources)]
-    seen: set[int] = set()
+def _closure(
+    found: internals.Captured, start: int, rewritten: Mapping[int, bytes]
+) -> tuple[int, ...]:
+    """The objects ``start`` needs, depth first (``rewritten`` objects name fewer)."""
+    order: list[int] = []
+    done: set[int] = set()
+    todo = [start]
     while todo:
-        stream, resource_number = todo.pop()
-        if stream in seen:
+        number = todo.pop()
+        if number in done or number in found.skip:
             continue
-        seen.add(stream)
-        used |= names.get(stream, set())
-        resource_dict = objects.get(resource_number)
-        if not isinstance(resource_dict, dict):
-            continue
-        dictionaries[resource_number] = "resources"
-        font_dict = _number(resource_dict.get("Font"))
-        if font_dict is not None:
-            dictionaries[font_dict] = "fonts"
-        for name, reference in (resource_dict.get("XObject") or {}).items():
-            form = _number(reference)
-            if name.encode() in used and form is not None and form in names:
-                todo.append((form, resources_of.get(form, resource_number)))
-    return used, dictionaries
-
-
-def _pruned(dictionary: Any, used: set[bytes], kind: str) -> bytes:
-    """A resources or font dictionary keeping only the names some operator uses."""
-    if kind == "fonts":
-        kept = {k: v for k, v in dictionary.items() if k.encode() in used}
-        return _marked(pydyf.Dictionary(kept)).data
-    copy = pydyf.Dictionary(dictionary)
-    xobjects = copy.get("XObject")
-    if isinstance(xobjects, dict):
-        copy["XObject"] = pydyf.Dictionary(
-            {k: v for k, v in xobjects.items() if k.encode() in used}
+        done.add(number)
+        order.append(number)
+        links = (
+            internals.references(rewritten[number]) if number in rewritten else found.links[number]
         )
-    return _marked(copy).data
+        todo.extend(sorted(links, reverse=True))
+    return tuple(order)
 
 
 def render_parts(document: Document) -> Parts:
     """Write a laid-out document's pages (fonts subset once) and capture them as parts."""
-    captured: list[Parts] = []
-
-    def finisher(_document: Any, pdf: pydyf.PDF) -> None:
-        captured.append(capture(pdf))
-        raise _Captured
-
-    with contextlib.suppress(_Captured):
-        document.write_pdf(finisher=finisher)
-    if not captured:
-        raise RuntimeError("WeasyPrint wrote the PDF without calling the finisher")
-    return captured[0]
+    return capture(internals.capture(document))
 
 
 def write_pdf(
@@ -291,7 +135,8 @@ def _assemble(groups: Sequence[Group], info: Mapping[str, str]) -> bytes:
     kids = b" ".join(b"%d 0 R" % n for n in page_numbers)
     emit(2, b"<</Type /Pages /Kids [" + kids + b"] /Count %d>>" % len(page_numbers))
     fields = b"".join(
-        b"/" + key.encode("ascii") + b" " + pydyf.String(value).data for key, value in info.items()
+        b"/" + key.encode("ascii") + b" " + internals.pdf_string(value)
+        for key, value in info.items()
     )
     emit(3, b"<<" + fields + b">>")
     for number, data in body:
