@@ -97,72 +97,89 @@ def _bch(value: int, poly: int, degree: int) -> int:
     return (value << degree) | remainder
 
 
+Grid = list[list[int | None]]  # None: a data module, not yet placed
+
+
+def _put_finders(grid: Grid, size: int) -> None:
+    for top, left in ((0, 0), (0, size - 7), (size - 7, 0)):
+        # Finder pattern with its light separator around it (clipped at the edges).
+        for r in range(-1, 8):
+            for c in range(-1, 8):
+                row, col = top + r, left + c
+                if 0 <= row < size and 0 <= col < size:
+                    ring = max(abs(r - 3), abs(c - 3))
+                    grid[row][col] = int(ring != 2 and ring != 4)
+
+
+def _put_timing_and_alignment(grid: Grid, size: int, version: int) -> None:
+    for i in range(8, size - 8):
+        grid[6][i] = grid[i][6] = int(i % 2 == 0)
+    centres = _ALIGNMENT[version]
+    first, last = (centres[0], centres[-1]) if centres else (-1, -1)
+    corners = {(first, first), (first, last), (last, first)}
+    for row, col in ((row, col) for row in centres for col in centres):
+        if (row, col) in corners:
+            continue  # where the finder patterns are
+        for r in range(-2, 3):
+            for c in range(-2, 3):
+                grid[row + r][col + c] = int(max(abs(r), abs(c)) != 1)
+
+
+def _put_format(grid: Grid, size: int, mask: int) -> None:
+    format_bits = _bch((_ECL_M << 3) | mask, 0x537, 10) ^ _FORMAT_MASK
+    for i in range(15):
+        bit = (format_bits >> i) & 1
+        # First copy around the top-left finder, second split between the others.
+        if i < 6:
+            grid[i][8] = bit
+        elif i < 8:
+            grid[i + 1][8] = bit
+        else:
+            grid[8][14 - i + (1 if i == 8 else 0)] = bit
+        if i < 8:
+            grid[8][size - 1 - i] = bit
+        else:
+            grid[size - 15 + i][8] = bit
+    grid[size - 8][8] = 1  # the dark module
+
+
+def _put_version(grid: Grid, size: int, version: int) -> None:
+    if version < 7:
+        return
+    version_bits = _bch(version, 0x1F25, 12)
+    for i in range(18):
+        bit = (version_bits >> i) & 1
+        grid[size - 11 + i % 3][i // 3] = bit
+        grid[i // 3][size - 11 + i % 3] = bit
+
+
+def _data_order(grid: Grid, size: int) -> list[tuple[int, int]]:
+    """Data modules in placement order: two-module columns from the right, zigzagging
+    up and down, skipping the vertical timing pattern."""
+    order: list[tuple[int, int]] = []
+    right = size - 1
+    while right > 0:
+        if right == 6:
+            right = 5
+        upward = ((right + 1) & 2) == 0
+        for step in range(size):
+            row = size - 1 - step if upward else step
+            order.extend((row, col) for col in (right, right - 1) if grid[row][col] is None)
+        right -= 2
+    return order
+
+
 class _Layout:
     """What is the same for every code of one version: function patterns, data order."""
 
     def __init__(self, version: int, mask: int) -> None:
         size = 17 + 4 * version
-        grid: list[list[int | None]] = [[None] * size for _ in range(size)]
-
-        def put(row: int, col: int, dark: int) -> None:
-            grid[row][col] = dark
-
-        for top, left in ((0, 0), (0, size - 7), (size - 7, 0)):
-            # Finder pattern with its light separator around it (clipped at the edges).
-            for r in range(-1, 8):
-                for c in range(-1, 8):
-                    row, col = top + r, left + c
-                    if 0 <= row < size and 0 <= col < size:
-                        ring = max(abs(r - 3), abs(c - 3))
-                        put(row, col, int(ring != 2 and ring != 4))
-        for i in range(8, size - 8):
-            put(6, i, int(i % 2 == 0))
-            put(i, 6, int(i % 2 == 0))
-        centres = _ALIGNMENT[version]
-        first, last = (centres[0], centres[-1]) if centres else (-1, -1)
-        corners = {(first, first), (first, last), (last, first)}
-        for row in centres:
-            for col in centres:
-                if (row, col) in corners:
-                    continue  # where the finder patterns are
-                for r in range(-2, 3):
-                    for c in range(-2, 3):
-                        put(row + r, col + c, int(max(abs(r), abs(c)) != 1))
-        format_bits = _bch((_ECL_M << 3) | mask, 0x537, 10) ^ _FORMAT_MASK
-        for i in range(15):
-            bit = (format_bits >> i) & 1
-            # First copy around the top-left finder, second split between the others.
-            if i < 6:
-                put(i, 8, bit)
-            elif i < 8:
-                put(i + 1, 8, bit)
-            else:
-                put(8, 14 - i + (1 if i == 8 else 0), bit)
-            if i < 8:
-                put(8, size - 1 - i, bit)
-            else:
-                put(size - 15 + i, 8, bit)
-        put(size - 8, 8, 1)  # the dark module
-        if version >= 7:
-            version_bits = _bch(version, 0x1F25, 12)
-            for i in range(18):
-                bit = (version_bits >> i) & 1
-                put(size - 11 + i % 3, i // 3, bit)
-                put(i // 3, size - 11 + i % 3, bit)
-        # Data modules in placement order: two-module columns from the right, zigzagging
-        # up and down, skipping the vertical timing pattern.
-        order: list[tuple[int, int]] = []
-        right = size - 1
-        while right > 0:
-            if right == 6:
-                right = 5
-            upward = ((right + 1) & 2) == 0
-            for step in range(size):
-                row = size - 1 - step if upward else step
-                for col in (right, right - 1):
-                    if grid[row][col] is None:
-                        order.append((row, col))
-            right -= 2
+        grid: Grid = [[None] * size for _ in range(size)]
+        _put_finders(grid, size)
+        _put_timing_and_alignment(grid, size, version)
+        _put_format(grid, size, mask)
+        _put_version(grid, size, version)
+        order = _data_order(grid, size)
         self.size = size
         self.base = ["1" if module else "0" for row in grid for module in row]
         self.order = [row * size + col for row, col in order]
