@@ -113,7 +113,8 @@ class CertificateLinkMiddleware:
 def _if_none_match(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"if-none-match":
-            return value.decode("latin-1")
+            header: bytes = value
+            return header.decode("latin-1")
     return ""
 
 

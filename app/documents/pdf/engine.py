@@ -145,7 +145,7 @@ def write_pdf(documents: Sequence[Document]) -> bytes:
     if get_settings().pdf_use_internals:
         pages, finisher = internals.share_repeated(pages)
     with _RENDER_LOCK:
-        pdf = documents[0].copy(pages).write_pdf(finisher=finisher)
+        pdf: bytes | None = documents[0].copy(pages).write_pdf(finisher=finisher)
     assert pdf is not None  # no target given: WeasyPrint returns the bytes
     return pdf
 

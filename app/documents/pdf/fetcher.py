@@ -37,7 +37,7 @@ class RefusedURL(ValueError):
     """A URL the PDF engine will not load; WeasyPrint skips the resource and goes on."""
 
 
-class PdfFetcher(URLFetcher):
+class PdfFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no types
     """A URL fetcher that never touches the network or files outside the allowed roots.
 
     Allowed: ``data:`` URLs (QR codes), ``file:///apex/static/<path>`` (the app's

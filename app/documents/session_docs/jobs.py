@@ -49,7 +49,7 @@ def _make_broker() -> dramatiq.Broker:
     if url:
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=url)
+        return RedisBroker(url=url)  # type: ignore[no-untyped-call]  # dramatiq: no types
     # No Redis: messages are never sent (jobs run on local threads), but actors still
     # need a broker to be declared against; the stub one talks to nothing.
     return StubBroker()
