@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     run_document_worker: bool = True
     # Documents.
     paper_size: Literal["A4", "Letter"] = "A4"
+    # False: PDFs are made with WeasyPrint's public API only (app/documents/pdf/internals.py
+    # unused): the same pages, slower, for a WeasyPrint version the internals do not know.
+    pdf_use_internals: bool = True
     verify_lookups_per_window: int = 30  # certificate lookups per client per window
     verify_window_seconds: int = 300
     # Who issues invoice PDFs: name, address (one line per line) and tax id (shown if set).

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.accounts.sessions import prune_expired_sessions
 from app.config import get_settings
 from app.db import transaction, utcnow
-from app.documents import jobs as document_jobs
-from app.documents.certificate_issuing import issue_due_certificates
+from app.documents.certificates.issuing import issue_due_certificates
+from app.documents.session_docs import jobs as document_jobs
 from app.enrollment.ticker import run_due_work
 from app.payments.abandoned import cancel_abandoned_orders
 

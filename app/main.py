@@ -17,9 +17,10 @@ from app.base_url import BaseUrlMiddleware
 from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
 from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
-from app.documents import certificate_routes, invoice_routes
 from app.documents import routes as document_routes
-from app.documents.download_links import CertificateLinkMiddleware
+from app.documents.certificates import routes as certificate_routes
+from app.documents.files.download_links import CertificateLinkMiddleware
+from app.documents.invoices import routes as invoice_routes
 from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers

@@ -10,7 +10,8 @@ command line owes the same refund as one cancelled on a page.
 from __future__ import annotations
 
 from app.content import hooks as content_hooks
-from app.documents import certificate_issuing, certificate_routes
+from app.documents.certificates import issuing as certificate_issuing
+from app.documents.certificates import routes as certificate_routes
 from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries

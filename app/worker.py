@@ -6,7 +6,7 @@ of certificates that issues them) reaches the same receivers.
 """
 
 from app import wiring
-from app.documents.jobs import broker, render_document_job
+from app.documents.session_docs.jobs import broker, render_document_job
 
 wiring.wire()
 

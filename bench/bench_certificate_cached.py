@@ -124,8 +124,8 @@ def _seed() -> list[int]:
     from app.content.models import CourseVersion
     from app.content.sync import sync_folder
     from app.db import get_session_factory
-    from app.documents.certificate_issuing import issue_due_certificates
-    from app.documents.certificates import certificates_of
+    from app.documents.certificates.issuing import issue_due_certificates
+    from app.documents.certificates.service import certificates_of
     from app.learning.models import Completion
 
     with get_session_factory()() as db:
@@ -147,7 +147,7 @@ def _seed() -> list[int]:
 
 
 def _clear_documents() -> None:
-    from app.documents import storage
+    from app.documents.files import storage
 
     for stored in storage.documents_dir().glob("*.pdf"):
         stored.unlink()
@@ -178,8 +178,8 @@ def _ms(values: list[float]) -> float:
 def _stored_link() -> str:
     """A signed link to the bench learner's first certificate, with its file stored."""
     from app.db import get_session_factory
-    from app.documents import download_links
-    from app.documents.certificate_render import certificate_file
+    from app.documents.certificates.render import certificate_file
+    from app.documents.files import download_links
     from app.documents.models import Certificate
 
     with get_session_factory()() as db:
@@ -257,7 +257,7 @@ def bench_floor(link: str) -> str:
 def bench_service(ids: list[int]) -> str:
     """The service level: certificate_file() on a miss (render, store) and on a hit."""
     from app.db import get_session_factory
-    from app.documents.certificate_render import certificate_file
+    from app.documents.certificates.render import certificate_file
 
     with get_session_factory()() as db:
         certs = certificates_of_ids(db, ids)

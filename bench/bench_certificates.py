@@ -130,8 +130,8 @@ def _single_page_html(page) -> str:
 
     import segno
 
-    from app.documents import certificate_compose as cc
-    from app.documents import qr
+    from app.documents.certificates import compose as cc
+    from app.documents.pdf import qr
 
     code = segno.make(page.verify_url, error="m", micro=False, boost_error=False, mask=qr.MASK)
     png = code.png_data_uri(scale=1, border=qr.BORDER)
@@ -161,16 +161,16 @@ def _fresh_render(cert) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from app.documents import certificate_compose as cc
-    from app.documents import certificate_render as cr
-    from app.documents import engine
+    from app.documents.certificates import compose as cc
+    from app.documents.certificates import render as cr
+    from app.documents.pdf import engine, fetcher
 
     page = cr.page_for(cert)
     fonts = FontConfiguration()
-    fetcher = engine.PdfFetcher()
+    loader = fetcher.PdfFetcher()
     source = cc.stylesheet_source(engine.paper())
-    css = CSS(string=source, font_config=fonts, url_fetcher=fetcher)
-    document = HTML(string=_single_page_html(page), base_url=engine.BASE_URL, url_fetcher=fetcher)
+    css = CSS(string=source, font_config=fonts, url_fetcher=loader)
+    document = HTML(string=_single_page_html(page), base_url=fetcher.BASE_URL, url_fetcher=loader)
     return document.write_pdf(stylesheets=[css], font_config=fonts)
 
 
@@ -215,7 +215,7 @@ def _max_rss_mib() -> float:
 
 
 def _clear_documents() -> None:
-    from app.documents import storage
+    from app.documents.files import storage
 
     for stored in storage.documents_dir().glob("*.pdf"):
         stored.unlink()
@@ -223,8 +223,9 @@ def _clear_documents() -> None:
 
 def bench_batch() -> list[str]:
     """certificates_batch: fresh single renders against the app's batch path, and memory."""
-    from app.documents import certificate_batch, storage
-    from app.documents.certificate_render import render_and_store, render_certificate
+    from app.documents.certificates import batch as certificate_batch
+    from app.documents.certificates.render import render_and_store, render_certificate
+    from app.documents.files import storage
 
     certs = _transient_certificates(BATCH)
     # Warm-up: font files opened and caches filled once, for both paths alike; the first

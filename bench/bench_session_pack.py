@@ -48,7 +48,7 @@ def _session_facts():  # -> SessionFacts
     from app.content.models import Course
     from app.content.sync import sync_folder
     from app.db import get_session_factory, utcnow
-    from app.documents.facts import load_session_facts
+    from app.documents.session_docs.facts import load_session_facts
     from app.enrollment.models import Enrollment
     from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, Venue
 
@@ -133,7 +133,8 @@ def _pages(pdf: bytes) -> int:
 def run() -> list[str]:
     """Time the batch path against single workbooks; returns the lines to print."""
     from app.db import get_session_factory
-    from app.documents import engine, guide, packs, roster_docs, workbook
+    from app.documents.pdf import engine
+    from app.documents.session_docs import guide, packs, roster_docs, workbook
 
     facts, session_id = _session_facts()
     engine.render_pdf("<p>warm-up: fonts and stylesheets load once per process</p>")

@@ -9,7 +9,7 @@ import pytest
 
 from app import formatting, web
 from app.bounds import DB_INT_MAX, form_money
-from app.documents import engine
+from app.documents.pdf import engine
 from app.errors import Invalid
 from app.formatting import (
     clock,

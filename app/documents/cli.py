@@ -29,7 +29,8 @@ OutOption = Annotated[Path, typer.Option("--out", help="Where to write the PDF."
 
 def make_to_file(session_id: int, kind: str, out: Path) -> Path:
     """Run a document job for the session now and copy its PDF to ``out``."""
-    from app.documents import jobs, storage
+    from app.documents.files import storage
+    from app.documents.session_docs import jobs
 
     if out.is_dir():
         raise AppError(f"{out} is a folder; give a file name, e.g. {out / 'pack.pdf'}.")
@@ -95,7 +96,8 @@ def write_certificates_folder(session_id: int, folder: Path) -> list[Path]:
     The folder is created if its parent exists. Files are named by serial and holder, so
     a folder written twice holds the same files (a re-issued certificate has a new serial).
     """
-    from app.documents import certificate_render, facts, jobs
+    from app.documents.certificates import render as certificate_render
+    from app.documents.session_docs import facts, jobs
 
     if folder.exists() and not folder.is_dir():
         raise AppError(f"{folder} is a file; give a folder, or a name ending in .pdf.")

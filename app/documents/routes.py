@@ -11,12 +11,14 @@ from app.accounts.models import User
 from app.accounts.permissions import SignedIn, api_user, require_user
 from app.accounts.sessions import Ctx, load_context
 from app.db import DbSession
-from app.documents import certificate_issuing, jobs, storage
-from app.documents.access import documents_session, job_for
-from app.documents.facts import confirmed_participants, session_certificates
+from app.documents.certificates import issuing as certificate_issuing
+from app.documents.files import storage
 from app.documents.models import JobStatus
-from app.documents.packs import CERTIFICATES, KINDS, SESSION_PACK
 from app.documents.schemas import JobOut
+from app.documents.session_docs import jobs
+from app.documents.session_docs.access import documents_session, job_for
+from app.documents.session_docs.facts import confirmed_participants, session_certificates
+from app.documents.session_docs.packs import CERTIFICATES, KINDS, SESSION_PACK
 from app.errors import AppError, Conflict, LoginRequired, NotFound
 from app.pages import page_router
 from app.scheduling.models import CourseSession

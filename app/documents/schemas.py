@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from app.documents.models import DocumentJob, JobStatus
-from app.documents.packs import KINDS
+from app.documents.session_docs.packs import KINDS
 
 STATUS_TEXT = {
     JobStatus.QUEUED: "Waiting to start",

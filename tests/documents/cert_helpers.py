@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.content.models import CourseVersion
-from app.documents import certificate_routes
+from app.documents.certificates import routes as certificate_routes
 from app.enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from app.learning.models import Completion
 from app.scheduling.models import CourseSession, SessionFacilitator

@@ -11,11 +11,13 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.documents import jobs, routes, storage
-from app.documents.facts import SessionFacts, load_session_facts
-from app.documents.guide import guide_pdf
-from app.documents.roster_docs import name_tents_pdf, sign_in_pdf
-from app.documents.workbook import workbook_pdf, workbooks_pdf
+from app.documents import routes
+from app.documents.files import storage
+from app.documents.session_docs import jobs
+from app.documents.session_docs.facts import SessionFacts, load_session_facts
+from app.documents.session_docs.guide import guide_pdf
+from app.documents.session_docs.roster_docs import name_tents_pdf, sign_in_pdf
+from app.documents.session_docs.workbook import workbook_pdf, workbooks_pdf
 from tests.documents.helpers import (
     SIX_NAMES,
     Canary,

@@ -2,7 +2,7 @@
 
 No QR decoder is installed, so this is a small one for the codes certificates carry
 (byte mode, error correction M, versions 1-10), written from ISO/IEC 18004 apart from
-app/documents/qr.py: it reads the format information to learn the mask, reads the
+app/documents/pdf/qr.py: it reads the format information to learn the mask, reads the
 modules back in placement order, checks every block's Reed-Solomon syndromes are zero
 (the error correction codewords are right, not merely decodable) and returns the text.
 Its own tests decode codes made by segno, so it is checked against an outside encoder.

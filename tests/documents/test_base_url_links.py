@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.config import get_settings
 from app.content.models import CourseVersion
-from app.documents import certificates, jobs, packs, storage
+from app.documents.certificates import service as certificates
+from app.documents.files import storage
 from app.documents.models import Certificate, JobStatus
+from app.documents.session_docs import jobs, packs
 from app.enrollment.models import Enrollment
 from tests.conftest import PersonClient
 from tests.documents.cert_helpers import (

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.accounts.models import User
 from app.db import make_engine
-from app.documents import certificate_render, certificates
-from app.documents.certificate_issuing import session_version
+from app.documents.certificates import render as certificate_render
+from app.documents.certificates import service as certificates
+from app.documents.certificates.issuing import session_version
 from app.documents.models import Certificate
 from app.enrollment.models import Enrollment
 from tests.documents.helpers import make_documents_session, page_count, pages_text, sync_demo_pack

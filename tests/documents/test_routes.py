@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.accounts.models import Role, User
-from app.documents import jobs
 from app.documents.models import DocumentJob
+from app.documents.session_docs import jobs
 from app.scheduling.models import CourseSession
 from tests.documents.helpers import (
     add_participant,

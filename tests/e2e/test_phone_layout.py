@@ -32,7 +32,7 @@ from app.accounts.models import Role, User
 from app.accounts.service import find_user_by_email
 from app.content.catalogue import current_version
 from app.db import utcnow
-from app.documents import certificates
+from app.documents.certificates import service as certificates
 from app.enrollment import inhouse
 from app.enrollment.models import Enrollment
 from app.enrollment.seats import take_seat

@@ -1,0 +1,1 @@
+"""Certificates: issuing, composing and rendering their PDFs, verification, pages."""

@@ -1,0 +1,1 @@
+"""Stored document files and how they are served (signed certificate links)."""

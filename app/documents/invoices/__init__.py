@@ -1,0 +1,1 @@
+"""Invoice PDFs for orders paid by invoice, and their download route."""

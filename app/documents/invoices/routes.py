@@ -1,0 +1,46 @@
+"""Invoice PDF downloads: the buyer and their organisation's coordinators, and staff.
+
+``router`` carries the CSRF check like every page router; there is no API part yet, so
+``ROUTERS`` (what app/main.py includes) holds the page router only.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from app.accounts.permissions import Coordinator, SignedIn
+from app.accounts.sessions import Ctx
+from app.documents.files import serving
+from app.documents.invoices import service as invoices
+from app.pages import page_router
+
+router = page_router()
+
+
+def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
+    # As certificates: rendered once per distinct content, then served as stored.
+    return serving.stored_pdf_response(
+        request,
+        digest=invoice.digest,
+        filename=invoice.filename,
+        stored_file=lambda: invoices.invoice_file(invoice),
+    )
+
+
+@router.get("/orders/{order_id:id}/invoice.pdf")
+def my_invoice(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> Response:
+    """Download the invoice of my order, or of my organisation's order if I coordinate it."""
+    order = invoices.invoice_for_user(ctx.db, user, order_id)
+    return _pdf_response(request, invoices.prepare(ctx.db, order))
+
+
+@router.get("/coordinator/orders/{order_id:id}/invoice.pdf")
+def any_invoice(request: Request, ctx: Ctx, _: Coordinator, order_id: int) -> Response:
+    """Coordinators: download the invoice of any order paid by invoice."""
+    order = invoices.invoice_for_staff(ctx.db, order_id)
+    return _pdf_response(request, invoices.prepare(ctx.db, order))
+
+
+# What app/main.py includes, in this order.
+ROUTERS = (router,)

@@ -1,0 +1,1 @@
+"""A session's documents: facts, facilitator guide, workbooks, roster sheets, packs, jobs."""
