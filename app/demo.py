@@ -17,9 +17,10 @@ from app.enrollment import seat_packs
 from app.enrollment.models import SeatPack
 from app.learning.models import Completion
 from app.payments import promos
+from app.scheduling.facilitators import assign_facilitator
 from app.scheduling.schemas import SeriesCreate
 from app.scheduling.series import create_series
-from app.scheduling.sessions import SessionInput, assign_facilitator, create_session
+from app.scheduling.sessions import SessionInput, create_session
 from app.scheduling.venues import create_venue
 
 

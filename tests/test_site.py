@@ -197,7 +197,8 @@ def test_a_coordinator_sees_this_months_sessions_that_need_attention(
 ) -> None:
     from datetime import date, time
 
-    from app.scheduling.sessions import SessionInput, assign_facilitator, create_session
+    from app.scheduling.facilitators import assign_facilitator
+    from app.scheduling.sessions import SessionInput, create_session
     from app.scheduling.venues import create_venue
     from tests.scheduling.factories import ensure_courses
 

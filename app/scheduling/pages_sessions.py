@@ -16,7 +16,7 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.pages import PageForm, Refusal, page_router, run_change
-from app.scheduling import forms, sessions, venues, visibility, workdays
+from app.scheduling import facilitators, forms, sessions, venues, visibility, workdays
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
 from app.scheduling.models import CourseSession
@@ -121,7 +121,7 @@ def _edit_page(
         venue_id=str(session.venue_id or ""),
         online_url=session.online_url or "",
     )
-    assigned = sessions.facilitators(db, session.id)
+    assigned = facilitators.facilitators(db, session.id)
     assigned_ids = {person.id for person in assigned}
     context = {
         "session": session,
@@ -130,7 +130,9 @@ def _edit_page(
         "error": error,
         "venues": venues.list_venues(db),
         "facilitators": assigned,
-        "candidates": [p for p in sessions.facilitator_candidates(db) if p.id not in assigned_ids],
+        "candidates": [
+            p for p in facilitators.facilitator_candidates(db) if p.id not in assigned_ids
+        ],
         "start_utc": workdays.local_to_utc(session.starts_on, session.start_time, session.timezone),
         "versions": sessions.session_versions(db, session),
         "started": visibility.has_started(session),
@@ -193,7 +195,7 @@ def add_facilitator(ctx: Ctx, _: Coordinator, session_id: int, user_id: FormStr 
         if chosen is None:
             raise Invalid("Choose a facilitator.")
         person = accounts.get_user(ctx.db, chosen)
-        sessions.assign_facilitator(ctx.db, session, person)
+        facilitators.assign_facilitator(ctx.db, session, person)
     except AppError as exc:
         ctx.flash(exc.message, "error")
     else:
@@ -206,7 +208,7 @@ def drop_facilitator(ctx: Ctx, _: Coordinator, session_id: int, user_id: int) ->
     """Take a facilitator off the session."""
     session = sessions.get_session(ctx.db, session_id)
     try:
-        sessions.remove_facilitator(ctx.db, session, user_id)
+        facilitators.remove_facilitator(ctx.db, session, user_id)
     except AppError as exc:
         ctx.flash(exc.message, "error")
     else:

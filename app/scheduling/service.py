@@ -7,6 +7,7 @@ starts), ``venues``; ``recurrence`` is the pure date maths.
 
 from __future__ import annotations
 
+from app.scheduling.facilitators import assign_facilitator, facilitators, remove_facilitator
 from app.scheduling.preview import preview
 from app.scheduling.schemas import SeriesCreate, SeriesUpdate
 from app.scheduling.series import (
@@ -23,13 +24,10 @@ from app.scheduling.series import (
 from app.scheduling.sessions import (
     SessionChanges,
     SessionInput,
-    assign_facilitator,
     cancel_session,
     create_session,
-    facilitators,
     get_session,
     move_to_current_version,
-    remove_facilitator,
     session_versions,
     sessions_between,
     taught_version,

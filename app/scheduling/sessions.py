@@ -1,4 +1,5 @@
-"""Session use cases: standalone sessions, edits, cancellation, facilitators, versions."""
+"""Session use cases: standalone sessions, edits, cancellation, versions (facilitators:
+``facilitators.py``)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import Organisation, Role, User
+from app.accounts.models import Organisation
 from app.content.models import CourseVersion
 from app.errors import Conflict, Invalid, NotFound
 from app.scheduling import hooks, visibility, workdays
-from app.scheduling.courses import course_titles, resolve_courses
+from app.scheduling.courses import resolve_courses
+from app.scheduling.facilitators import facilitator_ids, refuse_overlaps
 from app.scheduling.models import (
     CourseSession,
     SessionDay,
-    SessionFacilitator,
     SessionStatus,
     Venue,
 )
@@ -182,7 +183,7 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
     if changes.starts_on is not None and changes.starts_on != session.starts_on:
         workdays.check_date(changes.starts_on, "First day")
         days = workdays.business_days(changes.starts_on, len(session.days))
-        _refuse_overlaps(db, session, days, _facilitator_ids(db, session.id))
+        refuse_overlaps(db, session, days, facilitator_ids(db, session.id))
     before = (session.start_time, session.end_time, session.capacity, session.venue_id)
     after = (start_time, end_time, capacity, venue_id)
     if before == after and online_url == session.online_url and days[0] == session.starts_on:
@@ -303,92 +304,6 @@ def cancel_session(db: Session, session: CourseSession, reason: str) -> CourseSe
     session.sequence += 1
     db.flush()
     return session
-
-
-def _facilitator_ids(db: Session, session_id: int) -> list[int]:
-    query = select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id)
-    return list(db.scalars(query))
-
-
-def facilitators(db: Session, session_id: int) -> list[User]:
-    """The people facilitating a session, by name."""
-    query = (
-        select(User)
-        .join(SessionFacilitator, SessionFacilitator.user_id == User.id)
-        .where(SessionFacilitator.session_id == session_id)
-        .order_by(User.display_name)
-    )
-    return list(db.scalars(query))
-
-
-def facilitator_candidates(db: Session) -> list[User]:
-    """Active people with the facilitator role, by name."""
-    from app.accounts.models import UserRole
-
-    query = (
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.FACILITATOR.value, User.is_active)
-        .order_by(User.display_name)
-    )
-    return list(db.scalars(query).unique())
-
-
-def _refuse_overlaps(
-    db: Session, session: CourseSession, days: list[date], user_ids: list[int]
-) -> None:
-    if not user_ids:
-        return
-    query = (
-        select(SessionFacilitator.user_id, CourseSession, SessionDay.date)
-        .join(CourseSession, CourseSession.id == SessionFacilitator.session_id)
-        .join(SessionDay, SessionDay.session_id == CourseSession.id)
-        .where(
-            SessionFacilitator.user_id.in_(user_ids),
-            CourseSession.id != session.id,
-            CourseSession.status == SessionStatus.SCHEDULED,
-            SessionDay.date.in_(days),
-        )
-        .order_by(SessionDay.date)
-    )
-    clash = db.execute(query).first()
-    if clash is None:
-        return
-    user_id, other, _day = clash
-    person = db.get(User, user_id)
-    title = course_titles(db, [other.course_id]).get(other.course_id, "another course")
-    span = other.starts_on.isoformat()
-    if other.ends_on != other.starts_on:
-        span += f" to {other.ends_on.isoformat()}"
-    name = person.display_name if person else "This facilitator"
-    raise Conflict(
-        f"{name} is already facilitating '{title}' (session {other.id}) on {span}, "
-        "which overlaps these dates."
-    )
-
-
-def assign_facilitator(db: Session, session: CourseSession, user: User) -> None:
-    """Book a facilitator; refused when they hold no such role or are booked on those days."""
-    if not user.has_role(Role.FACILITATOR):
-        raise Invalid(f"{user.display_name} does not have the facilitator role.")
-    if session.status == SessionStatus.CANCELLED:
-        raise Conflict("This session is cancelled.")
-    if user.id in _facilitator_ids(db, session.id):
-        return
-    _refuse_overlaps(db, session, [day.date for day in session.days], [user.id])
-    db.add(SessionFacilitator(session_id=session.id, user_id=user.id))
-    session.sequence += 1  # the attendee list of the calendar event changes
-    db.flush()
-
-
-def remove_facilitator(db: Session, session: CourseSession, user_id: int) -> None:
-    """Take a facilitator off a session."""
-    row = db.get(SessionFacilitator, (session.id, user_id))
-    if row is None:
-        raise NotFound("That person is not facilitating this session.")
-    db.delete(row)
-    session.sequence += 1
-    db.flush()
 
 
 def sessions_between(db: Session, first: date, last: date) -> list[CourseSession]:
