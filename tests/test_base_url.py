@@ -17,9 +17,9 @@ from app import cli as apex_cli
 from app.base_url import SERVE_URL_ENV, carrying, public_base_url, serve_address
 from app.config import get_settings
 from app.scheduling import feeds
-from tests.calendars.helpers import make_series_row, with_public_routes
 from tests.conftest import PersonClient
 from tests.factories import make_user, post_form, read_outbox
+from tests.scheduling.calendars.helpers import make_series_row, with_public_routes
 from tests.scheduling.factories import make_session
 
 SERVED = "http://127.0.0.1:8101"

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.scheduling.models import CalendarFeed
-from tests.calendars.helpers import (
+from tests.factories import log_in, make_organisation, make_user, post_form
+from tests.scheduling.calendars.helpers import (
     assert_zones_defined,
     enrol,
     events,
@@ -18,7 +19,6 @@ from tests.calendars.helpers import (
     make_series_row,
     parse,
 )
-from tests.factories import log_in, make_organisation, make_user, post_form
 from tests.scheduling.factories import make_session
 
 SOON = date.today() + timedelta(days=40)

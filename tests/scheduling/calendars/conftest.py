@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from tests.calendars.helpers import with_public_routes
+from tests.scheduling.calendars.helpers import with_public_routes
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import pytest
 
 from app.content import archive as archive_module
 from app.content.archive import ArchiveError, ArchiveLimits, extract_pack_zip
-from tests.content.packbuilder import COURSE_YAML, minimal_pack
-from tests.content_admin.helpers import (
+from tests.content.admin.helpers import (
     EPOCH,
     pack_zip,
     patch_entry,
@@ -22,6 +21,7 @@ from tests.content_admin.helpers import (
     zip_bytes,
     zip_with_infos,
 )
+from tests.content.packbuilder import COURSE_YAML, minimal_pack
 
 MIB = 1024 * 1024
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.config import get_settings
 from app.content.models import CourseVersion
+from tests.content.admin.helpers import log_in_as, pack_zip, row_counts, zip_bytes
+from tests.content.admin.test_upload_service import BROKEN_LINES, broken_zip
 from tests.content.packbuilder import minimal_pack
-from tests.content_admin.helpers import log_in_as, pack_zip, row_counts, zip_bytes
-from tests.content_admin.test_upload_service import BROKEN_LINES, broken_zip
 from tests.factories import csrf_from
 
 PAGE = "/admin/content"

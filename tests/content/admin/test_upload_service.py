@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.content.models import CourseVersion, PackReport
 from app.content.packs_service import pack_archive, upload_pack, upload_source
 from app.content.sync import sync_folder
+from tests.content.admin.helpers import pack_zip, row_counts, zip_bytes
 from tests.content.packbuilder import minimal_pack
-from tests.content_admin.helpers import pack_zip, row_counts, zip_bytes
 
 BROKEN_LINES = [
     "course.yaml:9: credit_hours: input should be greater than 0",

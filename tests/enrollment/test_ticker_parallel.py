@@ -18,9 +18,9 @@ from app.db import make_engine
 from app.enrollment.models import Reminder
 from app.enrollment.ticker import run_due_work
 from app.scheduling.models import CourseSession
-from tests.calendars.helpers import enrol
 from tests.factories import make_user, read_outbox
 from tests.pg import scratch_database
+from tests.scheduling.calendars.helpers import enrol
 from tests.scheduling.factories import make_session
 
 pytestmark = pytest.mark.postgres_only

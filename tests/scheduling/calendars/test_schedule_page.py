@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.accounts import organisations
 from app.enrollment.public_routes import upcoming_sessions_section
 from app.web import templates
-from tests.calendars.helpers import enrol, make_series_row
 from tests.factories import log_in, make_organisation, make_user
+from tests.scheduling.calendars.helpers import enrol, make_series_row
 from tests.scheduling.factories import make_session, make_venue
 
 TODAY = date.today()

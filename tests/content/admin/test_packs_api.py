@@ -16,9 +16,9 @@ from app.config import PROJECT_ROOT
 from app.content.models import Course, CourseVersion, PackReport
 from app.content.packs_service import max_upload_bytes
 from app.content.sync import sync_folder
+from tests.content.admin.helpers import pack_zip, row_counts, user_with_token, zip_bytes
+from tests.content.admin.test_upload_service import BROKEN_LINES, broken_zip
 from tests.content.packbuilder import minimal_pack
-from tests.content_admin.helpers import pack_zip, row_counts, user_with_token, zip_bytes
-from tests.content_admin.test_upload_service import BROKEN_LINES, broken_zip
 
 ZIP = {"Content-Type": "application/zip"}
 

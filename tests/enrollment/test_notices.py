@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.enrollment import notices
-from tests.calendars.helpers import (
+from tests.factories import make_user, read_outbox
+from tests.scheduling.calendars.helpers import (
     assert_zones_defined,
     body_text,
     enrol,
@@ -21,7 +22,6 @@ from tests.calendars.helpers import (
     parse,
     utc_start,
 )
-from tests.factories import make_user, read_outbox
 from tests.scheduling.factories import make_session, make_venue
 
 DAY = date(2026, 12, 18)  # a Friday, in standard time on both sides of the Atlantic

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.enrollment.models import Enrollment, Reminder
 from app.enrollment.ticker import run_due_work
-from tests.calendars.helpers import body_text, enrol, facilitate, ics_attachments
 from tests.factories import make_user, read_outbox
+from tests.scheduling.calendars.helpers import body_text, enrol, facilitate, ics_attachments
 from tests.scheduling.factories import load_session, make_session
 
 SESSION_DAY = date(2026, 12, 18)  # Friday

@@ -9,7 +9,7 @@ from dateutil.rrule import rrulestr
 from sqlalchemy.orm import Session
 
 from app.scheduling import calendar
-from tests.calendars.helpers import assert_zones_defined, events, parse, utc_start
+from tests.scheduling.calendars.helpers import assert_zones_defined, events, parse, utc_start
 from tests.scheduling.factories import load_session, make_session, make_venue
 
 
