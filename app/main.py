@@ -21,14 +21,11 @@ from app.documents import routes as document_routes
 from app.documents.certificates import routes as certificate_routes
 from app.documents.files.download_links import CertificateLinkMiddleware
 from app.documents.invoices import routes as invoice_routes
-from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import routes as enrollment_routes
 from app.errors import install_error_handlers
 from app.input_guard import NulByteGuardMiddleware
 from app.learning import routes as learning_routes
-from app.payments import admin_routes as payment_admin_routes
 from app.payments import routes as payment_routes
-from app.scheduling import feed_routes as scheduling_feed_routes
 from app.scheduling import routes as scheduling_routes
 from app.web import BodySizeLimitMiddleware, InFlightLimitMiddleware, SecurityHeadersMiddleware
 
@@ -87,14 +84,11 @@ def create_app() -> FastAPI:
         content_admin_routes,
         learning_routes,
         scheduling_routes,
-        scheduling_feed_routes,
         enrollment_routes,
-        enrollment_public_routes,
         document_routes,
         certificate_routes,
         invoice_routes,
         payment_routes,
-        payment_admin_routes,
     ):
         for router in feature.ROUTERS:
             app.include_router(router)

@@ -13,8 +13,8 @@ from app.content import hooks as content_hooks
 from app.documents.certificates import issuing as certificate_issuing
 from app.documents.certificates import routes as certificate_routes
 from app.enrollment import hooks as enrollment_hooks
-from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
+from app.enrollment.pages import public as enrollment_public_pages
 from app.learning import hooks as learning_hooks
 from app.payments import checkout, refunds, views
 from app.scheduling import hooks as scheduling_hooks
@@ -26,7 +26,7 @@ def wire() -> None:
     scheduling_hooks.SESSIONS_IN_USE.connect(enrollment_queries.sessions_in_use)
     scheduling_hooks.SEAT_COUNTS.connect(enrollment_queries.seats_taken)
     # The course page lists upcoming sessions; My learning lists certificates.
-    content_hooks.COURSE_PAGE_SECTIONS.connect(enrollment_public_routes.upcoming_sessions_section)
+    content_hooks.COURSE_PAGE_SECTIONS.connect(enrollment_public_pages.upcoming_sessions_section)
     learning_hooks.MY_LEARNING_SECTIONS.connect(certificate_routes.my_learning_section)
     # A course completed online is certified at once (attendance: by the ticker).
     learning_hooks.COURSE_COMPLETED.connect(certificate_issuing.on_course_completed)

@@ -1,23 +1,20 @@
-"""Enrolment pages and API, gathered from their use-case modules.
+"""Enrolment's routers, in the order ``app.main`` includes them.
 
-``router`` carries the CSRF check for every page form; ``api`` is ``/api/v1`` (bearer
-tokens, no cookies, so no CSRF).
+Pages live in ``pages/`` by audience and subject: ``public.py`` (the schedule, calendar
+feeds), ``bookings.py`` (a learner's bookings, bundles, in-house requests),
+``seat_packs.py`` (organisations' seat packs), ``staff.py`` (rosters, requests). The
+JSON API (``/api/v1``: bearer tokens, no cookies, so no CSRF) is ``api.py``.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from app.enrollment import api_v1, pages_learner, pages_packs, pages_staff
+from app.enrollment import api
+from app.enrollment.pages import bookings, public, seat_packs, staff
 from app.pages import page_router
 
 router = page_router()
-router.include_router(pages_learner.router)
-router.include_router(pages_staff.router)
-router.include_router(pages_packs.router)
+router.include_router(bookings.router)
+router.include_router(staff.router)
+router.include_router(seat_packs.router)
 
-api = APIRouter()
-api.include_router(api_v1.api)
-
-# What app/main.py includes, in this order.
-ROUTERS = (router, api)
+ROUTERS = (router, api.api, *public.ROUTERS)

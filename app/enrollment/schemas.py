@@ -99,3 +99,27 @@ class AssignmentIn(BaseModel):
 
     user_email: Annotated[str, Field(min_length=3, max_length=320)]
     session_id: RowId
+
+
+class ScheduleItemOut(BaseModel):
+    """One upcoming session on the public schedule."""
+
+    session_id: int
+    course: str
+    course_title: str
+    format: str
+    starts_on: date
+    days: int
+    times: str
+    timezone: str
+    location: str
+    online: bool
+    price_cents: int
+    currency: str
+    capacity: int
+    seats_left: int
+    full: bool
+    in_house: bool
+    series_id: int | None
+    bundle_url: str | None
+    url: str

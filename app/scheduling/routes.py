@@ -1,8 +1,8 @@
-"""Scheduling's pages and API, gathered into the two routers ``app.main`` includes.
+"""Scheduling's routers, in the order ``app.main`` includes them.
 
-The handlers live by use case: ``pages_series`` (series list, form, preview, exceptions),
-``pages_sessions`` (month calendar, standalone sessions, session edits, venues) and
-``api_series`` (``/api/v1/series``).
+Pages live in ``pages/`` by subject: ``series.py`` (series list, form, preview,
+exceptions), ``sessions.py`` (month calendar, standalone sessions, edits, venues) and
+``feeds.py`` (iCalendar feeds); the JSON API (``/api/v1/series``) is ``api.py``.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.pages import page_router
-from app.scheduling import api_series, pages_series, pages_sessions
+from app.scheduling import api as series_api
+from app.scheduling.pages import feeds, series, sessions
 
 router = page_router()
-router.include_router(pages_series.router)
-router.include_router(pages_sessions.router)
+router.include_router(series.router)
+router.include_router(sessions.router)
 
 api = APIRouter(prefix="/api/v1")
-api.include_router(api_series.router)
+api.include_router(series_api.router)
 
-# What app/main.py includes, in this order.
-ROUTERS = (router, api)
+ROUTERS = (router, api, *feeds.ROUTERS)

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.enrollment.models import Enrollment, InHouseRequest, SeatPack
-from app.enrollment.pages_staff import parse_marks
+from app.enrollment.pages.staff import parse_marks
 from app.enrollment.seats import take_seat
 from app.errors import Invalid
 from tests.enrollment import helpers as h

@@ -133,8 +133,8 @@ def _has_route(app: FastAPI, name: str, **params: object) -> bool:
 
 def with_public_routes(app: FastAPI) -> FastAPI:
     """Include this area's routers unless app.main already does (until the lead wires them)."""
-    from app.enrollment import public_routes
-    from app.scheduling import feed_routes
+    from app.enrollment.pages import public as public_routes
+    from app.scheduling.pages import feeds as feed_routes
 
     if not _has_route(app, "schedule_page"):
         app.include_router(public_routes.router)

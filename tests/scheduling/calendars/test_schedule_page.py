@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations
-from app.enrollment.public_routes import upcoming_sessions_section
+from app.enrollment.pages.public import upcoming_sessions_section
 from app.web import templates
 from tests.factories import log_in, make_organisation, make_user
 from tests.scheduling.calendars.helpers import enrol, make_series_row

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.permissions import SignedIn, api_user
+from app.accounts.permissions import SignedIn
 from app.accounts.sessions import Ctx
 from app.content import catalogue
 from app.content.models import Course
@@ -24,34 +22,9 @@ from app.scheduling import feeds
 from app.web import redirect, render
 
 router = page_router()
-api = APIRouter(prefix="/api/v1")
 
 ICALENDAR = "text/calendar; charset=utf-8"
 COURSE_PAGE_LIMIT = 5
-
-
-class ScheduleItemOut(BaseModel):
-    """One upcoming session on the public schedule."""
-
-    session_id: int
-    course: str
-    course_title: str
-    format: str
-    starts_on: date
-    days: int
-    times: str
-    timezone: str
-    location: str
-    online: bool
-    price_cents: int
-    currency: str
-    capacity: int
-    seats_left: int
-    full: bool
-    in_house: bool
-    series_id: int | None
-    bundle_url: str | None
-    url: str
 
 
 @router.get("/schedule", response_class=HTMLResponse)
@@ -113,40 +86,6 @@ def private_calendar(db: DbSession, token: str) -> Response:
     )
 
 
-@api.get("/schedule", response_model=list[ScheduleItemOut])
-def api_schedule(
-    request: Request, db: DbSession, course: str = "", month: str = ""
-) -> list[ScheduleItemOut]:
-    """The public schedule as JSON; with a bearer token, in-house sessions of your organisations."""
-    user = api_user(request, db) if request.headers.get("authorization") else None
-    filters = ScheduleFilters(course=course.strip()[:64], month=month.strip()[:7])
-    items = public_schedule.upcoming_sessions(db, user, now=utcnow(), filters=filters)
-    return [
-        ScheduleItemOut(
-            session_id=item.session_id,
-            course=item.course_slug,
-            course_title=item.course_title,
-            format=item.format_title,
-            starts_on=item.starts_on,
-            days=item.days,
-            times=item.times,
-            timezone=item.timezone,
-            location=item.location,
-            online=item.online,
-            price_cents=item.price_cents,
-            currency=item.currency,
-            capacity=item.capacity,
-            seats_left=item.seats_left,
-            full=item.full,
-            in_house=item.in_house,
-            series_id=item.series_id,
-            bundle_url=item.bundle_url,
-            url=item.url,
-        )
-        for item in items
-    ]
-
-
 def upcoming_sessions_section(
     db: Session, slug: str, user: User | None
 ) -> tuple[str, dict[str, Any]] | None:
@@ -165,4 +104,4 @@ def upcoming_sessions_section(
 
 
 # What app/main.py includes, in this order.
-ROUTERS = (router, api)
+ROUTERS = (router,)

@@ -18,7 +18,7 @@ from app.config import get_settings
 from app.content.models import Course
 from app.db import utcnow
 from app.enrollment import rules
-from app.enrollment.pages_packs import parse_date
+from app.enrollment.pages.seat_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.formatting import money
 from app.pages import PageForm, Refusal, page_router, run_change

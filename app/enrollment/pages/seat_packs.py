@@ -16,7 +16,7 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_date, form_id, form_int
 from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
-from app.enrollment.pages_learner import FormStr
+from app.enrollment.pages.bookings import FormStr
 from app.errors import AppError, Invalid, NotFound
 from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
 from app.scheduling import visibility

@@ -5,21 +5,32 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.permissions import ApiUser
+from app.accounts.permissions import ApiUser, api_user
 from app.content.models import Course
-from app.db import DbSession
-from app.enrollment import bundles, changes, queries, rules, seat_packs, seats, waitlist
+from app.db import DbSession, utcnow
+from app.enrollment import (
+    bundles,
+    changes,
+    public_schedule,
+    queries,
+    rules,
+    seat_packs,
+    seats,
+    waitlist,
+)
 from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.public_schedule import ScheduleFilters
 from app.enrollment.schemas import (
     AssignmentIn,
     BundleIn,
     BundleOut,
     EnrollmentIn,
     EnrollmentOut,
+    ScheduleItemOut,
     SessionDayOut,
     SessionOut,
 )
@@ -202,3 +213,37 @@ def assign(pack_id: int, body: AssignmentIn, db: DbSession, user: ApiUser) -> En
         db, pack, employee_email=body.user_email, session=session, acting=user
     )
     return enrollment_out(enrollment)
+
+
+@api.get("/schedule", response_model=list[ScheduleItemOut])
+def api_schedule(
+    request: Request, db: DbSession, course: str = "", month: str = ""
+) -> list[ScheduleItemOut]:
+    """The public schedule as JSON; with a bearer token, in-house sessions of your organisations."""
+    user = api_user(request, db) if request.headers.get("authorization") else None
+    filters = ScheduleFilters(course=course.strip()[:64], month=month.strip()[:7])
+    items = public_schedule.upcoming_sessions(db, user, now=utcnow(), filters=filters)
+    return [
+        ScheduleItemOut(
+            session_id=item.session_id,
+            course=item.course_slug,
+            course_title=item.course_title,
+            format=item.format_title,
+            starts_on=item.starts_on,
+            days=item.days,
+            times=item.times,
+            timezone=item.timezone,
+            location=item.location,
+            online=item.online,
+            price_cents=item.price_cents,
+            currency=item.currency,
+            capacity=item.capacity,
+            seats_left=item.seats_left,
+            full=item.full,
+            in_house=item.in_house,
+            series_id=item.series_id,
+            bundle_url=item.bundle_url,
+            url=item.url,
+        )
+        for item in items
+    ]

@@ -16,7 +16,7 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, roster, rules, views
 from app.enrollment.models import InHouseRequestStatus
-from app.enrollment.pages_learner import FormStr, outcome
+from app.enrollment.pages.bookings import FormStr, outcome
 from app.errors import Invalid, NotFound
 from app.pages import change_then_redirect, page_router
 from app.scheduling.models import CourseSession

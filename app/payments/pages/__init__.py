@@ -1,0 +1,1 @@
+"""Payments' HTML pages: checkout and orders (public); orders, promos, refunds (staff)."""

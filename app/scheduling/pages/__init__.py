@@ -1,0 +1,1 @@
+"""Scheduling's HTML pages: series (staff), sessions and venues (staff), calendar feeds (public)."""
