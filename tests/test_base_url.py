@@ -19,7 +19,7 @@ from app.config import get_settings
 from app.scheduling import feeds
 from tests.conftest import PersonClient
 from tests.factories import make_user, post_form, read_outbox
-from tests.scheduling.calendars.helpers import make_series_row, with_public_routes
+from tests.scheduling.calendars.helpers import make_series_row
 from tests.scheduling.factories import make_session
 
 SERVED = "http://127.0.0.1:8101"
@@ -126,7 +126,6 @@ def test_the_reset_link_uses_apex_base_url_when_set(
 def test_calendar_feed_links_use_the_request_address(
     no_base_url: None, app: FastAPI, browser: PersonClient, db: Session
 ) -> None:
-    with_public_routes(app)
     series = make_series_row(db)
     session = make_session(db, series=series)
     feed = browser.get(f"/calendars/series/{series.id}.ics")

@@ -7,9 +7,7 @@ from datetime import UTC, date, datetime, time
 from email.message import Message
 
 import icalendar
-from fastapi import FastAPI
 from sqlalchemy.orm import Session
-from starlette.routing import NoMatchFound
 
 from app.accounts.models import Organisation, User
 from app.enrollment.models import Enrollment
@@ -121,24 +119,3 @@ def body_text(message: Message) -> str:
             assert isinstance(payload, bytes)
             return payload.decode()
     raise AssertionError("no text body")
-
-
-def _has_route(app: FastAPI, name: str, **params: object) -> bool:
-    try:
-        app.url_path_for(name, **params)
-    except NoMatchFound:
-        return False
-    return True
-
-
-def with_public_routes(app: FastAPI) -> FastAPI:
-    """Include this area's routers unless app.main already does (until the lead wires them)."""
-    from app.enrollment.pages import public as public_routes
-    from app.scheduling.pages import feeds as feed_routes
-
-    if not _has_route(app, "schedule_page"):
-        app.include_router(public_routes.router)
-        app.include_router(public_routes.api)
-    if not _has_route(app, "series_calendar", series_id=1):
-        app.include_router(feed_routes.router)
-    return app
