@@ -176,7 +176,7 @@ def test_completing_online_issues_the_certificate_at_once(
 ):
     # Certificates used to appear only when the learner next opened a page (a GET that
     # wrote); the completion now tells documents through learning's COURSE_COMPLETED hook.
-    from app.documents.certificates import certificates_of
+    from app.documents.certificates.service import certificates_of
 
     finish_course(db, learner, free_course.slug)
     (certificate,) = certificates_of(db, learner)
