@@ -20,10 +20,12 @@ from app.content import routes as content_routes
 from app.documents import certificate_routes, invoice_routes
 from app.documents import routes as document_routes
 from app.documents.download_links import CertificateLinkMiddleware
+from app.documents.models import CertificateStatus, JobStatus
 from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import public_routes as enrollment_public_routes
 from app.enrollment import queries as enrollment_queries
 from app.enrollment import routes as enrollment_routes
+from app.enrollment.models import EnrollmentStatus, InHouseRequestStatus
 from app.errors import install_error_handlers
 from app.input_guard import NulByteGuardMiddleware
 from app.learning import routes as learning_routes
@@ -32,10 +34,17 @@ from app.payments import checkout as payment_checkout
 from app.payments import refunds as payment_refunds
 from app.payments import routes as payment_routes
 from app.payments import views as payment_views
+from app.payments.models import OrderStatus
 from app.scheduling import feed_routes as scheduling_feed_routes
 from app.scheduling import hooks as scheduling_hooks
 from app.scheduling import routes as scheduling_routes
-from app.web import BodySizeLimitMiddleware, InFlightLimitMiddleware, SecurityHeadersMiddleware
+from app.scheduling.models import SessionStatus
+from app.web import (
+    BodySizeLimitMiddleware,
+    InFlightLimitMiddleware,
+    SecurityHeadersMiddleware,
+    templates,
+)
 
 
 @asynccontextmanager
@@ -71,6 +80,17 @@ def create_app() -> FastAPI:
     enrollment_hooks.register_seats_released(payment_refunds.on_seats_released)
     enrollment_hooks.register_invoice_booking(payment_checkout.on_invoice_booking)
     enrollment_hooks.register_order_links(payment_views.roster_order_links)
+    # Pages branch on a status by its enum (``SessionStatus.CANCELLED``), not by a string
+    # that a renamed value would silently stop matching; app.web cannot import features.
+    statuses = (
+        CertificateStatus,
+        EnrollmentStatus,
+        InHouseRequestStatus,
+        JobStatus,
+        OrderStatus,
+        SessionStatus,
+    )
+    templates.env.globals.update({status.__name__: status for status in statuses})
     app = FastAPI(
         lifespan=lifespan,
         title="APEX",
