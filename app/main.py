@@ -27,7 +27,11 @@ from app.input_guard import NulByteGuardMiddleware
 from app.learning import routes as learning_routes
 from app.payments import routes as payment_routes
 from app.scheduling import routes as scheduling_routes
-from app.web import BodySizeLimitMiddleware, InFlightLimitMiddleware, SecurityHeadersMiddleware
+from app.web import (
+    BodySizeLimitMiddleware,
+    InFlightLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 
 
 @asynccontextmanager

@@ -12,16 +12,32 @@ from __future__ import annotations
 from app.content import hooks as content_hooks
 from app.documents.certificates import issuing as certificate_issuing
 from app.documents.certificates import routes as certificate_routes
+from app.documents.models import CertificateStatus, JobStatus
 from app.enrollment import hooks as enrollment_hooks
 from app.enrollment import queries as enrollment_queries
+from app.enrollment.models import EnrollmentStatus, InHouseRequestStatus
 from app.enrollment.pages import public as enrollment_public_pages
 from app.learning import hooks as learning_hooks
 from app.payments import checkout, refunds, views
+from app.payments.models import OrderStatus
 from app.scheduling import hooks as scheduling_hooks
+from app.scheduling.models import SessionStatus
+from app.web import templates
 
 
 def wire() -> None:
     """Connect all receivers (safe to call again: a receiver is connected once)."""
+    # Pages branch on a status by its enum (``SessionStatus.CANCELLED``), not by a string
+    # that a renamed value would silently stop matching; app.web cannot import features.
+    statuses = (
+        CertificateStatus,
+        EnrollmentStatus,
+        InHouseRequestStatus,
+        JobStatus,
+        OrderStatus,
+        SessionStatus,
+    )
+    templates.env.globals.update({status.__name__: status for status in statuses})
     # Scheduling asks enrolment which sessions are booked and how many seats are taken.
     scheduling_hooks.SESSIONS_IN_USE.connect(enrollment_queries.sessions_in_use)
     scheduling_hooks.SEAT_COUNTS.connect(enrollment_queries.seats_taken)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -207,6 +208,31 @@ def test_no_alias_constants_for_statuses() -> None:
             if aliased or any(True for _ in _literals(value)):
                 offenders.append(f"{path.relative_to(APP.parent)}:{node.lineno}")
     assert offenders == []
+
+
+TEMPLATES = APP.parent / "templates"
+# ``x.status == "paid"``, ``job.status in ('queued', ...)``: a page comparing with a string.
+TEMPLATE_LITERAL = re.compile(r"\bstatus\s*(?:==|!=|\bin\b)\s*\(?\s*['\"](\w+)['\"]")
+
+
+def test_pages_compare_statuses_with_the_enums() -> None:
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}: {match[0]!r}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for match in TEMPLATE_LITERAL.finditer(path.read_text(encoding="utf-8"))
+        if match[1] in STATUS_VALUES
+    ]
+    assert offenders == [], "compare with e.g. SessionStatus.CANCELLED:\n" + "\n".join(offenders)
+    assert TEMPLATE_LITERAL.search("{% if job.status in ('queued', 'running') %}")
+
+
+def test_pages_see_the_status_enums(app: FastAPI) -> None:
+    from app.web import templates
+
+    for enum in (SessionStatus, EnrollmentStatus, OrderStatus, JobStatus, CertificateStatus):
+        assert templates.env.globals[enum.__name__] is enum
+    page = templates.env.from_string("{{ s == SessionStatus.CANCELLED }}")
+    assert page.render(s="cancelled") == "True"
 
 
 # --- the database refuses unknown values ---------------------------------------------
