@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from app.http_headers import SECURITY_HEADERS
 
@@ -111,8 +112,7 @@ def _next_step(request: Request, status: int, visitor: Visitor) -> tuple[str, st
     if path.startswith("/orgs") and visitor.organisations:
         return "Back to your organisation", f"/orgs/{visitor.organisations[0][0]}"
     if status in (401, 403) and not signed_in:
-        target = path + (f"?{request.url.query}" if request.url.query else "")
-        return "Sign in", f"/login?next={_quote(target)}"
+        return "Sign in", login_link(request)
     for prefix, step in NEXT_STEPS:
         if path.startswith(prefix) and (signed_in or not step[1].startswith(PRIVATE)):
             return step
@@ -204,10 +204,22 @@ def error_response(
                 _BARE_PAGE.format(status=status, message=escape(message)), status_code=status
             )
         response.headers.update(headers or {})
+    return _with_security_headers(response)
+
+
+def _with_security_headers(response: Response) -> Response:
     # Errors answered by the outermost handler skip the headers middleware; add them here.
     for name, value in SECURITY_HEADERS:
         response.headers.setdefault(name.decode(), value.decode())
     return response
+
+
+async def send_error(
+    scope: Scope, receive: Receive, send: Send, status: int, title: str, message: str
+) -> None:
+    """Answer an ASGI request straight from a middleware with :func:`error_response`."""
+    response = error_response(Request(scope, receive), status, title, message)
+    await response(scope, receive, send)
 
 
 _BARE_PAGE = (
@@ -220,8 +232,7 @@ _BARE_PAGE = (
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, LoginRequired) and not is_api_request(request):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+        return RedirectResponse(login_link(request), status_code=303)
     return error_response(request, exc.status, exc.title, exc.message, exc.headers)
 
 
@@ -262,9 +273,7 @@ def error_response_with_errors(request: Request, errors: list[dict[str, Any]]) -
         title="Invalid input",
         extra={"errors": errors},
     )
-    for name, value in SECURITY_HEADERS:
-        response.headers.setdefault(name.decode(), value.decode())
-    return response
+    return _with_security_headers(response)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
@@ -281,8 +290,10 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def _quote(value: str) -> str:
-    return quote(value, safe="/?=&")
+def login_link(request: Request) -> str:
+    """The sign-in page, sending the person back to this address afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target, safe='/?=&')}"
 
 
 def install_error_handlers(app: FastAPI) -> None:
