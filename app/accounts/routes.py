@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from app.accounts import devices, service, throttle
+from app.accounts import devices, passwords, service, throttle
+from app.accounts import signup as signups
 from app.accounts.models import User
 from app.accounts.permissions import ApiUser, SignedIn
 from app.accounts.schemas import MeOut
@@ -46,7 +47,7 @@ def signup(
     """Sign up; the answer is the same whether or not the address has an account."""
     sent_to = _change_or_form_again(
         ctx,
-        lambda: service.sign_up(
+        lambda: signups.sign_up(
             ctx.db, email=email, display_name=display_name, password=password, confirm=confirm
         ),
         request,
@@ -55,14 +56,14 @@ def signup(
     )
     if isinstance(sent_to, Response):
         return sent_to
-    context = {"form": {}, "sent_to": sent_to, "hours": service.SIGNUP_LINK_HOURS}
+    context = {"form": {}, "sent_to": sent_to, "hours": signups.SIGNUP_LINK_HOURS}
     return render(request, "accounts/signup.html", context)
 
 
 @pages.get("/signup/confirm/{token}", response_class=HTMLResponse)
 def signup_confirm_form(request: Request, ctx: Ctx, token: str) -> Response:
     """The page a sign-up link opens: one button confirms (a GET changes nothing)."""
-    service.check_signup_link(ctx.db, token)
+    signups.check_signup_link(ctx.db, token)
     return render(request, "accounts/signup_confirm.html", {"token": token})
 
 
@@ -71,7 +72,7 @@ def signup_confirm(request: Request, ctx: Ctx, token: str, password: FormStr = "
     """Confirm the new account (its link and its password) and sign it in."""
     user = _change_or_form_again(
         ctx,
-        lambda: service.confirm_signup(ctx.db, token, password=password),
+        lambda: signups.confirm_signup(ctx.db, token, password=password),
         request,
         "accounts/signup_confirm.html",
         lambda: {"token": token},
@@ -225,7 +226,7 @@ def change_password(
         request,
         ctx,
         user,
-        lambda: service.change_password(
+        lambda: passwords.change_password(
             ctx.db, user, current=current, new=new, confirm=confirm, keep=ctx.web_session
         ),
     )
@@ -261,14 +262,14 @@ def reset_request_form(request: Request, ctx: Ctx) -> Response:
 @pages.post("/password-reset", response_class=HTMLResponse)
 def reset_request(request: Request, ctx: Ctx, email: FormStr = "") -> Response:
     """E-mail a reset link (the answer is the same whether or not the account exists)."""
-    service.request_password_reset(ctx.db, email)
+    passwords.request_password_reset(ctx.db, email)
     return render(request, "accounts/reset_request.html", {"sent_to": email.strip()})
 
 
 @pages.get("/password-reset/{token}", response_class=HTMLResponse)
 def reset_form(request: Request, ctx: Ctx, token: str) -> Response:
     """Choose a new password from a reset link."""
-    service.check_reset_token(ctx.db, token)
+    passwords.check_reset_token(ctx.db, token)
     return render(request, "accounts/reset_form.html", {"token": token})
 
 
@@ -279,7 +280,7 @@ def reset(
     """Set the new password; the link is spent and every session of the account ends."""
     user = _change_or_form_again(
         ctx,
-        lambda: service.reset_password(ctx.db, token, new=new, confirm=confirm),
+        lambda: passwords.reset_password(ctx.db, token, new=new, confirm=confirm),
         request,
         "accounts/reset_form.html",
         lambda: {"token": token},
