@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from html import escape
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -86,7 +87,7 @@ def problem_response(
     detail: str,
     *,
     title: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """An RFC 9457 problem details response."""
@@ -185,7 +186,7 @@ def error_response(
     status: int,
     title: str,
     message: str,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     *,
     ref: str | None = None,
 ) -> Response:

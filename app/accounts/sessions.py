@@ -166,7 +166,8 @@ class RequestContext:
 
 
 def _cookie_state(request: Request) -> dict[str, Any]:
-    return request.scope.setdefault("state", {}).setdefault("apex_cookie", {})
+    state: dict[str, Any] = request.scope.setdefault("state", {}).setdefault("apex_cookie", {})
+    return state
 
 
 def csrf_token_for(token: str) -> str:
