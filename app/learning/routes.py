@@ -170,7 +170,7 @@ def _choice_numbers(values: list[str]) -> list[int]:
 @api.get("/learning", response_model=list[LearningRowOut])
 def api_my_learning(user: ApiUser, db: DbSession) -> list[LearningRowOut]:
     """The caller's courses with their progress."""
-    return [LearningRowOut(**vars(row)) for row in service.my_learning(db, user)]
+    return service.my_learning(db, user)
 
 
 @api.post("/learning/{slug}/modules/{module_slug}/checks/{check_id}", response_model=AnswerOut)
