@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.accounts import devices, passwords, service, throttle
 from app.accounts import signup as signups
+from app.accounts.forms import LoginForm, NewPasswordForm, SignupForm
 from app.accounts.models import User
 from app.accounts.permissions import ApiUser, SignedIn
 from app.accounts.schemas import MeOut
@@ -36,23 +37,20 @@ def signup_form(request: Request, ctx: Ctx) -> Response:
 
 
 @pages.post("/signup", response_class=HTMLResponse)
-def signup(
-    request: Request,
-    ctx: Ctx,
-    email: FormStr = "",
-    display_name: FormStr = "",
-    password: FormStr = "",
-    confirm: FormStr = "",
-) -> Response:
+def signup(request: Request, ctx: Ctx, form: Annotated[SignupForm, Form()]) -> Response:
     """Sign up; the answer is the same whether or not the address has an account."""
     sent_to = _change_or_form_again(
         ctx,
         lambda: signups.sign_up(
-            ctx.db, email=email, display_name=display_name, password=password, confirm=confirm
+            ctx.db,
+            email=form.email,
+            display_name=form.display_name,
+            password=form.password,
+            confirm=form.confirm,
         ),
         request,
         "accounts/signup.html",
-        lambda: {"form": {"email": email, "display_name": display_name}},
+        lambda: {"form": form.model_dump(include={"email", "display_name"})},
     )
     if isinstance(sent_to, Response):
         return sent_to
@@ -94,20 +92,15 @@ def login_form(request: Request, ctx: Ctx, next: str = "/") -> Response:
 
 
 @pages.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    ctx: Ctx,
-    email: FormStr = "",
-    password: FormStr = "",
-    next: FormStr = "/",
-) -> Response:
+def login(request: Request, ctx: Ctx, form: Annotated[LoginForm, Form()]) -> Response:
     """Check the credentials (throttled) and start a fresh session."""
     address = request.client.host if request.client else None
+    next = safe_next(form.next)
     try:
         user = service.authenticate(
             ctx.db,
-            email=email,
-            password=password,
+            email=form.email,
+            password=form.password,
             address=address,
             device_cookie=request.cookies.get(devices.cookie_name()),
         )
@@ -115,7 +108,7 @@ def login(
         response = render(
             request,
             "accounts/login.html",
-            {"email": email, "next": safe_next(next), "error": exc.message},
+            {"email": form.email, "next": next, "error": exc.message},
             status_code=exc.status,
         )
         response.headers.update(exc.headers)
@@ -125,7 +118,7 @@ def login(
     sign_in(ctx, user)
     devices.remember_device(request, user)
     ctx.flash(f"Signed in as {user.display_name}.", "success")
-    return redirect(safe_next(next))
+    return redirect(next)
 
 
 class AnsweredLate(Response):
@@ -214,12 +207,7 @@ def update_profile(
 
 @pages.post("/account/password")
 def change_password(
-    request: Request,
-    ctx: Ctx,
-    user: SignedIn,
-    current: FormStr = "",
-    new: FormStr = "",
-    confirm: FormStr = "",
+    request: Request, ctx: Ctx, user: SignedIn, form: Annotated[NewPasswordForm, Form()]
 ) -> Response:
     """Change the password (the current one is asked again)."""
     refused = _account_change(
@@ -227,7 +215,12 @@ def change_password(
         ctx,
         user,
         lambda: passwords.change_password(
-            ctx.db, user, current=current, new=new, confirm=confirm, keep=ctx.web_session
+            ctx.db,
+            user,
+            current=form.current,
+            new=form.new,
+            confirm=form.confirm,
+            keep=ctx.web_session,
         ),
     )
     if refused is not None:
@@ -275,12 +268,12 @@ def reset_form(request: Request, ctx: Ctx, token: str) -> Response:
 
 @pages.post("/password-reset/{token}", response_class=HTMLResponse)
 def reset(
-    request: Request, ctx: Ctx, token: str, new: FormStr = "", confirm: FormStr = ""
+    request: Request, ctx: Ctx, token: str, form: Annotated[NewPasswordForm, Form()]
 ) -> Response:
     """Set the new password; the link is spent and every session of the account ends."""
     user = _change_or_form_again(
         ctx,
-        lambda: passwords.reset_password(ctx.db, token, new=new, confirm=confirm),
+        lambda: passwords.reset_password(ctx.db, token, new=form.new, confirm=form.confirm),
         request,
         "accounts/reset_form.html",
         lambda: {"token": token},
