@@ -32,10 +32,23 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class AppError(Exception):
-    """An error a person can act on; ``status`` is the HTTP status to answer with."""
+    """An error a person can act on; ``status`` is the HTTP status to answer with.
+
+    A subclass names its status and title in its header:
+    ``class NotFound(AppError, status=404, title="Not found")``.
+    """
 
     status: int = 400
     title: str = "Bad request"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, title: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -43,34 +56,28 @@ class AppError(Exception):
         self.headers = headers or {}
 
 
-class NotFound(AppError):
-    status = 404
-    title = "Not found"
+class NotFound(AppError, status=404, title="Not found"):
+    """Nothing (that this person may see) is there."""
 
 
-class Forbidden(AppError):
-    status = 403
-    title = "Forbidden"
+class Forbidden(AppError, status=403, title="Forbidden"):
+    """The person is known but may not do this."""
 
 
-class LoginRequired(AppError):
-    status = 401
-    title = "Sign in required"
+class LoginRequired(AppError, status=401, title="Sign in required"):
+    """Only a signed-in person may do this."""
 
 
-class Conflict(AppError):
-    status = 409
-    title = "Conflict"
+class Conflict(AppError, status=409, title="Conflict"):
+    """The change clashes with the current state (a full session, a spent offer)."""
 
 
-class Invalid(AppError):
-    status = 422
-    title = "Invalid input"
+class Invalid(AppError, status=422, title="Invalid input"):
+    """What was sent is not valid; the message names the field."""
 
 
-class TooManyRequests(AppError):
-    status = 429
-    title = "Too many requests"
+class TooManyRequests(AppError, status=429, title="Too many requests"):
+    """A throttle refused the request; ``retry_after`` says in how many seconds to try."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
@@ -101,9 +108,8 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-class Gone(AppError):
-    status = 410
-    title = "No longer available"
+class Gone(AppError, status=410, title="No longer available"):
+    """It existed, but is no longer available."""
 
 
 def _next_step(request: Request, status: int, visitor: Visitor) -> tuple[str, str]:

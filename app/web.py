@@ -179,9 +179,8 @@ class BodySizeLimitMiddleware(HttpMiddleware):
         await self.app(scope, counting_receive, send)
 
 
-class PayloadTooLarge(AppError):
-    status = 413
-    title = "Request too large"
+class PayloadTooLarge(AppError, status=413, title="Request too large"):
+    """The request body grew over the limit while it was read."""
 
 
 def _too_large_message(max_bytes: int) -> str:

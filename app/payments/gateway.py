@@ -31,10 +31,8 @@ CANCELED = "canceled"
 PROCESSING = "processing"
 
 
-class PaymentServiceError(AppError):
+class PaymentServiceError(AppError, status=502):
     """Stripe could not be reached or refused a request; nothing was changed here."""
-
-    status = 502
 
 
 @dataclass(frozen=True)
