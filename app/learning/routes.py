@@ -183,13 +183,7 @@ def api_answer(
     except NoAccess as exc:
         # Same answer as for an unknown course: the API does not say what exists.
         raise NotFound(f"There is no course '{slug}' that you can study.") from exc
-    return AnswerOut(
-        correct=result.correct,
-        score=result.score,
-        best_score=result.best_score,
-        explanation=result.explanation,
-        course_complete=result.course_complete,
-    )
+    return AnswerOut.model_validate(result, from_attributes=True)
 
 
 # What app/main.py includes, in this order.
