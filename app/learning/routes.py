@@ -16,7 +16,7 @@ from app.learning.hooks import MY_LEARNING_SECTIONS
 from app.learning.player import ModuleView, NotReachable
 from app.learning.schemas import AnswerIn, AnswerOut, LearningRowOut
 from app.learning.service import NoAccess
-from app.pages import page_router
+from app.pages import Refusal, page_router, run_change
 from app.web import redirect, render
 
 router = page_router()
@@ -97,10 +97,15 @@ def create_grant(
     request: Request, ctx: Ctx, coordinator: Coordinator, course: FormStr = "", email: FormStr = ""
 ) -> Response:
     """Give one learner access to one course."""
-    try:
-        service.grant_access(ctx.db, course, email, coordinator)
-    except AppError as exc:
-        return _grants_page(request, ctx, form={"course": course, "email": email}, error=exc)
+    # Every refusal (an unknown course or address included) is shown on the form.
+    granted = run_change(
+        ctx.db,
+        lambda: service.grant_access(ctx.db, course, email, coordinator),
+        refusals=(AppError,),
+    )
+    if isinstance(granted, Refusal):
+        form = {"course": course, "email": email}
+        return _grants_page(request, ctx, form=form, error=granted.error)
     title = dict(service.course_choices(ctx.db)).get(course, course)
     ctx.flash(f"Access granted: {email.strip()} can now study “{title}” online.", "success")
     return redirect("/learning/grants")
