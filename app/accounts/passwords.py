@@ -8,15 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.accounts import throttle
+from app.accounts import security, throttle
 from app.accounts.models import PasswordResetToken, User, WebSession
-from app.accounts.security import (
-    check_password_rules,
-    hash_password,
-    hash_secret,
-    new_secret,
-    verify_password,
-)
 from app.accounts.service import find_user_by_email, normalise_email
 from app.accounts.sessions import end_all_sessions
 from app.base_url import absolute_url
@@ -42,12 +35,12 @@ def change_password(
     Whoever knew the old password may be signed in elsewhere: every session of the
     person ends except ``keep`` (the one making the change).
     """
-    if not verify_password(user.password_hash, current):
+    if not security.verify_password(user.password_hash, current):
         raise Invalid("Your current password is not right.")
     if new != confirm:
         raise Invalid("The two new passwords do not match.")
-    check_password_rules(new, email=user.email)
-    user.password_hash = hash_password(new)
+    security.check_password_rules(new, email=user.email)
+    user.password_hash = security.hash_password(new)
     end_all_sessions(db, user.id, keep=keep)
     db.flush()
 
@@ -63,10 +56,10 @@ def request_password_reset(db: Session, email: str) -> None:
         log.info("password reset asked for unknown address")
         return
     settings = get_settings()
-    token = new_secret()
+    token = security.new_secret()
     db.add(
         PasswordResetToken(
-            token_hash=hash_secret(token),
+            token_hash=security.hash_secret(token),
             user_id=user.id,
             expires_at=utcnow() + timedelta(seconds=settings.password_reset_max_age_seconds),
         )
@@ -88,7 +81,9 @@ def request_password_reset(db: Session, email: str) -> None:
 
 def _live_reset_token(db: Session, token: str) -> PasswordResetToken:
     row = db.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_secret(token))
+        select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == security.hash_secret(token)
+        )
     )
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise NotFound(
@@ -114,9 +109,9 @@ def reset_password(db: Session, token: str, *, new: str, confirm: str) -> User:
         raise NotFound("This reset link is not valid any more. Ask for a new one.")
     if new != confirm:
         raise Invalid("The two passwords do not match.")
-    check_password_rules(new, email=user.email)
+    security.check_password_rules(new, email=user.email)
     now = utcnow()
-    user.password_hash = hash_password(new)
+    user.password_hash = security.hash_password(new)
     user.unconfirmed_since = None
     row.used_at = now
     # Any other link still in a mailbox would set the password again behind this one.
