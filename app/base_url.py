@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from app.config import get_settings
+from app.http_headers import HttpMiddleware
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 # The environment variable `apex serve` sets, so the worker processes uvicorn spawns
@@ -88,15 +89,10 @@ def record_serve_address(host: str, port: int) -> str:
     return address
 
 
-class BaseUrlMiddleware:
+class BaseUrlMiddleware(HttpMiddleware):
     """Makes each request's own address the base URL of everything it runs."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request with its own address as the base URL."""
         with carrying(request_base_url(Request(scope))):
             await self.app(scope, receive, send)

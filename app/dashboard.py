@@ -23,7 +23,8 @@ from app.enrollment.queries import SessionSeats
 from app.enrollment.seat_packs import PackUsage
 from app.enrollment.views import BookingView
 from app.formatting import month_year
-from app.learning.service import LearningRow, my_learning
+from app.learning.schemas import LearningRowOut
+from app.learning.service import my_learning
 from app.scheduling.models import CourseSession, SessionFacilitator, SessionStatus
 from app.scheduling.sessions import sessions_between
 
@@ -90,7 +91,7 @@ class Dashboard:
     """What a signed-in person's home shows; None: not for their roles."""
 
     bookings: list[BookingView]
-    learning: list[LearningRow]
+    learning: list[LearningRowOut]
     show_learning: bool
     facilitating: FacilitatorDay | None
     attention: list[Attention] | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from html import escape
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from app.http_headers import SECURITY_HEADERS
 
@@ -30,10 +32,23 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class AppError(Exception):
-    """An error a person can act on; ``status`` is the HTTP status to answer with."""
+    """An error a person can act on; ``status`` is the HTTP status to answer with.
+
+    A subclass names its status and title in its header:
+    ``class NotFound(AppError, status=404, title="Not found")``.
+    """
 
     status: int = 400
     title: str = "Bad request"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, title: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -41,34 +56,28 @@ class AppError(Exception):
         self.headers = headers or {}
 
 
-class NotFound(AppError):
-    status = 404
-    title = "Not found"
+class NotFound(AppError, status=404, title="Not found"):
+    """Nothing (that this person may see) is there."""
 
 
-class Forbidden(AppError):
-    status = 403
-    title = "Forbidden"
+class Forbidden(AppError, status=403, title="Forbidden"):
+    """The person is known but may not do this."""
 
 
-class LoginRequired(AppError):
-    status = 401
-    title = "Sign in required"
+class LoginRequired(AppError, status=401, title="Sign in required"):
+    """Only a signed-in person may do this."""
 
 
-class Conflict(AppError):
-    status = 409
-    title = "Conflict"
+class Conflict(AppError, status=409, title="Conflict"):
+    """The change clashes with the current state (a full session, a spent offer)."""
 
 
-class Invalid(AppError):
-    status = 422
-    title = "Invalid input"
+class Invalid(AppError, status=422, title="Invalid input"):
+    """What was sent is not valid; the message names the field."""
 
 
-class TooManyRequests(AppError):
-    status = 429
-    title = "Too many requests"
+class TooManyRequests(AppError, status=429, title="Too many requests"):
+    """A throttle refused the request; ``retry_after`` says in how many seconds to try."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
@@ -85,7 +94,7 @@ def problem_response(
     detail: str,
     *,
     title: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """An RFC 9457 problem details response."""
@@ -99,9 +108,8 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-class Gone(AppError):
-    status = 410
-    title = "No longer available"
+class Gone(AppError, status=410, title="No longer available"):
+    """It existed, but is no longer available."""
 
 
 def _next_step(request: Request, status: int, visitor: Visitor) -> tuple[str, str]:
@@ -111,8 +119,7 @@ def _next_step(request: Request, status: int, visitor: Visitor) -> tuple[str, st
     if path.startswith("/orgs") and visitor.organisations:
         return "Back to your organisation", f"/orgs/{visitor.organisations[0][0]}"
     if status in (401, 403) and not signed_in:
-        target = path + (f"?{request.url.query}" if request.url.query else "")
-        return "Sign in", f"/login?next={_quote(target)}"
+        return "Sign in", login_link(request)
     for prefix, step in NEXT_STEPS:
         if path.startswith(prefix) and (signed_in or not step[1].startswith(PRIVATE)):
             return step
@@ -185,7 +192,7 @@ def error_response(
     status: int,
     title: str,
     message: str,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     *,
     ref: str | None = None,
 ) -> Response:
@@ -204,10 +211,22 @@ def error_response(
                 _BARE_PAGE.format(status=status, message=escape(message)), status_code=status
             )
         response.headers.update(headers or {})
+    return _with_security_headers(response)
+
+
+def _with_security_headers(response: Response) -> Response:
     # Errors answered by the outermost handler skip the headers middleware; add them here.
     for name, value in SECURITY_HEADERS:
         response.headers.setdefault(name.decode(), value.decode())
     return response
+
+
+async def send_error(
+    scope: Scope, receive: Receive, send: Send, status: int, title: str, message: str
+) -> None:
+    """Answer an ASGI request straight from a middleware with :func:`error_response`."""
+    response = error_response(Request(scope, receive), status, title, message)
+    await response(scope, receive, send)
 
 
 _BARE_PAGE = (
@@ -220,8 +239,7 @@ _BARE_PAGE = (
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, LoginRequired) and not is_api_request(request):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+        return RedirectResponse(login_link(request), status_code=303)
     return error_response(request, exc.status, exc.title, exc.message, exc.headers)
 
 
@@ -262,9 +280,7 @@ def error_response_with_errors(request: Request, errors: list[dict[str, Any]]) -
         title="Invalid input",
         extra={"errors": errors},
     )
-    for name, value in SECURITY_HEADERS:
-        response.headers.setdefault(name.decode(), value.decode())
-    return response
+    return _with_security_headers(response)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
@@ -281,8 +297,10 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def _quote(value: str) -> str:
-    return quote(value, safe="/?=&")
+def login_link(request: Request) -> str:
+    """The sign-in page, sending the person back to this address afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target, safe='/?=&')}"
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from app.errors import AppError, error_response
+from app.errors import AppError, send_error
+from app.http_headers import HttpMiddleware
 
 FORM = b"application/x-www-form-urlencoded"
 JSON = b"application/json"
@@ -44,14 +44,11 @@ def _checked_body(headers: dict[bytes, bytes]) -> bytes | None:
     return None
 
 
-class NulByteGuardMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class NulByteGuardMiddleware(HttpMiddleware):
+    """Answers 400 when the address, query or a form/JSON body holds a NUL."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request if it carries a NUL, else pass it (and its body) on."""
         where = None
         if "\x00" in scope["path"] or b"%00" in scope.get("raw_path", b""):
             where = "address"
@@ -62,19 +59,14 @@ class NulByteGuardMiddleware:
             try:
                 body = await _read_body(receive)
             except AppError as exc:  # e.g. over the size limit while reading
-                await error_response(Request(scope), exc.status, exc.title, exc.message)(
-                    scope, receive, send
-                )
+                await send_error(scope, receive, send, exc.status, exc.title, exc.message)
                 return
             if _has_nul(body, json=content_type != FORM):
                 where = "form" if content_type == FORM else "request body"
             else:
                 receive = _replay(body, receive)
         if where is not None:
-            response = error_response(
-                Request(scope), 400, "Bad request", MESSAGE.format(where=where)
-            )
-            await response(scope, receive, send)
+            await send_error(scope, receive, send, 400, "Bad request", MESSAGE.format(where=where))
             return
         await self.app(scope, receive, send)
 

@@ -23,9 +23,9 @@ from app.accounts.sessions import (
     csrf_token_matches,
 )
 from app.config import PROJECT_ROOT
-from app.errors import AppError, Forbidden, error_response
+from app.errors import AppError, Forbidden, send_error
 from app.formatting import register_filters
-from app.http_headers import SECURITY_HEADERS
+from app.http_headers import SECURITY_HEADERS, Headers, HttpMiddleware, adding_headers
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ async def verify_csrf(request: Request, ctx: Ctx) -> None:
         )
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimitMiddleware(HttpMiddleware):
     """Refuses request bodies over a limit before anything reads them.
 
     Form parsing (the CSRF check reads every page POST) would otherwise spool any size of
@@ -155,16 +155,15 @@ class BodySizeLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a declared oversize body at once, and stop reading one that grows too big."""
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(scope, receive, send, self.max_bytes)
+            message = _too_large_message(self.max_bytes)
+            await send_error(scope, receive, send, 413, "Request too large", message)
             return
         seen = 0
 
@@ -180,22 +179,15 @@ class BodySizeLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
 
-class PayloadTooLarge(AppError):
-    status = 413
-    title = "Request too large"
+class PayloadTooLarge(AppError, status=413, title="Request too large"):
+    """The request body grew over the limit while it was read."""
 
 
 def _too_large_message(max_bytes: int) -> str:
     return f"The request is larger than the {max_bytes // (1024 * 1024)} MiB this site accepts."
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
-    request = Request(scope, receive)
-    response = error_response(request, 413, "Request too large", _too_large_message(max_bytes))
-    await response(scope, receive, send)
-
-
-class InFlightLimitMiddleware:
+class InFlightLimitMiddleware(HttpMiddleware):
     """Admits at most ``limit`` requests at once; the rest wait their turn in the event loop.
 
     The limit matches the database pool (see ``Settings.max_requests_in_flight``): a burst
@@ -203,36 +195,26 @@ class InFlightLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
         self._semaphore: asyncio.Semaphore | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wait for a free slot, then serve the request."""
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.limit)
         async with self._semaphore:
             await self.app(scope, receive, send)
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Adds CSP (with frame-ancestors), nosniff and friends to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, adding each security header the response does not set."""
+        await self.app(scope, receive, adding_headers(send, _missing_security_headers))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def _missing_security_headers(present: Headers) -> Headers:
+    names = {name.lower() for name, _ in present}
+    return [(name, value) for name, value in SECURITY_HEADERS if name not in names]

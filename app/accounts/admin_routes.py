@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import organisations, service
 from app.accounts.models import Role
 from app.accounts.permissions import Admin, SignedIn, require_role
 from app.accounts.sessions import Ctx
 from app.errors import AppError
-from app.pages import page_router
+from app.pages import change_or_flash, change_then_redirect, page_router
 from app.web import redirect, render
 
 router = page_router()
 
 FormStr = Annotated[str, Form()]
+# These pages have always shown every refusal as a message (an unknown member included).
+ANY_REFUSAL = (AppError,)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -30,16 +33,15 @@ def users(request: Request, ctx: Ctx, _: Admin, q: str = "") -> Response:
 @router.post("/admin/users/{user_id:id}/roles")
 def set_roles(
     ctx: Ctx, acting: Admin, user_id: int, roles: Annotated[list[str] | None, Form()] = None
-) -> RedirectResponse:
+) -> Response:
     """Replace one person's roles."""
     target = service.get_user(ctx.db, user_id)
-    try:
+
+    def change() -> str:
         service.set_roles(ctx.db, target, service.parse_roles(roles or []), acting=acting)
-    except AppError as exc:
-        ctx.flash(exc.message, "error")
-    else:
-        ctx.flash(f"Roles of {target.display_name} are updated.", "success")
-    return redirect("/admin/users")
+        return f"Roles of {target.display_name} are updated."
+
+    return change_then_redirect(ctx, change, back="/admin/users", refusals=ANY_REFUSAL)
 
 
 @router.get("/admin/organisations", response_class=HTMLResponse)
@@ -52,12 +54,12 @@ def organisation_list(request: Request, ctx: Ctx, user: SignedIn) -> Response:
 
 
 @router.post("/admin/organisations")
-def create_organisation(ctx: Ctx, _: Admin, name: FormStr = "") -> RedirectResponse:
+def create_organisation(ctx: Ctx, _: Admin, name: FormStr = "") -> Response:
     """Create a client organisation."""
-    try:
-        created = organisations.create_organisation(ctx.db, name=name)
-    except AppError as exc:
-        ctx.flash(exc.message, "error")
+    created = change_or_flash(
+        ctx, lambda: organisations.create_organisation(ctx.db, name=name), refusals=ANY_REFUSAL
+    )
+    if created is None:
         return redirect("/admin/organisations")
     ctx.flash(f"{created.name} is created. Add its members next.", "success")
     return redirect(f"/orgs/{created.id}")
@@ -77,18 +79,17 @@ def add_member(
     organisation_id: int,
     email: FormStr = "",
     coordinator: Annotated[bool, Form()] = False,
-) -> RedirectResponse:
+) -> Response:
     """Add an existing account to the organisation."""
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
-    try:
+
+    def change() -> str:
         member = organisations.add_member(
             ctx.db, organisation, email=email, coordinator=coordinator
         )
-    except AppError as exc:
-        ctx.flash(exc.message, "error")
-    else:
-        ctx.flash(f"{member.user.display_name} is now a member.", "success")
-    return redirect(f"/orgs/{organisation_id}")
+        return f"{member.user.display_name} is now a member."
+
+    return _member_change(ctx, organisation_id, change)
 
 
 @router.post("/orgs/{organisation_id:id}/members/{user_id:id}/coordinator")
@@ -98,31 +99,34 @@ def set_coordinator(
     organisation_id: int,
     user_id: int,
     coordinator: Annotated[bool, Form()] = False,
-) -> RedirectResponse:
+) -> Response:
     """Grant or remove the organisation-coordinator role."""
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
-    try:
+
+    def change() -> str:
         organisations.set_member_coordinator(
             ctx.db, organisation, user_id, coordinator=coordinator, acting=user
         )
-    except AppError as exc:
-        ctx.flash(exc.message, "error")
-    else:
-        ctx.flash("The coordinator role is updated.", "success")
-    return redirect(f"/orgs/{organisation_id}")
+        return "The coordinator role is updated."
+
+    return _member_change(ctx, organisation_id, change)
 
 
 @router.post("/orgs/{organisation_id:id}/members/{user_id:id}/remove")
-def remove_member(ctx: Ctx, user: SignedIn, organisation_id: int, user_id: int) -> RedirectResponse:
+def remove_member(ctx: Ctx, user: SignedIn, organisation_id: int, user_id: int) -> Response:
     """Remove a member from the organisation."""
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
-    try:
+
+    def change() -> str:
         organisations.remove_member(ctx.db, organisation, user_id, acting=user)
-    except AppError as exc:
-        ctx.flash(exc.message, "error")
-    else:
-        ctx.flash("The member is removed.", "success")
-    return redirect(f"/orgs/{organisation_id}")
+        return "The member is removed."
+
+    return _member_change(ctx, organisation_id, change)
+
+
+def _member_change(ctx: Ctx, organisation_id: int, change: Callable[[], str]) -> Response:
+    """Run a change to the members; flash its message or refusal; back to the organisation."""
+    return change_then_redirect(ctx, change, back=f"/orgs/{organisation_id}", refusals=ANY_REFUSAL)
 
 
 ROUTERS = (router,)

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from app.accounts import devices, service, throttle
-from app.accounts.permissions import ApiUser, SignedIn, require_user
+from app.accounts import devices, passwords, service, throttle
+from app.accounts import signup as signups
+from app.accounts.forms import LoginForm, NewPasswordForm, SignupForm
+from app.accounts.models import User
+from app.accounts.permissions import ApiUser, SignedIn
 from app.accounts.schemas import MeOut
 from app.accounts.sessions import Ctx, sign_in, sign_out
-from app.errors import AppError, LoginRequired, TooManyRequests
-from app.pages import page_router
+from app.errors import LoginRequired, TooManyRequests
+from app.pages import Refusal, page_router, run_change
 from app.web import redirect, render, safe_next
 
 pages = page_router()
 api = APIRouter(prefix="/api/v1")
 
+T = TypeVar("T")
+
 FormStr = Annotated[str, Form()]
-OptionalFormStr = Annotated[str, Form()]
 
 
 @pages.get("/signup", response_class=HTMLResponse)
@@ -32,52 +37,46 @@ def signup_form(request: Request, ctx: Ctx) -> Response:
 
 
 @pages.post("/signup", response_class=HTMLResponse)
-def signup(
-    request: Request,
-    ctx: Ctx,
-    email: FormStr = "",
-    display_name: FormStr = "",
-    password: FormStr = "",
-    confirm: FormStr = "",
-) -> Response:
+def signup(request: Request, ctx: Ctx, form: Annotated[SignupForm, Form()]) -> Response:
     """Sign up; the answer is the same whether or not the address has an account."""
-    try:
-        sent_to = service.sign_up(
-            ctx.db, email=email, display_name=display_name, password=password, confirm=confirm
-        )
-    except AppError as exc:
-        form = {"email": email, "display_name": display_name}
-        return render(
-            request,
-            "accounts/signup.html",
-            {"form": form, "error": exc.message},
-            status_code=exc.status,
-        )
-    context = {"form": {}, "sent_to": sent_to, "hours": service.SIGNUP_LINK_HOURS}
+    sent_to = _change_or_form_again(
+        ctx,
+        lambda: signups.sign_up(
+            ctx.db,
+            email=form.email,
+            display_name=form.display_name,
+            password=form.password,
+            confirm=form.confirm,
+        ),
+        request,
+        "accounts/signup.html",
+        lambda: {"form": form.model_dump(include={"email", "display_name"})},
+    )
+    if isinstance(sent_to, Response):
+        return sent_to
+    context = {"form": {}, "sent_to": sent_to, "hours": signups.SIGNUP_LINK_HOURS}
     return render(request, "accounts/signup.html", context)
 
 
 @pages.get("/signup/confirm/{token}", response_class=HTMLResponse)
 def signup_confirm_form(request: Request, ctx: Ctx, token: str) -> Response:
     """The page a sign-up link opens: one button confirms (a GET changes nothing)."""
-    service.check_signup_link(ctx.db, token)
+    signups.check_signup_link(ctx.db, token)
     return render(request, "accounts/signup_confirm.html", {"token": token})
 
 
 @pages.post("/signup/confirm/{token}", response_class=HTMLResponse)
 def signup_confirm(request: Request, ctx: Ctx, token: str, password: FormStr = "") -> Response:
     """Confirm the new account (its link and its password) and sign it in."""
-    try:
-        user = service.confirm_signup(ctx.db, token, password=password)
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        return render(
-            request,
-            "accounts/signup_confirm.html",
-            {"token": token, "error": exc.message},
-            status_code=exc.status,
-        )
+    user = _change_or_form_again(
+        ctx,
+        lambda: signups.confirm_signup(ctx.db, token, password=password),
+        request,
+        "accounts/signup_confirm.html",
+        lambda: {"token": token},
+    )
+    if isinstance(user, Response):
+        return user
     sign_in(ctx, user)
     devices.remember_device(request, user)
     ctx.flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
@@ -93,20 +92,15 @@ def login_form(request: Request, ctx: Ctx, next: str = "/") -> Response:
 
 
 @pages.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    ctx: Ctx,
-    email: FormStr = "",
-    password: FormStr = "",
-    next: OptionalFormStr = "/",
-) -> Response:
+def login(request: Request, ctx: Ctx, form: Annotated[LoginForm, Form()]) -> Response:
     """Check the credentials (throttled) and start a fresh session."""
     address = request.client.host if request.client else None
+    next = safe_next(form.next)
     try:
         user = service.authenticate(
             ctx.db,
-            email=email,
-            password=password,
+            email=form.email,
+            password=form.password,
             address=address,
             device_cookie=request.cookies.get(devices.cookie_name()),
         )
@@ -114,7 +108,7 @@ def login(
         response = render(
             request,
             "accounts/login.html",
-            {"email": email, "next": safe_next(next), "error": exc.message},
+            {"email": form.email, "next": next, "error": exc.message},
             status_code=exc.status,
         )
         response.headers.update(exc.headers)
@@ -124,7 +118,7 @@ def login(
     sign_in(ctx, user)
     devices.remember_device(request, user)
     ctx.flash(f"Signed in as {user.display_name}.", "success")
-    return redirect(safe_next(next))
+    return redirect(next)
 
 
 class AnsweredLate(Response):
@@ -164,15 +158,37 @@ def account(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     return render(request, "accounts/account.html", {"tokens": tokens})
 
 
-def _account_error(request: Request, ctx: Ctx, exc: AppError) -> Response:
-    user = require_user(ctx)
-    tokens = service.list_api_tokens(ctx.db, user)
-    return render(
+def _change_or_form_again(
+    ctx: Ctx,
+    action: Callable[[], T],
+    request: Request,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> T | Response:
+    """Run the change (``run_change``); a refusal shows the form again with the error.
+
+    The page answers with the refusal's status (422 for a mistake); ``NotFound`` (a
+    spent link) propagates to the error page.
+    """
+    outcome = run_change(ctx.db, action)
+    if isinstance(outcome, Refusal):
+        page = {**context(), "error": outcome.message}
+        return render(request, template, page, status_code=outcome.error.status)
+    return outcome
+
+
+def _account_change(
+    request: Request, ctx: Ctx, user: User, action: Callable[[], None]
+) -> Response | None:
+    """Run a change to the account: None when done, else the account page with the refusal."""
+    outcome = _change_or_form_again(
+        ctx,
+        action,
         request,
         "accounts/account.html",
-        {"tokens": tokens, "error": exc.message},
-        status_code=exc.status,
+        lambda: {"tokens": service.list_api_tokens(ctx.db, user)},
     )
+    return outcome if isinstance(outcome, Response) else None
 
 
 @pages.post("/account/profile")
@@ -180,30 +196,35 @@ def update_profile(
     request: Request, ctx: Ctx, user: SignedIn, display_name: FormStr = ""
 ) -> Response:
     """Change the display name."""
-    try:
-        service.update_profile(ctx.db, user, display_name=display_name)
-    except AppError as exc:
-        return _account_error(request, ctx, exc)
+    refused = _account_change(
+        request, ctx, user, lambda: service.update_profile(ctx.db, user, display_name=display_name)
+    )
+    if refused is not None:
+        return refused
     ctx.flash("Your name is updated.", "success")
     return redirect("/account")
 
 
 @pages.post("/account/password")
 def change_password(
-    request: Request,
-    ctx: Ctx,
-    user: SignedIn,
-    current: FormStr = "",
-    new: FormStr = "",
-    confirm: FormStr = "",
+    request: Request, ctx: Ctx, user: SignedIn, form: Annotated[NewPasswordForm, Form()]
 ) -> Response:
     """Change the password (the current one is asked again)."""
-    try:
-        service.change_password(
-            ctx.db, user, current=current, new=new, confirm=confirm, keep=ctx.web_session
-        )
-    except AppError as exc:
-        return _account_error(request, ctx, exc)
+    refused = _account_change(
+        request,
+        ctx,
+        user,
+        lambda: passwords.change_password(
+            ctx.db,
+            user,
+            current=form.current,
+            new=form.new,
+            confirm=form.confirm,
+            keep=ctx.web_session,
+        ),
+    )
+    if refused is not None:
+        return refused
     devices.remember_device(request, user)  # the old cookie was signed over the old password
     ctx.flash("Your password is changed. You are signed out everywhere else.", "success")
     return redirect("/account")
@@ -234,33 +255,31 @@ def reset_request_form(request: Request, ctx: Ctx) -> Response:
 @pages.post("/password-reset", response_class=HTMLResponse)
 def reset_request(request: Request, ctx: Ctx, email: FormStr = "") -> Response:
     """E-mail a reset link (the answer is the same whether or not the account exists)."""
-    service.request_password_reset(ctx.db, email)
+    passwords.request_password_reset(ctx.db, email)
     return render(request, "accounts/reset_request.html", {"sent_to": email.strip()})
 
 
 @pages.get("/password-reset/{token}", response_class=HTMLResponse)
 def reset_form(request: Request, ctx: Ctx, token: str) -> Response:
     """Choose a new password from a reset link."""
-    service.check_reset_token(ctx.db, token)
+    passwords.check_reset_token(ctx.db, token)
     return render(request, "accounts/reset_form.html", {"token": token})
 
 
 @pages.post("/password-reset/{token}", response_class=HTMLResponse)
 def reset(
-    request: Request, ctx: Ctx, token: str, new: FormStr = "", confirm: FormStr = ""
+    request: Request, ctx: Ctx, token: str, form: Annotated[NewPasswordForm, Form()]
 ) -> Response:
     """Set the new password; the link is spent and every session of the account ends."""
-    try:
-        user = service.reset_password(ctx.db, token, new=new, confirm=confirm)
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        return render(
-            request,
-            "accounts/reset_form.html",
-            {"token": token, "error": exc.message},
-            status_code=exc.status,
-        )
+    user = _change_or_form_again(
+        ctx,
+        lambda: passwords.reset_password(ctx.db, token, new=form.new, confirm=form.confirm),
+        request,
+        "accounts/reset_form.html",
+        lambda: {"token": token},
+    )
+    if isinstance(user, Response):
+        return user
     # The link proved this browser's owner: its sign-in is not held back by a stranger's
     # failures at the same address.
     devices.remember_device(request, user)

@@ -1,40 +1,35 @@
-"""Account use cases: sign up, sign in, profile, password reset, roles, API tokens."""
+"""Account use cases: creating accounts, sign in, profile, roles, API tokens.
+
+Signing up lives in ``accounts.signup``; changing and resetting passwords in
+``accounts.passwords``.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import devices, throttle
-from app.accounts.models import ApiToken, PasswordResetToken, Role, User, UserRole, WebSession
+from app.accounts.models import ApiToken, Role, User, UserRole
 from app.accounts.security import (
     burn_password_check,
     check_password_rules,
     hash_password,
     hash_secret,
     new_secret,
-    sign,
-    signature_matches,
     verify_password,
 )
-from app.accounts.sessions import end_all_sessions
-from app.base_url import absolute_url
-from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
-from app.notifications import mail
 
 log = logging.getLogger(__name__)
 
 API_TOKEN_PREFIX = "apex_"
 MAX_NAME_LENGTH = 200
-SIGNUP_LINK_HOURS = 24
-_SIGNUP_LINK_PURPOSE = "confirm-signup"
 WRONG_CREDENTIALS = "That e-mail address and password do not match an account."
 
 
@@ -84,10 +79,10 @@ def create_user(
     check_password_rules(password, email=address)
     if find_user_by_email(db, address) is not None:
         raise Conflict("An account with that e-mail address already exists. Sign in instead.")
-    return _add_user(db, address, name, hash_password(password), roles)
+    return add_user(db, address, name, hash_password(password), roles)
 
 
-def _add_user(
+def add_user(
     db: Session,
     address: str,
     name: str,
@@ -96,6 +91,7 @@ def _add_user(
     *,
     unconfirmed_since: datetime | None = None,
 ) -> User:
+    """Add an account whose details are already checked (``create_user``, sign-up)."""
     user = User(
         email=address,
         display_name=name,
@@ -104,107 +100,6 @@ def _add_user(
     )
     user.role_rows = [UserRole(role=role.value) for role in sorted(roles or {Role.LEARNER})]
     db.add(user)
-    db.flush()
-    return user
-
-
-def sign_up(db: Session, *, email: str, display_name: str, password: str, confirm: str) -> str:
-    """Self-service sign-up; returns the address the answer went to.
-
-    The answer is the same whether or not the address has an account, so sign-up cannot
-    be used to find out who has one: a new address gets an unconfirmed learner account
-    and a link to confirm it; an address with an account gets a notice to its owner
-    instead. Either way one password hash is computed, so the time taken is alike too.
-    """
-    if password != confirm:
-        raise Invalid("The two passwords do not match.")
-    address = normalise_email(email)
-    name = clean_display_name(display_name)
-    check_password_rules(password, email=address)
-    password_hash = hash_password(password)
-    owner = find_user_by_email(db, address)
-    if owner is None:
-        try:
-            with db.begin_nested():
-                user = _add_user(db, address, name, password_hash, None, unconfirmed_since=utcnow())
-        except IntegrityError:  # the same address signed up at the same moment
-            owner = find_user_by_email(db, address)
-        else:
-            _mail_signup_link(db, user)
-            return address
-    if owner is not None:
-        _mail_signup_notice(db, owner)
-    return address
-
-
-def _signup_message(user_id: int, email: str, expires: int) -> str:
-    return f"{user_id}.{email}.{expires}"
-
-
-def _mail_signup_link(db: Session, user: User) -> None:
-    expires = int((utcnow() + timedelta(hours=SIGNUP_LINK_HOURS)).timestamp())
-    signature = sign(_SIGNUP_LINK_PURPOSE, _signup_message(user.id, user.email, expires))
-    link = absolute_url(f"/signup/confirm/{user.id}.{expires}.{signature}")
-    mail.send_template(
-        to=user.email,
-        subject="Confirm your APEX account",
-        template="emails/signup_confirm.txt",
-        context={"user": user, "link": link, "hours": SIGNUP_LINK_HOURS},
-        after_commit_of=db,  # the link names an account that exists once this commits
-    )
-
-
-def _mail_signup_notice(db: Session, owner: User) -> None:
-    mail.send_template(
-        to=owner.email,
-        subject="Someone tried to sign up to APEX with your address",
-        template="emails/signup_existing.txt",
-        context={
-            "user": owner,
-            "login_link": absolute_url("/login"),
-            "reset_link": absolute_url("/password-reset"),
-        },
-        after_commit_of=db,
-    )
-
-
-def _signup_link_user(db: Session, token: str) -> User:
-    gone = NotFound(
-        "This sign-up link is not valid any more (it was used, or it expired). "
-        "Sign up again or reset your password."
-    )
-    user_id, _, rest = token.partition(".")
-    expires, _, signature = rest.partition(".")
-    if not (user_id.isdigit() and expires.isdigit() and signature):
-        raise gone
-    user = db.get(User, int(user_id))
-    if user is None or user.unconfirmed_since is None or int(expires) <= utcnow().timestamp():
-        raise gone
-    message = _signup_message(user.id, user.email, int(expires))
-    if not signature_matches(_SIGNUP_LINK_PURPOSE, message, signature):
-        raise gone
-    return user
-
-
-def check_signup_link(db: Session, token: str) -> None:
-    """Raise ``NotFound`` unless ``token`` confirms an account that is still unconfirmed."""
-    _signup_link_user(db, token)
-
-
-def confirm_signup(db: Session, token: str, *, password: str) -> User:
-    """Confirm a new account from its link and the password chosen (once: the link is spent).
-
-    The password is asked again because the link alone is not enough: someone may sign
-    up with another person's address, and that person, opening the link, would confirm
-    an account whose password a stranger knows.
-    """
-    user = _signup_link_user(db, token)
-    if not verify_password(user.password_hash, password):
-        raise Invalid(
-            "That is not the password chosen when signing up. Try again, or reset your "
-            "password to choose a new one."
-        )
-    user.unconfirmed_since = None
     db.flush()
     return user
 
@@ -239,114 +134,6 @@ def update_profile(db: Session, user: User, *, display_name: str) -> None:
     """Change a person's display name."""
     user.display_name = clean_display_name(display_name)
     db.flush()
-
-
-def change_password(
-    db: Session,
-    user: User,
-    *,
-    current: str,
-    new: str,
-    confirm: str,
-    keep: WebSession | None = None,
-) -> None:
-    """Change a password after re-checking the current one; other sessions end.
-
-    Whoever knew the old password may be signed in elsewhere: every session of the
-    person ends except ``keep`` (the one making the change).
-    """
-    if not verify_password(user.password_hash, current):
-        raise Invalid("Your current password is not right.")
-    if new != confirm:
-        raise Invalid("The two new passwords do not match.")
-    check_password_rules(new, email=user.email)
-    user.password_hash = hash_password(new)
-    end_all_sessions(db, user.id, keep=keep)
-    db.flush()
-
-
-def request_password_reset(db: Session, email: str) -> None:
-    """E-mail a one-time reset link when the account exists; silent otherwise."""
-    try:
-        address = normalise_email(email)
-    except Invalid:
-        return
-    user = find_user_by_email(db, address)
-    if user is None or not user.is_active:
-        log.info("password reset asked for unknown address")
-        return
-    settings = get_settings()
-    token = new_secret()
-    db.add(
-        PasswordResetToken(
-            token_hash=hash_secret(token),
-            user_id=user.id,
-            expires_at=utcnow() + timedelta(seconds=settings.password_reset_max_age_seconds),
-        )
-    )
-    db.flush()
-    link = absolute_url(f"/password-reset/{token}")
-    mail.send_template(
-        to=user.email,
-        subject="Reset your APEX password",
-        template="emails/password_reset.txt",
-        context={
-            "user": user,
-            "link": link,
-            "minutes": settings.password_reset_max_age_seconds // 60,
-        },
-        after_commit_of=db,  # the link works only once its token row is committed
-    )
-
-
-def _live_reset_token(db: Session, token: str) -> PasswordResetToken:
-    row = db.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_secret(token))
-    )
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        raise NotFound(
-            "This reset link is not valid any more (it was used, or it expired). Ask for a new one."
-        )
-    return row
-
-
-def check_reset_token(db: Session, token: str) -> None:
-    """Raise ``NotFound`` unless ``token`` is a live reset link."""
-    _live_reset_token(db, token)
-
-
-def reset_password(db: Session, token: str, *, new: str, confirm: str) -> User:
-    """Set a new password from a reset link; every link of the person and every session end.
-
-    The link proves the person reads mail at the address, so it also confirms an
-    unconfirmed account and forgets the account's sign-in failures at every address.
-    """
-    row = _live_reset_token(db, token)
-    user = db.get(User, row.user_id)
-    if user is None:
-        raise NotFound("This reset link is not valid any more. Ask for a new one.")
-    if new != confirm:
-        raise Invalid("The two passwords do not match.")
-    check_password_rules(new, email=user.email)
-    now = utcnow()
-    user.password_hash = hash_password(new)
-    user.unconfirmed_since = None
-    row.used_at = now
-    # Any other link still in a mailbox would set the password again behind this one.
-    db.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.user_id == user.id,
-            PasswordResetToken.id != row.id,
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.expires_at > now,
-        )
-        .values(expires_at=now)
-    )
-    end_all_sessions(db, user.id)
-    throttle.forget_account(db, user.email)
-    db.flush()
-    return user
 
 
 def list_users(db: Session, *, search: str = "") -> list[User]:

@@ -20,12 +20,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from app.accounts.models import Organisation, OrganisationMember, Role, User, WebSession
 from app.accounts.security import hash_secret, new_secret, same_secret, sign
 from app.config import get_settings
 from app.db import DbSession, insert_ignore, utcnow
+from app.http_headers import Headers, HttpMiddleware, adding_headers
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -165,7 +166,8 @@ class RequestContext:
 
 
 def _cookie_state(request: Request) -> dict[str, Any]:
-    return request.scope.setdefault("state", {}).setdefault("apex_cookie", {})
+    state: dict[str, Any] = request.scope.setdefault("state", {}).setdefault("apex_cookie", {})
+    return state
 
 
 def csrf_token_for(token: str) -> str:
@@ -302,36 +304,29 @@ def set_cookie(request: Request, name: str, value: str, *, max_age: int) -> None
     extra[name] = (value, max_age)
 
 
-class SessionCookieMiddleware:
+class SessionCookieMiddleware(HttpMiddleware):
     """Writes the session cookie that the request's handlers decided on.
 
     Handlers only record "set token" or "clear" in the request state; this keeps cookie
     attributes (HttpOnly, SameSite=Lax, Secure behind https) in exactly one place.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, adding the Set-Cookie headers its handlers asked for."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+        def cookies(_present: Headers) -> Headers:
+            # Read when the response starts: the handlers have decided by then.
+            state = scope.get("state", {})
+            headers = [
+                (b"set-cookie", header)
+                for header in _cookie_headers(state.get("apex_cookie") or {}, scope)
+            ]
+            extra = state.get("apex_extra_cookies") or {}
+            for name, (value, max_age) in extra.items():
+                headers.append((b"set-cookie", _cookie_header(name, value, max_age, scope)))
+            return headers
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state = scope.get("state", {})
-                headers = [
-                    (b"set-cookie", header)
-                    for header in _cookie_headers(state.get("apex_cookie") or {}, scope)
-                ]
-                extra = state.get("apex_extra_cookies") or {}
-                for name, (value, max_age) in extra.items():
-                    headers.append((b"set-cookie", _cookie_header(name, value, max_age, scope)))
-                if headers:
-                    message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, cookies))
 
 
 def _cookie_headers(state: dict[str, Any], scope: Scope) -> list[bytes]:

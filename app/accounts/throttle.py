@@ -131,7 +131,8 @@ class Attempt:
         over = worst - settings.login_slowdown_after
         if over < 0:
             return 0.0
-        return min(settings.login_delay_base_seconds * (2**over), settings.login_delay_max_seconds)
+        delay = settings.login_delay_base_seconds * (2**over)
+        return float(min(delay, settings.login_delay_max_seconds))
 
 
 def start_attempt(db: Session, limits: list[Limit], *, now: datetime | None = None) -> Attempt:

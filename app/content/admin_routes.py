@@ -34,18 +34,12 @@ RAW_ZIP_TYPES = frozenset(
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-class ContentTooLarge(AppError):
+class ContentTooLarge(AppError, status=413, title="Content too large"):
     """The upload is over the size limit (413)."""
 
-    status = 413
-    title = "Content too large"
 
-
-class UnsupportedMediaType(AppError):
+class UnsupportedMediaType(AppError, status=415, title="Unsupported media type"):
     """The upload is neither a raw .zip body nor a multipart form with a file (415)."""
-
-    status = 415
-    title = "Unsupported media type"
 
 
 def _too_large() -> ContentTooLarge:

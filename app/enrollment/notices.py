@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -120,7 +121,12 @@ def _notify(
             log.warning("notice %s: enrolment %s has no user or session", template, enrollment.id)
             return False
         about = _about(db, target)
-        context = {**about.context(), "name": user.display_name, **(extra or {})}
+        context = {
+            **about.context(),
+            "name": user.display_name,
+            "bookings_url": _bookings_url(),
+            **(extra or {}),
+        }
         attachments = []
         if ics_method is not None:
             body = feeds.invitation(db, target, method=ics_method, attendee=user.email)
@@ -141,73 +147,55 @@ def _bookings_url() -> str:
     return absolute_url("/bookings")
 
 
-def enrollment_confirmed(db: Session, enrollment: Enrollment) -> None:
-    """Tell the learner their seat is confirmed (with an .ics of the session)."""
-    _notify(
-        db,
-        enrollment,
-        subject="Confirmed: {title}, {day}",
-        template="enrolment_confirmed.txt",
-        ics_method="REQUEST",
-        extra={"bookings_url": _bookings_url()},
-    )
+@dataclass(frozen=True)
+class _Notice:
+    """One kind of message to an enrolment's learner: its subject, template and .ics."""
+
+    subject: str  # may name {title} and {day}
+    template: str  # under templates/emails/
+    ics_method: str | None = None  # REQUEST or CANCEL attaches an invitation
+
+    def __call__(self, db: Session, enrollment: Enrollment, **extra: Any) -> bool:
+        """Send it about the enrolment's session; True when it was queued."""
+        return _notify(
+            db,
+            enrollment,
+            subject=self.subject,
+            template=self.template,
+            ics_method=self.ics_method,
+            extra=extra,
+        )
+
+
+# Tell the learner their seat is confirmed (with an .ics of the session).
+enrollment_confirmed = _Notice("Confirmed: {title}, {day}", "enrolment_confirmed.txt", "REQUEST")
+# Tell the learner they are on the waitlist.
+waitlist_joined = _Notice("On the waitlist: {title}, {day}", "enrolment_waitlisted.txt")
+# Confirm a cancellation to the learner (with a cancelling .ics).
+enrollment_cancelled = _Notice(
+    "Cancelled: your place on {title}, {day}", "enrolment_cancelled.txt", "CANCEL"
+)
+# Remind a confirmed learner that their session starts soon.
+session_reminder = _Notice("Reminder: {title} starts {day}", "session_reminder.txt", "REQUEST")
+_HELD = _Notice("Seat held: {title}, {day}", "enrolment_held.txt")
+_OFFER = _Notice("A seat is free for you: {title}, {day}", "enrolment_offer.txt")
+
+
+def _until(db: Session, enrollment: Enrollment, at: datetime | None, otherwise: str) -> str:
+    """``at`` in the session's own zone, or ``otherwise`` when there is no time to name."""
+    session = db.get(CourseSession, enrollment.session_id)
+    return local_time(at, session.timezone) if at is not None and session is not None else otherwise
 
 
 def enrollment_held(db: Session, enrollment: Enrollment) -> None:
     """Tell the learner a seat is held for them until it expires."""
-    session = db.get(CourseSession, enrollment.session_id)
-    expires = (
-        local_time(enrollment.hold_expires_at, session.timezone)
-        if enrollment.hold_expires_at is not None and session is not None
-        else "shortly"
-    )
-    _notify(
-        db,
-        enrollment,
-        subject="Seat held: {title}, {day}",
-        template="enrolment_held.txt",
-        extra={"expires": expires, "bookings_url": _bookings_url()},
-    )
-
-
-def waitlist_joined(db: Session, enrollment: Enrollment) -> None:
-    """Tell the learner they are on the waitlist."""
-    _notify(
-        db,
-        enrollment,
-        subject="On the waitlist: {title}, {day}",
-        template="enrolment_waitlisted.txt",
-        extra={"bookings_url": _bookings_url()},
-    )
+    _HELD(db, enrollment, expires=_until(db, enrollment, enrollment.hold_expires_at, "shortly"))
 
 
 def waitlist_offer(db: Session, enrollment: Enrollment) -> None:
     """Offer a freed seat to the first in line, valid until ``offer_expires_at``."""
-    session = db.get(CourseSession, enrollment.session_id)
-    expires = (
-        local_time(enrollment.offer_expires_at, session.timezone)
-        if enrollment.offer_expires_at is not None and session is not None
-        else f"{get_settings().waitlist_offer_hours} hours from now"
-    )
-    _notify(
-        db,
-        enrollment,
-        subject="A seat is free for you: {title}, {day}",
-        template="enrolment_offer.txt",
-        extra={"expires": expires, "bookings_url": _bookings_url()},
-    )
-
-
-def enrollment_cancelled(db: Session, enrollment: Enrollment) -> None:
-    """Confirm a cancellation to the learner (with a cancelling .ics)."""
-    _notify(
-        db,
-        enrollment,
-        subject="Cancelled: your place on {title}, {day}",
-        template="enrolment_cancelled.txt",
-        ics_method="CANCEL",
-        extra={"bookings_url": _bookings_url()},
-    )
+    fallback = f"{get_settings().waitlist_offer_hours} hours from now"
+    _OFFER(db, enrollment, expires=_until(db, enrollment, enrollment.offer_expires_at, fallback))
 
 
 def enrollment_moved(db: Session, enrollment: Enrollment, old_session: CourseSession) -> None:
@@ -224,11 +212,7 @@ def enrollment_moved(db: Session, enrollment: Enrollment, old_session: CourseSes
         subject="Moved: {title} is now on {day}",
         template="enrolment_moved.txt",
         ics_method="REQUEST" if enrollment.status == EnrollmentStatus.CONFIRMED else None,
-        extra={
-            **extra,
-            "bookings_url": _bookings_url(),
-            "status_confirmed": enrollment.status == EnrollmentStatus.CONFIRMED,
-        },
+        extra={**extra, "status_confirmed": enrollment.status == EnrollmentStatus.CONFIRMED},
         # One iTIP method per calendar object, so the old date's CANCEL is its own file.
         also_cancel=old_session,
     )
@@ -247,7 +231,7 @@ def session_cancelled(db: Session, session: CourseSession, enrollments: list[Enr
             subject="Session cancelled: {title}, {day}",
             template="session_cancelled.txt",
             ics_method="CANCEL",
-            extra={"bookings_url": _bookings_url(), "facilitating": False},
+            extra={"facilitating": False},
             session=session,
         )
     _tell_facilitators(db, session, told)
@@ -280,15 +264,3 @@ def _tell_facilitators(db: Session, session: CourseSession, told: set[int]) -> N
 
 def _cancel_ics(db: Session, session: CourseSession, email: str) -> bytes:
     return feeds.invitation(db, session, method="CANCEL", attendee=email)
-
-
-def session_reminder(db: Session, enrollment: Enrollment) -> bool:
-    """Remind a confirmed learner that their session starts soon; True when sent."""
-    return _notify(
-        db,
-        enrollment,
-        subject="Reminder: {title} starts {day}",
-        template="session_reminder.txt",
-        ics_method="REQUEST",
-        extra={"bookings_url": _bookings_url()},
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -23,6 +23,14 @@ from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 
 
+def _run_out(now: datetime) -> ColumnElement[bool]:
+    """Holds and offers whose time ran out by ``now``."""
+    return or_(
+        and_(Enrollment.status == EnrollmentStatus.HELD, Enrollment.hold_expires_at <= now),
+        and_(Enrollment.status == EnrollmentStatus.OFFERED, Enrollment.offer_expires_at <= now),
+    )
+
+
 def settle_session(db: Session, session: CourseSession, now: datetime) -> Counter[str]:
     """Expire run-out holds and offers, then offer every free seat to the next in line.
 
@@ -31,16 +39,7 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
     """
     done: Counter[str] = Counter()
     stale = db.scalars(
-        select(Enrollment).where(
-            Enrollment.session_id == session.id,
-            or_(
-                and_(Enrollment.status == EnrollmentStatus.HELD, Enrollment.hold_expires_at <= now),
-                and_(
-                    Enrollment.status == EnrollmentStatus.OFFERED,
-                    Enrollment.offer_expires_at <= now,
-                ),
-            ),
-        )
+        select(Enrollment).where(Enrollment.session_id == session.id, _run_out(now))
     ).all()
     for enrollment in stale:
         done[
@@ -98,11 +97,13 @@ def waitlist_position(db: Session, enrollment: Enrollment) -> int | None:
     return len(ahead) + 1
 
 
-def _own_enrollment(db: Session, enrollment_id: int, user: User) -> Enrollment:
-    enrollment = db.get(Enrollment, enrollment_id, populate_existing=True)
-    if enrollment is None or enrollment.user_id != user.id:
+def _lock_own(db: Session, enrollment: Enrollment, user: User) -> tuple[CourseSession, Enrollment]:
+    """Lock the enrolment's session, then read the enrolment afresh (it must be ``user``'s)."""
+    session = rules.lock_session(db, enrollment.session_id)
+    fresh = db.get(Enrollment, enrollment.id, populate_existing=True)
+    if fresh is None or fresh.user_id != user.id:
         raise NotFound("There is no such booking.")
-    return enrollment
+    return session, fresh
 
 
 def accept_offer(
@@ -110,8 +111,7 @@ def accept_offer(
 ) -> Enrollment:
     """Take up a live offer: confirmed, or held while a payment is awaited."""
     now = now or utcnow()
-    session = rules.lock_session(db, enrollment.session_id)
-    enrollment = _own_enrollment(db, enrollment.id, user)
+    session, enrollment = _lock_own(db, enrollment, user)
     label = rules.session_label(db, session)
     if enrollment.status != EnrollmentStatus.OFFERED:
         raise Conflict(f"There is no seat offer to accept for {label}.")
@@ -141,8 +141,7 @@ def decline_offer(
 ) -> Enrollment:
     """Turn down an offer (or leave the waitlist); the seat passes to the next in line."""
     now = now or utcnow()
-    session = rules.lock_session(db, enrollment.session_id)
-    enrollment = _own_enrollment(db, enrollment.id, user)
+    session, enrollment = _lock_own(db, enrollment, user)
     if enrollment.status not in (EnrollmentStatus.OFFERED, EnrollmentStatus.WAITLISTED):
         raise Conflict(f"There is no offer to decline for {rules.session_label(db, session)}.")
     enrollment.status = EnrollmentStatus.CANCELLED
@@ -159,19 +158,7 @@ def expire_due(db: Session, now: datetime) -> dict[str, int]:
     For the ticker (``run_due_work``). Safe to run twice or in several workers at once:
     each session is locked and re-examined before anything changes.
     """
-    stale = (
-        select(Enrollment.session_id)
-        .where(
-            or_(
-                and_(Enrollment.status == EnrollmentStatus.HELD, Enrollment.hold_expires_at <= now),
-                and_(
-                    Enrollment.status == EnrollmentStatus.OFFERED,
-                    Enrollment.offer_expires_at <= now,
-                ),
-            )
-        )
-        .distinct()
-    )
+    stale = select(Enrollment.session_id).where(_run_out(now)).distinct()
     session_ids = set(db.scalars(stale))
     # Seats can also free up without an expiry (capacity raised): offer those too.
     waiting = (

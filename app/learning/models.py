@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.db import Base, UtcDateTime, utcnow
 
@@ -28,18 +29,32 @@ class AccessGrant(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class CourseProgress(Base):
+class _LearnerCourseVersion:
+    """Columns of a row kept once per learner and course version (the course for queries)."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        # A fresh constraint per table: one constraint object cannot serve two tables.
+        return (UniqueConstraint("user_id", "course_version_id"),)
+
+    # sort_order: these come first in the table, as they did before the mixin.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-4)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, sort_order=-3
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), sort_order=-2
+    )
+    course_version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="CASCADE"), sort_order=-1
+    )
+
+
+class CourseProgress(_LearnerCourseVersion, Base):
     """One learner's run through one course version (pinned until they finish)."""
 
     __tablename__ = "course_progress"
-    __table_args__ = (UniqueConstraint("user_id", "course_version_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    course_version_id: Mapped[int] = mapped_column(
-        ForeignKey("course_versions.id", ondelete="CASCADE")
-    )
     current_position: Mapped[int] = mapped_column(Integer, default=1)  # where to resume
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -75,16 +90,9 @@ class CheckAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class Completion(Base):
+class Completion(_LearnerCourseVersion, Base):
     """A finished course: recorded once per learner and course version."""
 
     __tablename__ = "completions"
-    __table_args__ = (UniqueConstraint("user_id", "course_version_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    course_version_id: Mapped[int] = mapped_column(
-        ForeignKey("course_versions.id", ondelete="CASCADE")
-    )
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

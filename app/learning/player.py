@@ -27,11 +27,8 @@ from app.learning.service import (
 )
 
 
-class NotReachable(AppError):
+class NotReachable(AppError, status=409, title="Not yet"):
     """A module further on than the first unvisited one; the page redirects there."""
-
-    status = 409
-    title = "Not yet"
 
     def __init__(self, position: int, title: str) -> None:
         super().__init__(

@@ -16,7 +16,7 @@ from app.learning.hooks import MY_LEARNING_SECTIONS
 from app.learning.player import ModuleView, NotReachable
 from app.learning.schemas import AnswerIn, AnswerOut, LearningRowOut
 from app.learning.service import NoAccess
-from app.pages import page_router
+from app.pages import Refusal, page_router, run_change
 from app.web import redirect, render
 
 router = page_router()
@@ -97,10 +97,15 @@ def create_grant(
     request: Request, ctx: Ctx, coordinator: Coordinator, course: FormStr = "", email: FormStr = ""
 ) -> Response:
     """Give one learner access to one course."""
-    try:
-        service.grant_access(ctx.db, course, email, coordinator)
-    except AppError as exc:
-        return _grants_page(request, ctx, form={"course": course, "email": email}, error=exc)
+    # Every refusal (an unknown course or address included) is shown on the form.
+    granted = run_change(
+        ctx.db,
+        lambda: service.grant_access(ctx.db, course, email, coordinator),
+        refusals=(AppError,),
+    )
+    if isinstance(granted, Refusal):
+        form = {"course": course, "email": email}
+        return _grants_page(request, ctx, form=form, error=granted.error)
     title = dict(service.course_choices(ctx.db)).get(course, course)
     ctx.flash(f"Access granted: {email.strip()} can now study “{title}” online.", "success")
     return redirect("/learning/grants")
@@ -170,7 +175,7 @@ def _choice_numbers(values: list[str]) -> list[int]:
 @api.get("/learning", response_model=list[LearningRowOut])
 def api_my_learning(user: ApiUser, db: DbSession) -> list[LearningRowOut]:
     """The caller's courses with their progress."""
-    return [LearningRowOut(**vars(row)) for row in service.my_learning(db, user)]
+    return service.my_learning(db, user)
 
 
 @api.post("/learning/{slug}/modules/{module_slug}/checks/{check_id}", response_model=AnswerOut)
@@ -183,13 +188,7 @@ def api_answer(
     except NoAccess as exc:
         # Same answer as for an unknown course: the API does not say what exists.
         raise NotFound(f"There is no course '{slug}' that you can study.") from exc
-    return AnswerOut(
-        correct=result.correct,
-        score=result.score,
-        best_score=result.best_score,
-        explanation=result.explanation,
-        course_complete=result.course_complete,
-    )
+    return AnswerOut.model_validate(result, from_attributes=True)
 
 
 # What app/main.py includes, in this order.

@@ -29,7 +29,9 @@ class AnswerOut(BaseModel):
 
 
 class LearningRowOut(BaseModel):
-    """A course on the learner's "My learning" list."""
+    """A course on the learner's "My learning" list (pages and the API alike)."""
+
+    model_config = ConfigDict(frozen=True)
 
     course_slug: str
     course_title: str

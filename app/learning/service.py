@@ -18,6 +18,7 @@ from app.content.models import Course, CourseModule, CourseVersion
 from app.db import insert_ignore
 from app.errors import Conflict, Forbidden, NotFound
 from app.learning.models import AccessGrant, CheckAttempt, CourseProgress, ModuleVisit
+from app.learning.schemas import LearningRowOut
 
 GRANT_BY_COORDINATOR = "coordinator"
 
@@ -44,21 +45,6 @@ class GrantRow:
     source: str
     granted_by: str | None
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class LearningRow:
-    """One course on a learner's "My learning" list."""
-
-    course_slug: str
-    course_title: str
-    version: str
-    modules_visited: int
-    modules_total: int
-    percent: int
-    started: bool
-    completed_at: datetime | None
-    resume_url: str
 
 
 def percent(done: int, total: int) -> int:
@@ -246,7 +232,7 @@ def start_or_resume(db: Session, user: User, course_slug: str) -> CourseProgress
     return progress
 
 
-def my_learning(db: Session, user: User) -> list[LearningRow]:
+def my_learning(db: Session, user: User) -> list[LearningRowOut]:
     """The learner's courses: runs with progress, then granted courses not started yet."""
     runs = list(
         db.scalars(
@@ -293,36 +279,40 @@ def my_learning(db: Session, user: User) -> list[LearningRow]:
             .group_by(ModuleVisit.progress_id)
         ).all()
     )
-    rows = []
-    for run in shown.values():
-        version = versions[run.course_version_id]
-        slug, total, done = slugs[run.course_id], totals.get(version.id, 0), visits.get(run.id, 0)
-        rows.append(
-            LearningRow(
-                course_slug=slug,
-                course_title=version.title,
-                version=version.version,
-                modules_visited=done,
-                modules_total=total,
-                percent=percent(done, total),
-                started=True,
-                completed_at=run.completed_at,
-                resume_url=f"/learn/{slug}/{run.current_position}",
-            )
+    rows = [
+        _learning_row(
+            slugs[run.course_id],
+            versions[run.course_version_id],
+            totals,
+            run,
+            visits.get(run.id, 0),
         )
-    for version in sorted(fresh, key=lambda v: v.title):
-        slug = slugs[version.course_id]
-        rows.append(
-            LearningRow(
-                course_slug=slug,
-                course_title=version.title,
-                version=version.version,
-                modules_visited=0,
-                modules_total=totals.get(version.id, 0),
-                percent=0,
-                started=False,
-                completed_at=None,
-                resume_url=f"/learn/{slug}",
-            )
-        )
+        for run in shown.values()
+    ]
+    rows += [
+        _learning_row(slugs[version.course_id], version, totals, None, 0)
+        for version in sorted(fresh, key=lambda v: v.title)
+    ]
     return rows
+
+
+def _learning_row(
+    slug: str,
+    version: CourseVersion,
+    totals: dict[int, int],
+    run: CourseProgress | None,
+    done: int,
+) -> LearningRowOut:
+    """A "My learning" row for a run (``run``), or for a granted course not started yet."""
+    total = totals.get(version.id, 0)
+    return LearningRowOut(
+        course_slug=slug,
+        course_title=version.title,
+        version=version.version,
+        modules_visited=done,
+        modules_total=total,
+        percent=percent(done, total),
+        started=run is not None,
+        completed_at=run.completed_at if run is not None else None,
+        resume_url=f"/learn/{slug}/{run.current_position}" if run is not None else f"/learn/{slug}",
+    )

@@ -88,16 +88,8 @@ def _refund_stray(db: Session, order: Order, intent: gateway.Intent) -> None:
     sent = gateway.create_refund(
         intent_id=intent.id, amount=intent.amount, key=key, order_id=order.id
     )
-    db.add(
-        Refund(
-            order_id=order.id,
-            key=key,
-            amount_cents=intent.amount,
-            reason="A second payment for an order already paid was refunded in full",
-            provider_refund_id=sent.id,
-            status=sent.status,
-        )
-    )
+    reason = "A second payment for an order already paid was refunded in full"
+    db.add(refunds.stripe_refund_row(order, key, sent, reason=reason))
     db.flush()
     log.warning("order %s: refunded duplicate payment %s", order.reference, intent.id)
 

@@ -8,11 +8,12 @@ never leave this module: the rest of the app sees ``Intent`` and ``StripeRefund`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import stripe
 
@@ -20,7 +21,12 @@ from app.config import get_settings
 from app.errors import AppError
 from app.payments.models import RefundStatus
 
+if TYPE_CHECKING:  # the typed parameter dicts moved between stripe releases
+    from stripe import RequestOptions
+    from stripe.params import PaymentIntentCreateParams, RefundCreateParams
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class IntentStatus(StrEnum):
@@ -31,10 +37,8 @@ class IntentStatus(StrEnum):
     PROCESSING = "processing"
 
 
-class PaymentServiceError(AppError):
+class PaymentServiceError(AppError, status=502):
     """Stripe could not be reached or refused a request; nothing was changed here."""
-
-    status = 502
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class StripeRefund:
     payment_intent_id: str | None
     key: str | None  # our idempotency key, kept in the refund's metadata
     created: int
+
+
+Listed = TypeVar("Listed", Intent, StripeRefund)
 
 
 def is_configured() -> bool:
@@ -98,7 +105,7 @@ def _intent(obj: stripe.PaymentIntent) -> Intent:
         status=data["status"],
         amount=int(data["amount"]),
         currency=str(data["currency"]).upper(),
-        order_id=int(raw_order) if str(raw_order or "").isdigit() else None,
+        order_id=int(str(raw_order)) if str(raw_order or "").isdigit() else None,
         client_secret=data.get("client_secret"),
         last_error=error.get("message") if isinstance(error, dict) else None,
         created=int(data.get("created") or 0),
@@ -124,34 +131,65 @@ def _failed(action: str, exc: stripe.StripeError) -> PaymentServiceError:
     return PaymentServiceError(f"Could not {action}: {message}. Nothing was charged; try again.")
 
 
+def _call(action: str, call: Callable[[stripe.StripeClient], T]) -> T:
+    """``call(client())``; a Stripe failure becomes a ``PaymentServiceError`` naming ``action``."""
+    try:
+        return call(client())
+    except stripe.StripeError as exc:
+        raise _failed(action, exc) from exc
+
+
+def _created_since(
+    action: str,
+    listing: Callable[[stripe.StripeClient], Any],
+    read: Callable[[Any], Listed],
+    since: datetime | None,
+) -> Iterator[Listed]:
+    """Every object of a Stripe list created since ``since`` (all when None), read as values.
+
+    The date is applied here rather than as Stripe's ``created`` filter, which
+    localstripe refuses; reconciliation runs rarely, so reading the full list is fine.
+    """
+    floor = int(since.timestamp()) if since is not None else 0
+    try:
+        for obj in listing(client()).auto_paging_iter():
+            item = read(obj)
+            if item.created >= floor:
+                yield item
+    except stripe.StripeError as exc:
+        raise _failed(action, exc) from exc
+
+
 def create_intent(*, order_id: int, reference: str, amount: int, currency: str, key: str) -> Intent:
     """A PaymentIntent for an order; the same ``key`` returns the same intent from Stripe."""
-    params: stripe.PaymentIntentService.CreateParams = {
+    params: PaymentIntentCreateParams = {
         "amount": amount,
         "currency": currency.lower(),
         "metadata": {"order_id": str(order_id), "reference": reference},
     }
-    try:
-        obj = client().v1.payment_intents.create(params=params, options={"idempotency_key": key})
-    except stripe.StripeError as exc:
-        raise _failed("start the card payment", exc) from exc
-    return _intent(obj)
+    options: RequestOptions = {"idempotency_key": key}
+    return _intent(
+        _call(
+            "start the card payment",
+            lambda api: api.v1.payment_intents.create(params=params, options=options),
+        )
+    )
 
 
 def retrieve_intent(intent_id: str) -> Intent:
     """The PaymentIntent as Stripe has it now (webhook bodies are only hints)."""
-    try:
-        return _intent(client().v1.payment_intents.retrieve(intent_id))
-    except stripe.StripeError as exc:
-        raise _failed("read the payment from Stripe", exc) from exc
+    read = _call(
+        "read the payment from Stripe", lambda api: api.v1.payment_intents.retrieve(intent_id)
+    )
+    return _intent(read)
 
 
 def refunds_for(intent_id: str) -> list[StripeRefund]:
     """Every refund Stripe holds for a PaymentIntent."""
-    try:
-        page = client().v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
-    except stripe.StripeError as exc:
-        raise _failed("read refunds from Stripe", exc) from exc
+    page = _call(
+        "read refunds from Stripe",
+        lambda api: api.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}),
+    )
     return [_refund(obj) for obj in page.data]
 
 
@@ -165,16 +203,15 @@ def create_refund(*, intent_id: str, amount: int, key: str, order_id: int) -> St
     for existing in refunds_for(intent_id):
         if existing.key == key:
             return existing
-    params: stripe.RefundService.CreateParams = {
+    params: RefundCreateParams = {
         "payment_intent": intent_id,
         "amount": amount,
         "metadata": {"apex_key": key, "order_id": str(order_id)},
     }
-    try:
-        obj = client().v1.refunds.create(params=params, options={"idempotency_key": key})
-    except stripe.StripeError as exc:
-        raise _failed("send the refund", exc) from exc
-    return _refund(obj)
+    options: RequestOptions = {"idempotency_key": key}
+    return _refund(
+        _call("send the refund", lambda api: api.v1.refunds.create(params=params, options=options))
+    )
 
 
 def cancel_intent(intent_id: str) -> None:
@@ -186,31 +223,23 @@ def cancel_intent(intent_id: str) -> None:
 
 
 def list_intents(since: datetime | None) -> Iterator[Intent]:
-    """Every PaymentIntent created since ``since`` (all when None).
-
-    The date is applied here rather than as Stripe's ``created`` filter, which
-    localstripe refuses; reconciliation runs rarely, so reading the full list is fine.
-    """
-    floor = int(since.timestamp()) if since is not None else 0
-    try:
-        for obj in client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
-            intent = _intent(obj)
-            if intent.created >= floor:
-                yield intent
-    except stripe.StripeError as exc:
-        raise _failed("list payments from Stripe", exc) from exc
+    """Every PaymentIntent created since ``since`` (all when None)."""
+    return _created_since(
+        "list payments from Stripe",
+        lambda api: api.v1.payment_intents.list(params={"limit": 100}),
+        _intent,
+        since,
+    )
 
 
 def list_refunds(since: datetime | None) -> Iterator[StripeRefund]:
-    """Every refund created since ``since`` (all when None); filtered here, as above."""
-    floor = int(since.timestamp()) if since is not None else 0
-    try:
-        for obj in client().v1.refunds.list(params={"limit": 100}).auto_paging_iter():
-            refund = _refund(obj)
-            if refund.created >= floor:
-                yield refund
-    except stripe.StripeError as exc:
-        raise _failed("list refunds from Stripe", exc) from exc
+    """Every refund created since ``since`` (all when None)."""
+    return _created_since(
+        "list refunds from Stripe",
+        lambda api: api.v1.refunds.list(params={"limit": 100}),
+        _refund,
+        since,
+    )
 
 
 def construct_event(payload: bytes, signature: str, secret: str) -> stripe.Event:
@@ -219,7 +248,8 @@ def construct_event(payload: bytes, signature: str, secret: str) -> stripe.Event
     Raises ``ValueError`` for a body that is not an event and
     ``stripe.SignatureVerificationError`` for a bad or stale signature.
     """
-    return stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
+    event: stripe.Event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
+    return event
 
 
 def pay_with_test_card(intent_id: str, card_number: str) -> str:
@@ -228,8 +258,9 @@ def pay_with_test_card(intent_id: str, card_number: str) -> str:
     Stripe.js's Payment Element does this in the browser; localstripe has none, so the
     ``apex payments test-card`` command and the tests do it over the API.
     """
-    api = client().v1
-    try:
+
+    def pay(stripe_client: stripe.StripeClient) -> str:
+        api = stripe_client.v1
         method = api.payment_methods.create(
             params={
                 "type": "card",
@@ -238,5 +269,5 @@ def pay_with_test_card(intent_id: str, card_number: str) -> str:
         )
         api.payment_intents.update(intent_id, params={"payment_method": method.id})
         return api.payment_intents.confirm(intent_id).status
-    except stripe.StripeError as exc:
-        raise _failed("pay with the test card", exc) from exc
+
+    return _call("pay with the test card", pay)

@@ -185,6 +185,18 @@ def refund_order(
     return refund
 
 
+def stripe_refund_row(order: Order, key: str, sent: gateway.StripeRefund, *, reason: str) -> Refund:
+    """The ``Refund`` row for a refund Stripe made: its amount, id and status as Stripe says."""
+    return Refund(
+        order_id=order.id,
+        key=key,
+        amount_cents=sent.amount,
+        reason=reason,
+        provider_refund_id=sent.id,
+        status=RefundStatus(sent.status),
+    )
+
+
 def record_stripe_refund(db: Session, order: Order, sent: gateway.StripeRefund) -> bool:
     """Record a refund Stripe knows and we do not (e.g. made in Stripe's dashboard)."""
     key = sent.key or f"stripe:{sent.id}"
@@ -193,14 +205,7 @@ def record_stripe_refund(db: Session, order: Order, sent: gateway.StripeRefund) 
     )
     if known is not None or sent.status not in (RefundStatus.SUCCEEDED, RefundStatus.PENDING):
         return False
-    refund = Refund(
-        order_id=order.id,
-        key=key,
-        amount_cents=sent.amount,
-        reason="Refunded in Stripe",
-        provider_refund_id=sent.id,
-        status=RefundStatus(sent.status),
-    )
+    refund = stripe_refund_row(order, key, sent, reason="Refunded in Stripe")
     db.add(refund)
     order.refunded_cents += sent.amount
     orders.set_status_from_refunds(order)

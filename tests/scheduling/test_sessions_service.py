@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts import organisations
 from app.accounts.models import Role
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling import hooks, visibility
-from app.scheduling import service
+from app.scheduling import hooks, service, visibility
 from tests.factories import make_organisation, make_user
 from tests.hook_helpers import only_receiver
 from tests.scheduling.factories import course_id, ensure_courses, make_session, make_venue
