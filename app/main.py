@@ -10,12 +10,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import jobs, site, wiring
-from app.accounts import admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.sessions import SessionCookieMiddleware
 from app.base_url import BaseUrlMiddleware
 from app.config import PROJECT_ROOT, get_settings, resolve_secret_key
-from app.content import admin_routes as content_admin_routes
 from app.content import routes as content_routes
 from app.documents import routes as document_routes
 from app.documents.certificates import routes as certificate_routes
@@ -83,9 +81,7 @@ def create_app() -> FastAPI:
     for feature in (
         site,
         account_routes,
-        admin_routes,
         content_routes,
-        content_admin_routes,
         learning_routes,
         scheduling_routes,
         enrollment_routes,

@@ -1,84 +1,10 @@
-"""Catalogue pages, ``/api/v1/courses``, and pack assets under content-hashed URLs."""
+"""The catalogue's routers, in the order ``app.main`` includes them: the public pages
+(``pages/public.py``), the staff's content pages (``pages/staff.py``) and the JSON API
+(``api.py``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from app.content import api
+from app.content.pages import public, staff
 
-from app.accounts.sessions import Ctx
-from app.content import catalogue
-from app.content.catalogue import CatalogueFilters
-from app.content.hooks import COURSE_PAGE_SECTIONS
-from app.content.schemas import CourseDetailOut, CourseOut
-from app.db import DbSession
-from app.pages import page_router
-from app.web import render
-
-router = page_router()
-api = APIRouter(prefix="/api/v1")
-
-# The URL names the bytes (their SHA-256), so the file may be cached for a year.
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-@router.get("/courses", response_class=HTMLResponse)
-def catalogue_page(
-    request: Request, ctx: Ctx, q: str = "", skill: str = "", audience: str = "", format: str = ""
-) -> Response:
-    """The catalogue: search by words, filter by skill, audience and format."""
-    filters = CatalogueFilters(q=q.strip()[:200], skill=skill, audience=audience, format=format)
-    return render(
-        request,
-        "catalogue/list.html",
-        {
-            "courses": catalogue.list_courses(ctx.db, filters),
-            "filters": filters,
-            "facets": catalogue.facets(ctx.db),
-        },
-    )
-
-
-@router.get("/courses/{slug}", response_class=HTMLResponse)
-def course_page(request: Request, ctx: Ctx, slug: str) -> Response:
-    """A course: summary, objectives, modules with durations, formats, credit hours."""
-    course = catalogue.course_detail(ctx.db, slug)
-    # Higher features (enrolment: upcoming sessions) add sections through a hook.
-    found = COURSE_PAGE_SECTIONS.send(ctx.db, slug, ctx.user)
-    sections = [section for section in found if section is not None]
-    return render(request, "catalogue/course.html", {"course": course, "sections": sections})
-
-
-@router.get("/assets/{sha256}/{name}")
-def asset(db: DbSession, sha256: str, name: str) -> Response:
-    """A pack image, served from its content hash with long cache headers."""
-    found = catalogue.find_asset(db, sha256)
-    return Response(
-        found.data,
-        media_type=found.media_type,
-        headers={
-            "Cache-Control": IMMUTABLE,
-            "ETag": f'"{sha256}"',
-            # SVG can carry script: never let the browser run it as a page of ours.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-        },
-    )
-
-
-@api.get("/courses", response_model=list[CourseOut])
-def api_courses(
-    db: DbSession, q: str = "", skill: str = "", audience: str = "", format: str = ""
-) -> list[CourseOut]:
-    """The catalogue as JSON, with the same filters as the page."""
-    return catalogue.list_courses(
-        db, CatalogueFilters(q=q.strip()[:200], skill=skill, audience=audience, format=format)
-    )
-
-
-@api.get("/courses/{slug}", response_model=CourseDetailOut)
-def api_course(db: DbSession, slug: str) -> CourseDetailOut:
-    """One course with its objectives and modules."""
-    return catalogue.course_detail(db, slug)
-
-
-# What app/main.py includes, in this order.
-ROUTERS = (router, api)
+ROUTERS = (*public.ROUTERS, *staff.ROUTERS, *api.ROUTERS)

@@ -1,0 +1,1 @@
+"""Accounts' HTML pages: sign-up, sign-in, the account (public); people, organisations (staff)."""

@@ -1,0 +1,1 @@
+"""The catalogue's HTML pages (public) and the content admin pages (staff)."""

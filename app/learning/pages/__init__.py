@@ -1,0 +1,1 @@
+"""Learning's HTML pages: My learning, the module player, knowledge checks."""
