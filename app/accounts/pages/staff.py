@@ -27,7 +27,7 @@ ANY_REFUSAL = (AppError,)
 def users(request: Request, ctx: Ctx, _: Admin, q: str = "") -> Response:
     """List users with their roles; filter by name or e-mail."""
     found = service.list_users(ctx.db, search=q)
-    return render(request, "admin/users.html", {"users": found, "q": q, "roles": list(Role)})
+    return render(request, "accounts/admin/users.html", {"users": found, "q": q, "roles": list(Role)})
 
 
 @router.post("/admin/users/{user_id:id}/roles")
@@ -50,7 +50,7 @@ def organisation_list(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     managed = organisations.organisations_managed_by(ctx.db, user)
     if not managed and Role.ADMIN not in user.roles:
         require_role(ctx, Role.ADMIN)
-    return render(request, "orgs/list.html", {"organisations": managed})
+    return render(request, "accounts/organisations/list.html", {"organisations": managed})
 
 
 @router.post("/admin/organisations")
@@ -69,7 +69,7 @@ def create_organisation(ctx: Ctx, _: Admin, name: FormStr = "") -> Response:
 def organisation_page(request: Request, ctx: Ctx, user: SignedIn, organisation_id: int) -> Response:
     """One organisation's members, for admins and that organisation's coordinators."""
     organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
-    return render(request, "orgs/detail.html", {"organisation": organisation})
+    return render(request, "accounts/organisations/detail.html", {"organisation": organisation})
 
 
 @router.post("/orgs/{organisation_id:id}/members")

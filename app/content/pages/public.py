@@ -27,7 +27,7 @@ def catalogue_page(
     filters = CatalogueFilters(q=q.strip()[:200], skill=skill, audience=audience, format=format)
     return render(
         request,
-        "catalogue/list.html",
+        "content/catalogue.html",
         {
             "courses": catalogue.list_courses(ctx.db, filters),
             "filters": filters,
@@ -43,7 +43,7 @@ def course_page(request: Request, ctx: Ctx, slug: str) -> Response:
     # Higher features (enrolment: upcoming sessions) add sections through a hook.
     found = COURSE_PAGE_SECTIONS.send(ctx.db, slug, ctx.user)
     sections = [section for section in found if section is not None]
-    return render(request, "catalogue/course.html", {"course": course, "sections": sections})
+    return render(request, "content/course.html", {"course": course, "sections": sections})
 
 
 @router.get("/assets/{sha256}/{name}")

@@ -68,7 +68,7 @@ def _content_page(
         "courses_dir": get_settings().courses_dir,
     }
     return render(
-        request, "content_admin/content.html", {**context, **extra}, status_code=status_code
+        request, "content/admin.html", {**context, **extra}, status_code=status_code
     )
 
 

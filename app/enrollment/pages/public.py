@@ -35,7 +35,7 @@ def schedule_page(request: Request, ctx: Ctx, course: str = "", month: str = "")
     items = public_schedule.upcoming_sessions(ctx.db, ctx.user, now=now, filters=filters)
     return render(
         request,
-        "schedule/index.html",
+        "enrollment/schedule/index.html",
         {
             "days": public_schedule.by_day(items),
             "count": len(items),
@@ -68,7 +68,7 @@ def reset_calendar_feed(ctx: Ctx, user: SignedIn) -> Response:
 def _feed_page(request: Request, token: str) -> Response:
     url = feeds.feed_url(token)
     webcal = "webcal://" + url.split("://", 1)[1]
-    return render(request, "schedule/calendar_feed.html", {"feed_url": url, "webcal_url": webcal})
+    return render(request, "enrollment/schedule/calendar_feed.html", {"feed_url": url, "webcal_url": webcal})
 
 
 @router.get("/calendars/{token}.ics")
@@ -98,7 +98,7 @@ def upcoming_sessions_section(
     if not open_items:
         return None
     return (
-        "schedule/course_sessions.html",
+        "enrollment/schedule/course_sessions.html",
         {"items": open_items, "schedule_url": f"/schedule?course={slug}"},
     )
 

@@ -164,7 +164,7 @@ def test_the_course_page_section_lists_sessions_with_seats(db: Session) -> None:
 
     assert section is not None
     template, context = section
-    assert template == "schedule/course_sessions.html"
+    assert template == "enrollment/schedule/course_sessions.html"
     assert [item.session_id for item in context["items"]] == [open_session.id]
     assert context["schedule_url"] == f"/schedule?course={slug}"
     assert upcoming_sessions_section(db, "trust-and-confidence", None) is None
