@@ -21,6 +21,7 @@ from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.config import get_settings
 from app.db import utcnow
+from app.documents.certificates.issuing import issue_due_certificates
 from app.documents.models import Certificate
 from app.enrollment.models import Enrollment
 from app.scheduling.models import SessionFacilitator
@@ -114,6 +115,12 @@ def test_attendance_gives_a_certificate_whose_qr_code_verifies(
         expect(
             page.get_by_role("group", name=f"{name}, day 1").get_by_label("Present")
         ).to_be_checked()
+
+    # The ticker issues what attendance earned (pages never issue: a GET must not write);
+    # here its certificate work runs once, as the next tick would.
+    with learning_db() as db:
+        assert issue_due_certificates(db) == 2
+        db.commit()
 
     # Each learner finds the certificate on "My learning" and downloads it from there.
     for email, name in zip(learners, LEARNERS, strict=True):
