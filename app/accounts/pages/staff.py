@@ -27,7 +27,9 @@ ANY_REFUSAL = (AppError,)
 def users(request: Request, ctx: Ctx, _: Admin, q: str = "") -> Response:
     """List users with their roles; filter by name or e-mail."""
     found = service.list_users(ctx.db, search=q)
-    return render(request, "accounts/admin/users.html", {"users": found, "q": q, "roles": list(Role)})
+    return render(
+        request, "accounts/admin/users.html", {"users": found, "q": q, "roles": list(Role)}
+    )
 
 
 @router.post("/admin/users/{user_id:id}/roles")

@@ -67,9 +67,7 @@ def _content_page(
         "max_upload_mib": max_upload_bytes() // (1024 * 1024),
         "courses_dir": get_settings().courses_dir,
     }
-    return render(
-        request, "content/admin.html", {**context, **extra}, status_code=status_code
-    )
+    return render(request, "content/admin.html", {**context, **extra}, status_code=status_code)
 
 
 @router.get(CONTENT_PAGE, response_class=HTMLResponse)

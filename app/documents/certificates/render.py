@@ -80,11 +80,6 @@ def render_batch(certs: Sequence[Certificate]) -> RenderedBatch:
     return certificate_batch.render_batch([page_for(cert) for cert in certs], engine.paper())
 
 
-def render_certificates(certs: Sequence[Certificate]) -> bytes:
-    """One PDF with a page per certificate."""
-    return render_batch(certs).combined
-
-
 def render_certificate(cert: Certificate) -> bytes:
     """The PDF of one certificate."""
     return render_batch([cert]).combined

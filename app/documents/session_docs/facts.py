@@ -104,13 +104,6 @@ class SessionFacts:
             "participants": list(self.participants),
         }
 
-    def certificate_inputs(self) -> list[list[Any]]:
-        """The certificates a pack includes, as (serial, holder, revoked) for the hash."""
-        return [
-            [c.serial, c.holder_name, c.revoked_at.isoformat() if c.revoked_at else None]
-            for c in self.certificates
-        ]
-
 
 def _session_version(db: Session, session: CourseSession) -> CourseVersion:
     # The version pinned on the session: documents printed after a newer version was

@@ -68,7 +68,9 @@ def reset_calendar_feed(ctx: Ctx, user: SignedIn) -> Response:
 def _feed_page(request: Request, token: str) -> Response:
     url = feeds.feed_url(token)
     webcal = "webcal://" + url.split("://", 1)[1]
-    return render(request, "enrollment/schedule/calendar_feed.html", {"feed_url": url, "webcal_url": webcal})
+    return render(
+        request, "enrollment/schedule/calendar_feed.html", {"feed_url": url, "webcal_url": webcal}
+    )
 
 
 @router.get("/calendars/{token}.ics")

@@ -14,7 +14,7 @@ from app import formatting
 from app.config import get_settings
 from app.documents.certificates import render as certificate_render
 from app.documents.certificates import service as certificates
-from app.documents.certificates.render import render_certificate, render_certificates
+from app.documents.certificates.render import render_batch, render_certificate
 from app.documents.files import storage
 from app.documents.models import Certificate
 from tests.documents.cert_helpers import current_version, one_line, pdf_text
@@ -127,7 +127,7 @@ def test_a_revoked_certificate_says_so(db: Session) -> None:
 def test_batch_renders_one_page_per_certificate(db: Session) -> None:
     long_name = "Maximilian Alexander " * 9 + "von Hohenzollern-Sigmaringen"
     certs = [_cert(db, name=name) for name in [*NAMES, long_name[:200], "Jane Doe"]]
-    pdf = render_certificates(certs)
+    pdf = render_batch(certs).combined  # one PDF with a page per certificate
     pages = pdf_text(pdf)
     assert len(pages) == len(certs)
     for index, (cert, page) in enumerate(zip(certs, pages, strict=True)):
@@ -143,7 +143,7 @@ def test_rendering_is_repeatable(db: Session) -> None:
 
 def test_render_needs_certificates() -> None:
     with pytest.raises(ValueError):
-        render_certificates([])
+        render_batch([])
 
 
 def test_stored_file_is_reused_and_changes_with_its_inputs(
@@ -231,7 +231,7 @@ def test_batch_path_stores_each_persons_file_for_their_download(db: Session) -> 
 def test_frames_are_shared_by_certificates_that_show_the_same_course(db: Session) -> None:
     same = [_cert(db, name=name) for name in ("Ada Lovelace", "Grace Hopper")]
     other = _cert(db, name="Alan Turing", facilitator_names=["Barbara Liskov"])
-    pdf = render_certificates([*same, other])
+    pdf = render_batch([*same, other]).combined
     reader = PdfReader(io.BytesIO(pdf))
     forms = [
         {str(name) for name in (page["/Resources"].get("/XObject") or {})} for page in reader.pages
