@@ -64,8 +64,10 @@ class Seeded:
 
 def _seed(db: Session, tag: str) -> Seeded:
     """A paid session of the course, our learner, and another learner's held seat + order."""
-    # A few business days ahead: bookable, and among the first dates the course page lists.
-    starts = business_days_from(date.today() + timedelta(days=5), 1)[0]
+    # A few business days ahead: bookable, among the first dates the course page lists, and
+    # inside the 7-day change cut-off. From today + 5 a weekend pushed it to 7 days away on
+    # Sundays and Mondays (UTC), outside the cut-off; from today + 2 it is at most 4 away.
+    starts = business_days_from(date.today() + timedelta(days=2), 1)[0]
     venue = make_venue(db, name=f"Journey Room {tag}", address="4 Harbour Lane, Springfield")
     session = make_session(
         db, course_slug=COURSE, starts_on=starts, price_cents=45000, capacity=12, venue=venue
