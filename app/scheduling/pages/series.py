@@ -16,11 +16,12 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Invalid
 from app.pages import page_router
-from app.scheduling import forms, recurrence, series, venues
+from app.scheduling import forms, recurrence, series
 from app.scheduling import preview as rule_preview
-from app.scheduling.courses import course_choices, course_titles, format_choices
+from app.scheduling.courses import course_titles
 from app.scheduling.materialise import load_series_sessions
 from app.scheduling.models import CourseSession, Series, SessionStatus
+from app.scheduling.pages.sessions import form_choices
 from app.web import redirect, render
 
 router = page_router()
@@ -33,17 +34,10 @@ def _sessions(count: int) -> str:
 
 
 def _choices(db: Session) -> dict[str, Any]:
-    courses = course_choices(db)
     return {
-        "courses": courses,
-        "formats": format_choices(courses),
-        "venues": venues.list_venues(db),
-        "organisations": organisations.list_organisations(db),
-        "zones": forms.COMMON_ZONES,
-        "countries": forms.HOLIDAY_COUNTRIES,
+        **form_choices(db),
         "presets": recurrence.PRESETS,
         "weekdays": list(recurrence.WEEKDAYS),
-        "policies": recurrence.POLICIES,
     }
 
 

@@ -67,7 +67,8 @@ def add_venue(
     return redirect("/coordinator/venues")
 
 
-def _session_choices(db: Session) -> dict[str, Any]:
+def form_choices(db: Session) -> dict[str, Any]:
+    """What the session and series forms offer: courses, formats, venues, organisations, zones."""
     courses = course_choices(db)
     return {
         "courses": courses,
@@ -82,7 +83,7 @@ def _session_choices(db: Session) -> dict[str, Any]:
 @router.get("/coordinator/sessions/new", response_class=HTMLResponse)
 def new_session(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """The standalone session form (e.g. a three-day version of a course)."""
-    context = {**_session_choices(ctx.db), "form": forms.SessionForm()}
+    context = {**form_choices(ctx.db), "form": forms.SessionForm()}
     return render(request, "scheduling/session_new.html", context)
 
 
@@ -95,7 +96,7 @@ def create_session(
         with ctx.db.begin_nested():
             created = sessions.create_session(ctx.db, form.to_input())
     except Invalid as exc:
-        context = {**_session_choices(ctx.db), "form": form, "error": exc.message}
+        context = {**form_choices(ctx.db), "form": form, "error": exc.message}
         return render(request, "scheduling/session_new.html", context, status_code=422)
     span = created.starts_on.isoformat()
     if created.ends_on != created.starts_on:
