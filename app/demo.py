@@ -101,6 +101,8 @@ def load_demo_data(db: Session) -> bool:
             roles=set(account.roles),
         )
     org = organisations.create_organisation(db, name=DEMO_ORGANISATION)
+    # Northwind is an invoice customer: seats its packs do not cover are billed to it.
+    organisations.set_pays_by_invoice(db, org, True)
     organisations.add_member(db, org, email=DEMO_ORG_COORDINATOR, coordinator=True)
     organisations.add_member(db, org, email="learner@apex.example.com")
     _load_demo_schedule(db, org.id)

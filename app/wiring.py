@@ -18,7 +18,7 @@ from app.enrollment import queries as enrollment_queries
 from app.enrollment.models import EnrollmentStatus, InHouseRequestStatus
 from app.enrollment.pages import public as enrollment_public_pages
 from app.learning import hooks as learning_hooks
-from app.payments import checkout, refunds, views
+from app.payments import checkout, moves, refunds, views
 from app.payments.models import OrderStatus
 from app.scheduling import hooks as scheduling_hooks
 from app.scheduling.models import SessionStatus
@@ -50,4 +50,5 @@ def wire() -> None:
     # which order pays for a seat.
     enrollment_hooks.SEATS_RELEASED.connect(refunds.on_seats_released)
     enrollment_hooks.INVOICE_BOOKING.connect(checkout.on_invoice_booking)
+    enrollment_hooks.SEAT_MOVED.connect(moves.on_seat_moved)
     enrollment_hooks.ORDER_LINKS.connect(views.roster_order_links)

@@ -71,6 +71,8 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # Whether members' seats that no seat pack covers may be invoiced to the organisation.
+    pays_by_invoice: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     members: Mapped[list[OrganisationMember]] = relationship(

@@ -94,6 +94,12 @@ def create_organisation(db: Session, *, name: str) -> Organisation:
     return organisation
 
 
+def set_pays_by_invoice(db: Session, organisation: Organisation, value: bool) -> None:
+    """Whether members' seats no seat pack covers are invoiced to the organisation."""
+    organisation.pays_by_invoice = value
+    db.flush()
+
+
 def list_organisations(db: Session) -> list[Organisation]:
     """All organisations by name, with their members loaded."""
     query = (

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import hooks, queries, rules
+from app.enrollment import hooks, payers, queries, rules
 from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
@@ -107,5 +107,6 @@ def book_day_bundle(
         take_seat(db, locked[sid], user, source="bundle", bundle=bundle, now=now) for sid in ids
     ]
     if bundle.price_cents > 0 and enrollments[0].status == EnrollmentStatus.CONFIRMED:
-        hooks.invoice_booking(db, enrollments)  # an invoice customer: bill the bundle
+        # An invoice customer: bill the bundle to the organisation that pays.
+        hooks.invoice_booking(db, enrollments, payers.invoice_organisation_id(db, user.id))
     return bundle, enrollments

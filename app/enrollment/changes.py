@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.db import utcnow
-from app.enrollment import hooks, notices, rules
-from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder, SeatPack
+from app.enrollment import hooks, notices, payers, rules
+from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder, SeatPack, SeatPayer
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid, NotFound
@@ -145,14 +145,30 @@ def transfer_enrollment(
         raise Conflict(f"Only a confirmed or held seat can be transferred; {label} has none.")
     if enrollment.status == EnrollmentStatus.CONFIRMED:
         _refuse_after_cutoff(old, label, now)
+    if enrollment.payer == SeatPayer.ORDER and new.price_cents > old.price_cents:
+        raise Conflict(
+            f"{rules.session_label(db, new)} costs more than the seat you paid for; ask a "
+            "coordinator to move you (the difference is then invoiced)."
+        )
+    old_price = old.price_cents
     _move_locked(db, enrollment, user, old, new, by_someone_else=False, now=now)
+    hooks.seat_moved(db, enrollment, old_price)
     return enrollment
 
 
 def coordinator_enrol(
-    db: Session, session: CourseSession, email: str, acting: User, *, now: datetime | None = None
+    db: Session,
+    session: CourseSession,
+    email: str,
+    acting: User,
+    *,
+    payer: payers.PayerChoice = payers.PayerChoice.AUTO,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Enrollment:
-    """A coordinator enrols someone by e-mail: confirmed (invoiced), or waitlisted when full."""
+    """A coordinator enrols someone by e-mail: confirmed and paid by the payer chosen
+    (a seat pack, an invoice to the organisation or the person, or complimentary), or
+    waitlisted when full."""
     person = find_user_by_email(db, email)
     if person is None:
         raise NotFound(
@@ -161,7 +177,16 @@ def coordinator_enrol(
         )
     if not rules.can_manage_person(db, acting, session, person.id):
         raise NotFound(f"You cannot enrol {person.display_name} on this session.")
-    return take_seat(db, session, person, source="coordinator", created_by=acting, now=now)
+    return take_seat(
+        db,
+        session,
+        person,
+        source="coordinator",
+        created_by=acting,
+        payer=payer,
+        reason=reason,
+        now=now,
+    )
 
 
 def _managed_enrollment(db: Session, enrollment_id: int, acting: User) -> Enrollment:
@@ -187,6 +212,14 @@ def coordinator_move(
     """
     now = now or utcnow()
     enrollment = _managed_enrollment(db, enrollment.id, acting)
+    person = db.get(User, enrollment.user_id)
+    assert person is not None
+    # Someone without a seat yet (in line, or a hold that ran out) is placed by the
+    # coordinator: confirmed, and paid as a coordinator's enrolment is (pack or invoice).
+    # Who pays is decided before the session locks, as a seat pack is locked first.
+    plan = None
+    if enrollment.status != EnrollmentStatus.CONFIRMED and not _live_hold(enrollment, now):
+        plan = payers.plan_seat(db, target, person, price_cents=target.price_cents, acting=acting)
     locked = rules.lock_sessions(db, [enrollment.session_id, target.id])
     old, new = locked[enrollment.session_id], locked.get(target.id)
     if new is None or not rules.can_manage_person(db, acting, new, enrollment.user_id):
@@ -194,16 +227,14 @@ def coordinator_move(
     enrollment = get_enrollment(db, enrollment.id)
     if enrollment.status not in rules.LIVE_STATUSES:
         raise Conflict(f"This booking is {enrollment.status}; there is nothing to move.")
-    person = db.get(User, enrollment.user_id)
-    assert person is not None
-    # Someone without a seat yet (in line, or a hold that ran out) is placed by the
-    # coordinator, which counts as an invoiced, confirmed seat.
     place = enrollment.status != EnrollmentStatus.CONFIRMED and not _live_hold(enrollment, now)
+    old_price = old.price_cents
     _move_locked(db, enrollment, person, old, new, by_someone_else=True, now=now)
     if place:
-        rules.mark_confirmed(db, enrollment, new.course_id, now)
-        db.flush()
-        notices.enrollment_confirmed(db, enrollment)
+        plan = plan or payers.plan_seat(db, new, person, price_cents=new.price_cents, acting=acting)
+        payers.give_seat(db, enrollment, new, plan, now)
+    else:
+        hooks.seat_moved(db, enrollment, old_price)
     return enrollment
 
 

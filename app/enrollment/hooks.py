@@ -41,8 +41,13 @@ class OrderLink:
 SEATS_RELEASED: Hook[[Session, Sequence[Enrollment], Release], None] = Hook(
     "enrollment.seats_released"
 )
-# Priced seats confirmed at once for an invoice customer must be billed.
-INVOICE_BOOKING: Hook[[Session, Sequence[Enrollment]], None] = Hook("enrollment.invoice_booking")
+# Priced seats confirmed at once must be billed: to an organisation (its id) or the person.
+INVOICE_BOOKING: Hook[[Session, Sequence[Enrollment], int | None], None] = Hook(
+    "enrollment.invoice_booking"
+)
+# A seat moved to another session: its order line follows, and a price difference is
+# refunded or invoiced (the int is the old session's price in cents).
+SEAT_MOVED: Hook[[Session, Enrollment, int], None] = Hook("enrollment.seat_moved")
 # The order behind each of some enrolments (by id), as the roster links it for staff.
 ORDER_LINKS: Hook[[Session, Sequence[int]], Mapping[int, OrderLink]] = Hook(
     "enrollment.order_links"
@@ -69,7 +74,15 @@ def seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Relea
         SEATS_RELEASED.send(db, enrollments, reason)
 
 
-def invoice_booking(db: Session, enrollments: Sequence[Enrollment]) -> None:
-    """Tell payments that these priced seats were confirmed to be paid by invoice."""
+def invoice_booking(
+    db: Session, enrollments: Sequence[Enrollment], organisation_id: int | None
+) -> None:
+    """Tell payments to invoice these confirmed priced seats (to ``organisation_id``, or
+    to the person when None), in one order."""
     if enrollments:
-        INVOICE_BOOKING.send(db, enrollments)
+        INVOICE_BOOKING.send(db, enrollments, organisation_id)
+
+
+def seat_moved(db: Session, enrollment: Enrollment, old_price_cents: int) -> None:
+    """Tell payments that a paid-for seat now sits on another session."""
+    SEAT_MOVED.send(db, enrollment, old_price_cents)

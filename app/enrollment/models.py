@@ -26,6 +26,14 @@ class EnrollmentStatus(enum.StrEnum):
     EXPIRED = "expired"  # a hold or offer that ran out
 
 
+class SeatPayer(enum.StrEnum):
+    """Who pays for a seat; every held or confirmed seat has exactly one (``payers.py``)."""
+
+    ORDER = "order"  # an order line: paid by card, or invoiced to the person or organisation
+    SEAT_PACK = "seat_pack"  # drawn from the organisation's prepaid pack (``seat_pack_id``)
+    COMPLIMENTARY = "complimentary"  # nothing to pay; ``payer_note`` says why
+
+
 class Enrollment(Base):
     """One person's place (or place in line) on one session."""
 
@@ -51,6 +59,9 @@ class Enrollment(Base):
     seat_pack_id: Mapped[int | None] = mapped_column(
         ForeignKey("seat_packs.id", ondelete="SET NULL"), index=True
     )
+    # Set when the seat is held or confirmed; None while only in line.
+    payer: Mapped[SeatPayer | None] = mapped_column(status_type(SeatPayer, 16))
+    payer_note: Mapped[str] = mapped_column(String(300), default="")  # e.g. why complimentary
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts import organisations
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import hooks, rules, views
+from app.enrollment import hooks, payers, rules, views
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import NotFound
 from app.formatting import local_time
@@ -27,6 +27,7 @@ class RosterRow:
     person: User
     detail: str
     order: hooks.OrderLink | None = None  # staff only: the order page, to refund from
+    paid_by: str = ""  # a seat pack or a complimentary reason (an order is ``order``)
 
 
 @dataclass
@@ -112,6 +113,8 @@ def build_roster(
             when = enrollment.cancelled_at or enrollment.updated_at
             label = "cancelled" if status == EnrollmentStatus.CANCELLED else "expired"
             result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
+    for row in (*result.confirmed, *result.held):
+        row.paid_by = payers.payer_text(db, row.enrollment)
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
     if visibility.is_staff(viewer):
         _link_orders(db, result)

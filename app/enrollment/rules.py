@@ -9,7 +9,7 @@ order means two transactions can wait for each other but never deadlock.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -152,31 +152,6 @@ def live_enrollment(db: Session, session_id: int, user_id: int, now: datetime) -
 
 
 # --- confirmation -----------------------------------------------------------------
-
-
-def is_invoice_customer(db: Session, user_id: int, on: date) -> bool:
-    """Members of an organisation with a seat pack valid on ``on`` are billed by invoice.
-
-    Until the payments issue lands this is the whole rule; then card payments confirm
-    held seats through ``seats.confirm_enrollment``.
-    """
-    query = (
-        select(SeatPack.id)
-        .where(
-            SeatPack.organisation_id.in_(member_organisation_ids(db, user_id)),
-            SeatPack.valid_from <= on,
-            SeatPack.valid_until >= on,
-        )
-        .limit(1)
-    )
-    return db.scalar(query) is not None
-
-
-def needs_payment(db: Session, enrollment: Enrollment, price_cents: int, on: date) -> bool:
-    """Must this seat wait (held) for a payment, or is it confirmed at once?"""
-    if price_cents == 0 or enrollment.source in ("coordinator", "seat_pack"):
-        return False
-    return not is_invoice_customer(db, enrollment.user_id, on)
 
 
 def mark_confirmed(db: Session, enrollment: Enrollment, course_id: int, now: datetime) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations
@@ -19,15 +19,15 @@ from app.accounts.models import Organisation, User
 from app.accounts.service import find_user_by_email
 from app.content.models import Course
 from app.db import utcnow
-from app.enrollment import rules
+from app.enrollment import payers, rules
 from app.enrollment.changes import cancel_locked, get_enrollment
-from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
+from app.enrollment.models import Enrollment, SeatPack
 from app.enrollment.seats import take_seat
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.formatting import long_date
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 
-USED_STATUSES = (EnrollmentStatus.HELD, EnrollmentStatus.CONFIRMED)
 MAX_SEATS = 10_000
 
 
@@ -40,6 +40,7 @@ def create_seat_pack(
     course_id: int | None,
     valid_from: date,
     valid_until: date,
+    today: date | None = None,
 ) -> SeatPack:
     """Coordinators sell an organisation N seats, for one course or any, valid for a period."""
     if not visibility.is_staff(acting):
@@ -52,6 +53,11 @@ def create_seat_pack(
         raise Invalid(f"A seat pack has between 1 and {MAX_SEATS} seats.")
     if valid_until < valid_from:
         raise Invalid("The pack must be valid until a date on or after its first day.")
+    if valid_until < (today or date.today()):
+        raise Invalid(
+            f"A pack valid until {long_date(valid_until)} would already be over; "
+            "choose a last day from today on."
+        )
     pack = SeatPack(
         organisation_id=organisation_id,
         course_id=course_id,
@@ -63,14 +69,6 @@ def create_seat_pack(
     db.add(pack)
     db.flush()
     return pack
-
-
-def used_seats(db: Session, pack_id: int) -> int:
-    """Seats of the pack in use (held or confirmed enrolments drawn from it)."""
-    query = select(func.count(Enrollment.id)).where(
-        Enrollment.seat_pack_id == pack_id, Enrollment.status.in_(USED_STATUSES)
-    )
-    return int(db.scalar(query) or 0)
 
 
 def can_use_pack(db: Session, user: User, pack: SeatPack) -> bool:
@@ -116,7 +114,7 @@ def assign_seat(
             f"{label} is outside the pack's validity ({pack.valid_from.isoformat()} to "
             f"{pack.valid_until.isoformat()})."
         )
-    used = used_seats(db, pack.id)
+    used = payers.used_seats(db, pack.id)
     if used >= pack.seats:
         raise Conflict(f"All {pack.seats} seats of this pack are in use; release one first.")
     return take_seat(
@@ -182,7 +180,7 @@ def pack_usages(db: Session, organisation_ids: Iterable[int] | None = None) -> l
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
         .where(
             Enrollment.seat_pack_id.in_([p.id for p, _ in packs]),
-            Enrollment.status.in_(USED_STATUSES),
+            Enrollment.status.in_(payers.USED_STATUSES),
         )
         .order_by(CourseSession.starts_on, User.display_name)
     ).all()

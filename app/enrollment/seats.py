@@ -1,9 +1,8 @@
-"""Taking a seat: lock the session, then count, then hold, confirm or join the waitlist.
+"""Taking a seat: decide who pays, lock the session, count, then hold, confirm or queue.
 
-A seat is confirmed at once on a free session and for invoice customers (members of an
-organisation with a live seat pack, seat-pack redemptions, people a coordinator enrols);
-otherwise it is held for ``hold_minutes``. Card payment arrives with the payments issue,
-which calls ``confirm_enrollment`` for a paid hold.
+Who pays is ``payers.py``: a seat drawn from a pack, invoiced, or complimentary is
+confirmed at once; a seat the person pays by card is held for ``hold_minutes`` until
+payments calls ``confirm_enrollment``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import hooks, notices, rules
+from app.enrollment import notices, payers, rules
 from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
@@ -83,14 +82,34 @@ def take_seat(
     created_by: User | None = None,
     seat_pack: SeatPack | None = None,
     bundle: DayBundle | None = None,
+    payer: payers.PayerChoice = payers.PayerChoice.AUTO,
+    reason: str = "",
     now: datetime | None = None,
 ) -> Enrollment:
     """Take a seat (held or confirmed), or a place on the waitlist when the session is full.
 
-    The session row is locked before anything is counted. Seat-pack and bundle seats
-    never go to the waitlist: a full session refuses them with ``Conflict``.
+    Who pays is decided first (``payers.plan_seat``, which may lock a seat pack), then
+    the session row is locked before anything is counted. A confirmed priced seat is
+    invoiced at once unless a pack or a complimentary reason pays it; a bundle's seats
+    are billed together by the caller. Seat-pack and bundle seats never go to the
+    waitlist: a full session refuses them with ``Conflict``.
     """
     now = now or utcnow()
+    price = bundle.price_cents if bundle is not None else session.price_cents
+    if seat_pack is not None:  # an assignment from a pack the caller has locked
+        plan = payers.from_pack(db, seat_pack)
+    else:
+        acting = created_by if created_by is not None and created_by.id != user.id else None
+        plan = payers.plan_seat(
+            db,
+            session,
+            user,
+            price_cents=price,
+            choice=payer,
+            reason=reason,
+            acting=acting,
+            use_packs=bundle is None,  # a bundle has its own price
+        )
     session = rules.lock_session(db, session.id)
     by_someone_else = created_by is not None and created_by.id != user.id
     check_bookable(db, session, user, by_someone_else=by_someone_else, now=now)
@@ -101,11 +120,10 @@ def take_seat(
         user_id=user.id,
         source=source,
         created_by_id=created_by.id if created_by is not None else None,
-        seat_pack_id=seat_pack.id if seat_pack is not None else None,
         bundle_id=bundle.id if bundle is not None else None,
     )
     if rules.count_seats(db, session.id, now) >= session.capacity:
-        if seat_pack is not None or bundle is not None:
+        if plan.pack is not None or bundle is not None:
             raise Conflict(f"{rules.session_label(db, session)} is full.")
         enrollment.status = EnrollmentStatus.WAITLISTED
         enrollment.waitlisted_at = now
@@ -113,19 +131,8 @@ def take_seat(
         db.flush()
         notices.waitlist_joined(db, enrollment)
         return enrollment
-    price = bundle.price_cents if bundle is not None else session.price_cents
-    if rules.needs_payment(db, enrollment, price, session.starts_on):
-        rules.mark_held(enrollment, now)
-        db.add(enrollment)
-        db.flush()
-        notices.enrollment_held(db, enrollment)
-    else:
-        rules.mark_confirmed(db, enrollment, session.course_id, now)
-        db.add(enrollment)
-        db.flush()
-        notices.enrollment_confirmed(db, enrollment)
-        if price > 0 and source == "self":  # an invoice customer: bill the seat
-            hooks.invoice_booking(db, [enrollment])
+    db.add(enrollment)
+    payers.give_seat(db, enrollment, session, plan, now, bill=bundle is None)
     return enrollment
 
 

@@ -12,6 +12,7 @@ from app.accounts.models import Organisation, User
 from app.db import utcnow
 from app.enrollment import queries, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.payers import payer_text
 from app.enrollment.waitlist import waitlist_position
 from app.formatting import local_time, long_date, price, time_range
 from app.scheduling import visibility
@@ -114,6 +115,9 @@ def _detail(db: Session, enrollment: Enrollment, session: CourseSession, now: da
         return f"A seat is free for you: accept it by {until}."
     if enrollment.status == EnrollmentStatus.WAITLISTED:
         return f"Number {waitlist_position(db, enrollment)} in line."
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
+        paid_by = payer_text(db, enrollment)  # "Paid from Northwind's seat pack"
+        return f"{paid_by}." if paid_by else ""
     return ""
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import hooks, notices, queries, rules
+from app.enrollment import notices, payers, queries, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
@@ -109,8 +109,13 @@ def _lock_own(db: Session, enrollment: Enrollment, user: User) -> tuple[CourseSe
 def accept_offer(
     db: Session, enrollment: Enrollment, user: User, *, now: datetime | None = None
 ) -> Enrollment:
-    """Take up a live offer: confirmed, or held while a payment is awaited."""
+    """Take up a live offer: confirmed (a pack or an invoice pays), or held for a card."""
     now = now or utcnow()
+    session = db.get(CourseSession, enrollment.session_id)
+    if session is None or enrollment.user_id != user.id:
+        raise NotFound("There is no such booking.")
+    # Decide who pays before the session lock: a seat pack is always locked first.
+    plan = payers.plan_seat(db, session, user, price_cents=session.price_cents)
     session, enrollment = _lock_own(db, enrollment, user)
     label = rules.session_label(db, session)
     if enrollment.status != EnrollmentStatus.OFFERED:
@@ -123,16 +128,7 @@ def accept_offer(
             f"The offer of a seat on {label} ran out at {expired_at} and passed to the next "
             "person in line."
         )
-    if rules.needs_payment(db, enrollment, session.price_cents, session.starts_on):
-        rules.mark_held(enrollment, now)
-        db.flush()
-        notices.enrollment_held(db, enrollment)
-    else:
-        rules.mark_confirmed(db, enrollment, session.course_id, now)
-        db.flush()
-        notices.enrollment_confirmed(db, enrollment)
-        if session.price_cents > 0 and enrollment.source == "self":
-            hooks.invoice_booking(db, [enrollment])  # an invoice customer: bill the seat
+    payers.give_seat(db, enrollment, session, plan, now)
     return enrollment
 
 

@@ -19,7 +19,7 @@ from app.accounts import organisations
 from app.accounts.models import Organisation, User
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import rules, seats
+from app.enrollment import payers, rules, seats
 from app.enrollment.models import Enrollment, SeatPack
 from app.errors import Conflict, Invalid
 from app.payments import gateway, notices, orders
@@ -43,27 +43,10 @@ class PaymentProvider(Protocol):
     def start(self, db: Session, order: Order, *, now: datetime) -> PaymentStart: ...
 
 
-def invoice_organisation(db: Session, user_id: int, on: date) -> int | None:
-    """The client organisation that pays this person's seats by invoice, if any.
-
-    An organisation may pay by invoice while it holds a seat pack valid on the date.
-    """
-    query = (
-        select(SeatPack.organisation_id)
-        .where(
-            SeatPack.organisation_id.in_(organisations.member_organisation_ids(db, user_id)),
-            SeatPack.valid_from <= on,
-            SeatPack.valid_until >= on,
-        )
-        .order_by(SeatPack.organisation_id)
-        .limit(1)
-    )
-    return db.scalar(query)
-
-
-def invoice_allowed(db: Session, user: User, on: date) -> bool:
-    """Invoice customers may always pay by invoice; anyone may when no card provider is set."""
-    return not gateway.is_configured() or invoice_organisation(db, user.id, on) is not None
+def invoice_allowed(db: Session, user: User) -> bool:
+    """Members of an organisation that pays by invoice may; anyone may when no card
+    provider is set."""
+    return not gateway.is_configured() or payers.invoice_organisation_id(db, user.id) is not None
 
 
 def _next_invoice_number(order: Order, on: date) -> str:
@@ -79,6 +62,8 @@ class InvoiceProvider:
         """Invoice the order and confirm its seats (``Conflict`` if a seat is gone)."""
         for enrollment in orders.held_enrollments(db, order):
             seats.confirm_enrollment(db, enrollment, now=now)
+        if order.organisation_id is None:  # a member's seat: billed to whoever pays
+            order.organisation_id = payers.invoice_organisation_id(db, order.user_id)
         issue_invoice(db, order, now=now)
         return PaymentStart(order)
 
@@ -89,8 +74,6 @@ def issue_invoice(db: Session, order: Order, *, now: datetime) -> None:
     order.status = OrderStatus.AWAITING_PAYMENT
     order.invoice_number = _next_invoice_number(order, now.date())
     order.invoice_due_on = now.date() + timedelta(days=get_settings().invoice_due_days)
-    if order.organisation_id is None:
-        order.organisation_id = invoice_organisation(db, order.user_id, now.date())
     db.flush()
     notices.invoice_sent(db, order)
 
@@ -166,7 +149,7 @@ def _provider(db: Session, user: User, order: Order, method: str, now: datetime)
             raise Conflict("Card payments are not available here; choose invoice.")
         return StripeProvider()
     if method == "invoice":
-        if not invoice_allowed(db, user, now.date()):
+        if not invoice_allowed(db, user):
             raise Conflict(
                 "Paying by invoice is for client organisations with an account; pay by card."
             )
@@ -187,21 +170,18 @@ def mark_invoice_paid(db: Session, order: Order, *, now: datetime) -> Order:
     return order
 
 
-def on_invoice_booking(db: Session, enrollments: Sequence[Enrollment]) -> None:
-    """Enrolment hook: seats confirmed at once for an invoice customer get an invoiced order."""
+def on_invoice_booking(
+    db: Session, enrollments: Sequence[Enrollment], organisation_id: int | None
+) -> None:
+    """Enrolment hook: seats confirmed at once to be paid by invoice get an invoiced order,
+    billed to ``organisation_id`` (its coordinators see it) or to the person."""
     first = enrollments[0]
     if orders.order_for_enrollment(db, first.id) is not None:
         return
     user = db.get(User, first.user_id)
     assert user is not None
-    now = utcnow()
-    order = orders.create_order(
-        db,
-        user,
-        list(enrollments),
-        organisation_id=invoice_organisation(db, user.id, now.date()),
-    )
-    issue_invoice(db, order, now=now)
+    order = orders.create_order(db, user, list(enrollments), organisation_id=organisation_id)
+    issue_invoice(db, order, now=utcnow())
 
 
 def invoice_seat_pack(

@@ -166,10 +166,15 @@ def facilitator(db: Session, *sessions: CourseSession) -> User:
 
 
 def organisation(
-    db: Session, *, members: list[User] = (), coordinators: list[User] = ()
+    db: Session,
+    *,
+    members: list[User] = (),
+    coordinators: list[User] = (),
+    pays_by_invoice: bool = False,
 ) -> Organisation:
     """A client organisation with members and organisation coordinators."""
     org = make_organisation(db)
+    org.pays_by_invoice = pays_by_invoice
     for person in members:
         db.add(OrganisationMember(organisation_id=org.id, user_id=person.id))
     for person in coordinators:

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.enrollment.bundles import book_day_bundle, bundle_offer
 from app.enrollment.models import DayBundle, Enrollment
+from app.enrollment.payers import used_seats
 from app.enrollment.seat_packs import (
     assign_seat,
     create_seat_pack,
     pack_usages,
     release_assignment,
-    used_seats,
 )
 from app.enrollment.seats import take_seat
 from app.errors import Conflict, Forbidden, Invalid, NotFound

@@ -14,8 +14,7 @@ from tests.factories import log_in
 
 def test_staff_open_a_seats_order_from_the_roster(db: Session, client: TestClient) -> None:
     employee, manager, walk_in = h.learner(db), h.learner(db), h.learner(db)
-    org = h.organisation(db, members=[employee], coordinators=[manager])
-    h.seat_pack(db, org, seats=5)
+    h.organisation(db, members=[employee], coordinators=[manager], pays_by_invoice=True)
     target = h.session(db, capacity=5, price_cents=49500)
     seat = take_seat(db, target, employee)  # an invoice customer: confirmed and invoiced
     order = orders.order_for_enrollment(db, seat.id)

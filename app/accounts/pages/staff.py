@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import organisations, service
 from app.accounts.models import Role
-from app.accounts.permissions import Admin, SignedIn, require_role
+from app.accounts.permissions import Admin, Coordinator, SignedIn, require_role
 from app.accounts.sessions import Ctx
 from app.errors import AppError
 from app.pages import change_or_flash, change_then_redirect, page_router
@@ -122,6 +122,27 @@ def remove_member(ctx: Ctx, user: SignedIn, organisation_id: int, user_id: int) 
     def change() -> str:
         organisations.remove_member(ctx.db, organisation, user_id, acting=user)
         return "The member is removed."
+
+    return _member_change(ctx, organisation_id, change)
+
+
+@router.post("/orgs/{organisation_id:id}/billing")
+def set_billing(
+    ctx: Ctx,
+    user: Coordinator,
+    organisation_id: int,
+    pays_by_invoice: Annotated[bool, Form()] = False,
+) -> Response:
+    """Say whether members' seats that no seat pack covers are invoiced to the organisation."""
+    organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
+
+    def change() -> str:
+        organisations.set_pays_by_invoice(ctx.db, organisation, pays_by_invoice)
+        if pays_by_invoice:
+            return (
+                f"Members' seats are now invoiced to {organisation.name} when no pack covers them."
+            )
+        return f"Members of {organisation.name} now pay for seats no pack covers themselves."
 
     return _member_change(ctx, organisation_id, change)
 

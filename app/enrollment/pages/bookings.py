@@ -17,7 +17,7 @@ from app.accounts.permissions import SignedIn, require_user
 from app.accounts.sessions import Ctx, RequestContext
 from app.bounds import form_id, form_int
 from app.db import utcnow
-from app.enrollment import bundles, changes, hooks, inhouse, rules, seats, views, waitlist
+from app.enrollment import bundles, changes, hooks, inhouse, payers, rules, seats, views, waitlist
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time, long_date, price
@@ -55,7 +55,7 @@ def outcome(db: Session, enrollment: Enrollment, *, for_someone: str | None = No
     whose = f"{for_someone}’s" if for_someone else "Your"
     you = for_someone or "you"
     if enrollment.status == EnrollmentStatus.CONFIRMED:
-        return f"{whose} seat on {label} is confirmed."
+        return f"{whose} seat on {label} is confirmed. {paid_by(db, enrollment)}".strip()
     if enrollment.status == EnrollmentStatus.HELD:
         assert enrollment.hold_expires_at is not None
         until = local_time(enrollment.hold_expires_at, session.timezone)
@@ -65,6 +65,15 @@ def outcome(db: Session, enrollment: Enrollment, *, for_someone: str | None = No
         verb = "is" if for_someone else "are"
         return f"{label} is full: {you} {verb} number {position} on the waitlist."
     return f"{whose} booking on {label} is now {enrollment.status}."
+
+
+def paid_by(db: Session, enrollment: Enrollment) -> str:
+    """How a confirmed seat is paid, in a sentence ("Paid from Northwind's seat pack.")."""
+    text = payers.payer_text(db, enrollment)
+    if text:
+        return f"{text}."
+    link = hooks.order_links(db, [enrollment.id]).get(enrollment.id)
+    return f"Billed on order {link.label}." if link is not None else ""
 
 
 @router.get("/sessions/{session_id:id}", response_class=HTMLResponse)

@@ -14,11 +14,12 @@ from app.accounts.models import User
 from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
-from app.enrollment import attendance, changes, inhouse, roster, rules, views
+from app.enrollment import attendance, changes, inhouse, payers, roster, rules, views
 from app.enrollment.models import InHouseRequestStatus
 from app.enrollment.pages.bookings import FormStr, outcome
 from app.errors import Invalid, NotFound
 from app.pages import change_then_redirect, page_router
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
 
@@ -29,20 +30,36 @@ router = page_router()
 def roster_page(request: Request, ctx: Ctx, user: SignedIn, session_id: int) -> Response:
     """A session's roster: confirmed, held, offered, the waitlist in order, cancelled."""
     session = roster.managed_session(ctx.db, session_id, user)
+    choices = dict(payers.PAYER_CHOICES)
+    if not visibility.is_staff(user):  # complimentary seats are the training company's call
+        choices.pop(payers.PayerChoice.COMPLIMENTARY)
     return render(
-        request, "enrollment/roster.html", {"roster": roster.build_roster(ctx.db, session, user)}
+        request,
+        "enrollment/roster.html",
+        {"roster": roster.build_roster(ctx.db, session, user), "payer_choices": choices},
     )
 
 
 @router.post("/coordinator/sessions/{session_id:id}/enrol")
-def enrol_by_email(ctx: Ctx, user: SignedIn, session_id: int, email: FormStr = "") -> Response:
-    """Enrol someone by e-mail (confirmed, or waitlisted when the session is full)."""
+def enrol_by_email(
+    ctx: Ctx,
+    user: SignedIn,
+    session_id: int,
+    email: FormStr = "",
+    payer: FormStr = "auto",
+    reason: FormStr = "",
+) -> Response:
+    """Enrol someone by e-mail, paid by the payer chosen (confirmed, or waitlisted when
+    the session is full)."""
     session = roster.managed_session(ctx.db, session_id, user)
     back = f"/coordinator/sessions/{session_id}"
 
     def run() -> str:
+        choice = payers.parse_choice(payer)
         try:
-            enrollment = changes.coordinator_enrol(ctx.db, session, email, user)
+            enrollment = changes.coordinator_enrol(
+                ctx.db, session, email, user, payer=choice, reason=reason
+            )
         except NotFound as exc:
             # A mistyped or unknown address is a wrong input on the roster's form, not a
             # missing page: say so on the roster, where it can be corrected.

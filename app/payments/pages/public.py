@@ -115,7 +115,7 @@ def checkout_page(request: Request, ctx: Ctx, user: SignedIn, order_id: int) -> 
             "order": views.order_view(ctx.db, order),
             "problem": problem,
             "card": gateway.is_configured(),
-            "invoice": checkout.invoice_allowed(ctx.db, user, now.date()),
+            "invoice": checkout.invoice_allowed(ctx.db, user),
             "policy": views.policy_text(ctx.db, order),
             "deadline": views.deadline_text(ctx.db, order),
             "invoice_days": get_settings().invoice_due_days,
