@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -13,11 +14,12 @@ from sqlalchemy import select
 from app.content.models import Course
 from app.db import get_session_factory, transaction
 from app.errors import Invalid, NotFound
-from app.payments import reconcile, refunds
+from app.payments import ledger, reconcile, refunds
 from app.scheduling.models import CourseSession
 
 payments_cli = typer.Typer(
-    help="Payments: reconcile with Stripe, refund policies.", no_args_is_help=True
+    help="Payments: reconcile with Stripe, the seat ledger, refund policies.",
+    no_args_is_help=True,
 )
 console = Console()
 
@@ -69,6 +71,22 @@ def reconcile_command(
     if not apply:
         console.print("Nothing was changed. Run again with --apply to replay fulfilment.")
     return 1 if report.failed or not apply else 0
+
+
+@payments_cli.command("ledger")
+def ledger_command() -> int:
+    """Check that every confirmed seat has exactly one payer; list those that do not."""
+    with transaction() as db:
+        rows, problems = ledger.seat_ledger(db)
+        db.rollback()  # a report: nothing to keep
+    kinds = Counter(row.payer.split(" ", 1)[0] for row in rows)
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    console.print(f"{len(rows)} confirmed seats: {summary or 'none'}.", highlight=False)
+    for problem in problems:
+        console.print(f"[red]problem[/red]: {problem}", highlight=False)
+    if not problems:
+        console.print("Every seat has exactly one payer.", highlight=False)
+    return 1 if problems else 0
 
 
 @payments_cli.command("policy")
