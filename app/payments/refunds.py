@@ -180,6 +180,8 @@ def refund_order(
     if line is not None:
         line.refunded_cents += amount
     orders.set_status_from_refunds(order)
+    if order.provider == orders.INVOICE and order.refunded_cents >= order.total_cents:
+        order.status = OrderStatus.REFUNDED  # credited in full: nothing is owed any more
     db.flush()
     notices.refunded(db, order, refund)
     return refund
@@ -254,8 +256,13 @@ def on_seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Re
                 policy_for(db, session), visibility.session_start(session), now
             )
             why = f"you cancelled your seat on {rules.session_label(db, session)}"
+        elif order.provider == orders.INVOICE and order.status == OrderStatus.AWAITING_PAYMENT:
+            # A coordinator cancelled a seat whose invoice is not paid: credit it in full,
+            # so nobody is asked to pay for a seat they no longer have.
+            percent = 100
+            why = f"the seat on {rules.session_label(db, session)} was cancelled"
         else:
-            continue  # a coordinator's cancellation: the coordinator decides on a refund
+            continue  # a paid seat cancelled by a coordinator: they decide on a refund
         amount = min(line.amount_cents * percent // 100 - line.refunded_cents, refundable(order))
         if amount > 0:
             refund_order(

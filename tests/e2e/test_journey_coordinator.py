@@ -53,6 +53,7 @@ class Seeded:
     amara_email: str  # enrolled, then moved to another date
     bruno_email: str  # enrolled, then cancelled
     chen_email: str  # bought a seat and paid; refunded in part
+    dana_email: str  # a member of the client: her seat is invoiced to it
     chen_order_id: int
     chen_order_reference: str
     client_name: str
@@ -68,7 +69,10 @@ def seeded(learning_db: Callable[[], Session]) -> Seeded:  # noqa: F811
         amara = make_person(db, "Amara Okafor")
         bruno = make_person(db, "Bruno Díaz")
         chen = make_person(db, "Chen Wei")
+        dana = make_person(db, "Dana Fischer")
         client = organisations.create_organisation(db, name=f"Fabrikam {tag}")
+        organisations.set_pays_by_invoice(db, client, True)
+        organisations.add_member(db, client, email=dana.email)
         # Chen booked a seat on a standalone session and paid the invoice: an order a
         # coordinator can give money back on.
         session = make_session(
@@ -89,6 +93,7 @@ def seeded(learning_db: Callable[[], Session]) -> Seeded:  # noqa: F811
             amara_email=amara.email,
             bruno_email=bruno.email,
             chen_email=chen.email,
+            dana_email=dana.email,
             chen_order_id=order.id,
             chen_order_reference=order.reference,
             client_name=client.name,
@@ -207,6 +212,26 @@ def test_coordinator_journey(
         seeded.bruno_email
     )
     journey.checkpoint("cancelled")
+
+    # Enrol Dana, a member of the client: her seat is invoiced to the client. Both
+    # invoices are on the orders page: Amara's to her, Dana's to Fabrikam.
+    page.get_by_label("E-mail address").fill(seeded.dana_email)
+    page.get_by_label("Who pays").select_option("auto")
+    page.get_by_role("button", name="Enrol").click()
+    expect(journey.flash()).to_contain_text("Dana Fischer’s seat on")
+    expect(journey.flash()).to_contain_text("Billed on order APX-")
+    journey.checkpoint("enrolled-member")
+    nav.get_by_role("link", name="Coordinate").click()
+    subnav.get_by_role("link", name="Orders").click()
+    for email, billed in ((seeded.amara_email, None), (seeded.dana_email, seeded.client_name)):
+        page.get_by_label("Reference, invoice or e-mail").fill(email)
+        page.get_by_role("button", name="Filter").click()
+        row = page.get_by_role("row").filter(has_text=email)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("INV-")
+        if billed:
+            expect(row).to_contain_text(billed)
+    journey.checkpoint("both-invoices")
 
     # Amara is on the second date's roster now (Coordinate → Series → the series).
     nav.get_by_role("link", name="Coordinate").click()

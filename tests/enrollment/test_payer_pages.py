@@ -178,3 +178,23 @@ def test_only_the_training_companys_coordinators_set_invoice_billing(
     assert f"invoiced to {org.name}" in client.get(f"/orgs/{org.id}").text
     db.expire_all()
     assert db.get(type(org), org.id).pays_by_invoice is True
+
+
+def test_a_coordinator_cancelling_an_unpaid_invoiced_seat_credits_it(
+    db: Session, client: TestClient
+) -> None:
+    staff, person = h.coordinator(db), h.learner(db)
+    target = h.session(db, capacity=10, price_cents=49500)
+    db.commit()
+    log_in(client, staff.email)
+    roster = f"/coordinator/sessions/{target.id}"
+    post_form(client, f"{roster}/enrol", {"email": person.email}, token_from=roster)
+    (seat,) = _seats_of(db, person.id)
+    order = orders.order_for_enrollment(db, seat.id)
+    assert order is not None and order.status == "awaiting_payment"
+    post_form(client, f"/coordinator/enrollments/{seat.id}/cancel", {}, token_from=roster)
+    db.expire_all()
+    order = orders.order_for_enrollment(db, seat.id)
+    assert order is not None
+    assert (order.status, order.refunded_cents) == ("refunded", 49500)
+    assert "Refunded" in client.get(f"/coordinator/orders/{order.id}").text
