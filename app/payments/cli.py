@@ -74,7 +74,7 @@ def reconcile_command(
 
 
 @payments_cli.command("ledger")
-def ledger_command() -> int:
+def ledger_command() -> None:
     """Check that every confirmed seat has exactly one payer; list those that do not."""
     with transaction() as db:
         rows, problems = ledger.seat_ledger(db)
@@ -84,9 +84,9 @@ def ledger_command() -> int:
     console.print(f"{len(rows)} confirmed seats: {summary or 'none'}.", highlight=False)
     for problem in problems:
         console.print(f"[red]problem[/red]: {problem}", highlight=False)
-    if not problems:
-        console.print("Every seat has exactly one payer.", highlight=False)
-    return 1 if problems else 0
+    if problems:
+        raise typer.Exit(code=1)
+    console.print("Every seat has exactly one payer.", highlight=False)
 
 
 @payments_cli.command("policy")

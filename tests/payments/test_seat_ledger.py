@@ -15,8 +15,10 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from app.accounts.models import User
+from app.cli import cli
 from app.enrollment import changes, seat_packs, waitlist
 from app.enrollment.models import Enrollment
 from app.enrollment.payers import PayerChoice
@@ -166,3 +168,21 @@ def test_the_ledger_names_a_seat_without_a_payer(db: Session) -> None:
     rows, problems = ledger.seat_ledger(db)
     assert problems == [f"Seat {seat.id} (session {target.id}) has 0 payers: none."]
     assert all(row.enrollment_id != seat.id for row in rows)
+
+
+def test_apex_payments_ledger_names_the_seat_and_fails(db: Session) -> None:
+    target = h.session(db, capacity=5, price_cents=PRICE)
+    paid = take_seat(db, target, h.learner(db), created_by=h.coordinator(db))  # invoiced
+    db.commit()
+    runner = CliRunner()
+    fine = runner.invoke(cli, ["payments", "ledger"])
+    assert fine.exit_code == 0, fine.output
+    assert "Every seat has exactly one payer." in fine.output
+    assert "1 confirmed seats: 1 order." in fine.output
+    assert orders.order_for_enrollment(db, paid.id) is not None
+    lost = Enrollment(session_id=target.id, user_id=h.learner(db).id, status="confirmed")
+    db.add(lost)
+    db.commit()
+    wrong = runner.invoke(cli, ["payments", "ledger"])
+    assert wrong.exit_code == 1
+    assert f"Seat {lost.id} (session {target.id}) has 0 payers" in wrong.output
