@@ -9,10 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.enrollment import changes
 from app.enrollment.models import Enrollment
 from app.enrollment.seat_packs import create_seat_pack
 from app.enrollment.seats import take_seat
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.payments import orders
 from tests.enrollment import helpers as h
 from tests.factories import log_in, post_form
@@ -198,3 +199,20 @@ def test_a_coordinator_cancelling_an_unpaid_invoiced_seat_credits_it(
     assert order is not None
     assert (order.status, order.refunded_cents) == ("refunded", 49500)
     assert "Refunded" in client.get(f"/coordinator/orders/{order.id}").text
+
+
+def test_a_paid_seat_moves_with_its_order_line(db: Session) -> None:
+    person, staff = h.learner(db), h.coordinator(db)
+    later = date.today() + timedelta(days=40)
+    first = h.session(db, capacity=5, price_cents=49500, starts_on=later)
+    dearer = h.session(db, capacity=5, price_cents=59500, starts_on=later + timedelta(days=7))
+    cheaper = h.session(db, capacity=5, price_cents=39500, starts_on=later + timedelta(days=14))
+    seat = changes.coordinator_enrol(db, first, person.email, staff)  # invoiced to the person
+    with pytest.raises(Conflict, match="costs more than the seat you paid for"):
+        changes.transfer_enrollment(db, seat, person, dearer)
+    changes.transfer_enrollment(db, seat, person, cheaper)
+    order = orders.order_for_enrollment(db, seat.id)
+    assert order is not None
+    (line,) = orders.order_lines(db, order.id)
+    assert (line.session_id, line.refunded_cents) == (cheaper.id, 10000)
+    assert "Seat: " in line.description and seat.session_id == cheaper.id
