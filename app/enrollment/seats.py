@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import hooks, notices, rules
-from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus, SeatPack
+from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
@@ -82,12 +82,12 @@ def take_seat(
     source: str = "self",
     created_by: User | None = None,
     seat_pack: SeatPack | None = None,
-    bundle: DayBundle | None = None,
+    group: BookingGroup | None = None,
     now: datetime | None = None,
 ) -> Enrollment:
     """Take a seat (held or confirmed), or a place on the waitlist when the session is full.
 
-    The session row is locked before anything is counted. Seat-pack and bundle seats
+    The session row is locked before anything is counted. Seat-pack and group seats
     never go to the waitlist: a full session refuses them with ``Conflict``.
     """
     now = now or utcnow()
@@ -102,10 +102,10 @@ def take_seat(
         source=source,
         created_by_id=created_by.id if created_by is not None else None,
         seat_pack_id=seat_pack.id if seat_pack is not None else None,
-        bundle_id=bundle.id if bundle is not None else None,
+        booking_group_id=group.id if group is not None else None,
     )
     if rules.count_seats(db, session.id, now) >= session.capacity:
-        if seat_pack is not None or bundle is not None:
+        if seat_pack is not None or group is not None:
             raise Conflict(f"{rules.session_label(db, session)} is full.")
         enrollment.status = EnrollmentStatus.WAITLISTED
         enrollment.waitlisted_at = now
@@ -113,7 +113,7 @@ def take_seat(
         db.flush()
         notices.waitlist_joined(db, enrollment)
         return enrollment
-    price = bundle.price_cents if bundle is not None else session.price_cents
+    price = group.price_cents if group is not None else session.price_cents
     if rules.needs_payment(db, enrollment, price, session.starts_on):
         rules.mark_held(enrollment, now)
         db.add(enrollment)
