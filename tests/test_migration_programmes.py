@@ -79,7 +79,8 @@ def _seed(engine: Engine) -> None:
         conn.execute(t["enrollments"].insert(), [
             {**seat, "id": 100, "session_id": 11, "user_id": 1, "source": "bundle", "bundle_id": 7},
             {**seat, "id": 101, "session_id": 12, "user_id": 1, "source": "bundle", "bundle_id": 7},
-            {**seat, "id": 102, "session_id": 13, "user_id": 2, "source": "self", "bundle_id": None},
+            {**seat, "id": 102, "session_id": 13, "user_id": 2, "source": "self",
+             "bundle_id": None},
         ])  # fmt: skip
         conn.execute(t["orders"].insert(), [
             {**order, "id": 1, "reference": "APX-000001", "subtotal_cents": 119000,

@@ -123,7 +123,7 @@ def test_a_learner_form_with_impossible_numbers_is_refused(client: TestClient, d
     form = {"session_id": "²", "email": person.email}
     booked = post_form(client, path, form, token_from=path)
     assert booked.status_code == 303, booked.text  # back to the page, with the reason
-    assert "Choose one of this date's courses" in client.get(path).text
+    assert "for every attendee" in client.get(path).text
     mine = select(func.count()).select_from(Enrollment).where(Enrollment.user_id == person.id)
     assert db.scalar(mine) == 1
 
