@@ -13,8 +13,9 @@ from app.accounts import organisations, service
 from app.accounts.models import Role
 from app.content.models import Course, CourseVersion
 from app.db import utcnow
-from app.enrollment import seat_packs
+from app.enrollment import programmes, seat_packs
 from app.enrollment.models import SeatPack
+from app.enrollment.schemas import ProgrammeIn
 from app.learning.models import Completion
 from app.payments import promos
 from app.scheduling.facilitators import assign_facilitator
@@ -158,11 +159,28 @@ def _load_demo_schedule(db: Session, organisation_id: int) -> None:
             courses=slugs,
             capacity=16,
             price_cents=49500,
-            bundle_price_cents=119000,
             min_participants=4,
             holiday_country="US",
             holiday_policy="previous",
             venue_id=venue.id,
+        ),
+    )
+    # The three tracks taken on three different last Fridays, cheaper than one by one
+    # (3 x 495.00 = 1,485.00).
+    course_ids = dict(
+        db.execute(select(Course.slug, Course.id).where(Course.slug.in_(slugs))).all()
+    )
+    programmes.create_programme(
+        db,
+        ProgrammeIn(
+            title="Client Excellence Programme",
+            description=(
+                "Client Expectations, Status Communication, then Trust and Confidence: "
+                "one course each last Friday, booked in one go."
+            ),
+            course_ids=[course_ids[slug] for slug in slugs],
+            price_cents=119000,
+            currency="USD",
         ),
     )
     # Northwind pays by invoice: its seat pack makes its members' bookings confirm at once.

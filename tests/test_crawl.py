@@ -43,6 +43,7 @@ ID_TABLES: dict[str, tuple[str, str | None]] = {
     "certificate_id": ("certificates", "user_id"),
     "organisation_id": ("organisations", None),
     "pack_id": ("seat_packs", None),
+    "programme_id": ("programmes", None),
     "user_id": ("users", None),
     "version_id": ("course_versions", None),
     "job_id": ("document_jobs", "requested_by_id"),

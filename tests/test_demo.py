@@ -12,7 +12,7 @@ from app.accounts.service import find_user_by_email
 from app.config import PROJECT_ROOT
 from app.content.sync import sync_folder
 from app.demo import DEMO_ACCOUNTS, DEMO_FACILITATOR, DEMO_PARTICIPANTS, load_demo_data
-from app.enrollment import seat_packs
+from app.enrollment import programmes, seat_packs
 from app.enrollment.attendance import facilitator_sessions
 from app.enrollment.models import Enrollment, SeatPack
 from app.learning.models import Completion
@@ -58,3 +58,21 @@ def test_demo_facilitator_runs_a_session_today_and_one_next_week(db: Session) ->
     # Their seats come from Northwind's pack: every confirmed seat has a payer.
     (usage,) = seat_packs.pack_usages(db)
     assert usage.used == 2 * len(participants) and usage.unused == 10 - usage.used
+
+
+def test_the_demo_programme_costs_less_than_its_courses_and_a_learner_can_book_it(
+    db: Session,
+) -> None:
+    assert sync_folder(db, PROJECT_ROOT / "courses").ok
+    assert load_demo_data(db) is True
+    (programme,) = programmes.list_programmes(db)
+    pat = find_user_by_email(db, DEMO_ACCOUNTS[1].email)  # pays by card
+    assert pat is not None
+    offer = programmes.programme_offer(db, pat, programme)
+    assert len(offer.courses) == 3 and offer.bookable
+    assert programme.price_cents < offer.single_total_cents  # 1,190.00 < 3 x 495.00
+    # One course on each of the next three last Fridays.
+    chosen = [course.sessions[index].session for index, course in enumerate(offer.courses)]
+    group, seats = programmes.book_programme(db, pat, programme, chosen)
+    assert len({s.starts_on for s in chosen}) == 3 and len(seats) == 3
+    assert group.price_cents == programme.price_cents

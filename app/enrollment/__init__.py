@@ -1,1 +1,2 @@
-"""Enrolment: seats, holds, waitlist, bundles, seat packs, cancellations, transfers, attendance."""
+"""Enrolment: seats, holds, waitlist, programmes, group bookings, seat packs, cancellations,
+transfers, attendance."""

@@ -1,4 +1,4 @@
-"""``/api/v1``: sessions with seats, enrolments, day bundles and seat-pack assignments."""
+"""``/api/v1``: sessions with seats, enrolments, programmes and seat-pack assignments."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from app.accounts.permissions import ApiUser, api_user
 from app.content.models import Course
 from app.db import DbSession, utcnow
 from app.enrollment import (
-    bundles,
     changes,
+    programmes,
     public_schedule,
     queries,
     rules,
@@ -22,14 +22,16 @@ from app.enrollment import (
     seats,
     waitlist,
 )
-from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus
 from app.enrollment.public_schedule import ScheduleFilters
 from app.enrollment.schemas import (
     AssignmentIn,
-    BundleIn,
-    BundleOut,
+    BookingGroupOut,
     EnrollmentIn,
     EnrollmentOut,
+    ProgrammeBookingIn,
+    ProgrammeCourseOut,
+    ProgrammeOut,
     ScheduleItemOut,
     SessionDayOut,
     SessionOut,
@@ -187,19 +189,59 @@ def accept(enrollment_id: int, db: DbSession, user: ApiUser) -> EnrollmentOut:
     return enrollment_out(waitlist.accept_offer(db, enrollment, user))
 
 
-@api.post("/bundles", response_model=BundleOut, status_code=201)
-def book_bundle(body: BundleIn, db: DbSession, user: ApiUser) -> BundleOut:
-    """Book 2 or 3 sessions of one series on one date as a day bundle (all or nothing)."""
-    sessions = [_visible(db, user, session_id) for session_id in body.session_ids]
-    bundle, enrollments = bundles.book_day_bundle(db, user, sessions)
-    return BundleOut(
-        id=bundle.id,
-        series_id=bundle.series_id,
-        on_date=bundle.on_date,
-        price_cents=bundle.price_cents,
-        currency=bundle.currency,
+def programme_out(offer: programmes.ProgrammeOffer) -> ProgrammeOut:
+    """API shape of a programme on offer."""
+    programme = offer.programme
+    return ProgrammeOut(
+        id=programme.id,
+        title=programme.title,
+        description=programme.description,
+        price_cents=programme.price_cents,
+        currency=programme.currency,
+        is_active=programme.is_active,
+        single_total_cents=offer.single_total_cents,
+        saving_cents=offer.saving_cents,
+        courses=[
+            ProgrammeCourseOut(
+                course_id=c.course_id,
+                course_title=c.title,
+                session_ids=[s.session.id for s in c.sessions],
+            )
+            for c in offer.courses
+        ],
+    )
+
+
+def group_out(group: BookingGroup, enrollments: list[Enrollment]) -> BookingGroupOut:
+    """API shape of seats booked in one step."""
+    return BookingGroupOut(
+        id=group.id,
+        kind=group.kind,
+        programme_id=group.programme_id,
+        price_cents=group.price_cents,
+        currency=group.currency,
         enrollments=[enrollment_out(e) for e in enrollments],
     )
+
+
+@api.get("/programmes", response_model=list[ProgrammeOut])
+def list_programmes(db: DbSession, user: ApiUser) -> list[ProgrammeOut]:
+    """The programmes on offer, each with its courses' upcoming sessions."""
+    return [
+        programme_out(programmes.programme_offer(db, user, p))
+        for p in programmes.list_programmes(db)
+    ]
+
+
+@api.post("/programmes/{programme_id:id}/bookings", response_model=BookingGroupOut, status_code=201)
+def book_programme(
+    programme_id: int, body: ProgrammeBookingIn, db: DbSession, user: ApiUser
+) -> BookingGroupOut:
+    """Book one session per course of a programme, on different dates (all or nothing)."""
+    programme = programmes.get_programme(db, programme_id)
+    sessions = [_visible(db, user, session_id) for session_id in body.session_ids]
+    group, enrollments = programmes.book_programme(db, user, programme, sessions)
+    return group_out(group, enrollments)
 
 
 @api.post("/seat-packs/{pack_id:id}/assignments", response_model=EnrollmentOut, status_code=201)
@@ -242,7 +284,7 @@ def api_schedule(
             full=item.full,
             in_house=item.in_house,
             series_id=item.series_id,
-            bundle_url=item.bundle_url,
+            group_booking_url=item.group_booking_url,
             url=item.url,
         )
         for item in items

@@ -47,14 +47,15 @@ class Enrollment(Base):
     status: Mapped[EnrollmentStatus] = mapped_column(status_type(EnrollmentStatus, 12), index=True)
     source: Mapped[str] = mapped_column(
         String(20), default="self"
-    )  # self|coordinator|seat_pack|bundle
+    )  # self|coordinator|seat_pack|programme|group
     hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    bundle_id: Mapped[int | None] = mapped_column(
-        ForeignKey("day_bundles.id", ondelete="SET NULL"), index=True
+    # The programme or group booking this seat was booked (and is paid) with.
+    booking_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_groups.id", ondelete="SET NULL"), index=True
     )
     seat_pack_id: Mapped[int | None] = mapped_column(
         ForeignKey("seat_packs.id", ondelete="SET NULL"), index=True
@@ -81,16 +82,59 @@ class Attendance(Base):
     marked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class DayBundle(Base):
-    """Two or three courses on the same date, booked in one step at a bundle price."""
+class Programme(Base):
+    """2 to 4 different courses taken on different dates, sold together at one price."""
 
-    __tablename__ = "day_bundles"
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProgrammeCourse(Base):
+    """One of a programme's courses, in the order they are meant to be taken."""
+
+    __tablename__ = "programme_courses"
+    __table_args__ = (UniqueConstraint("programme_id", "course_id"),)
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1..4
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+
+
+class BookingGroupKind(enum.StrEnum):
+    """What booked several seats in one step (and pays for them in one order)."""
+
+    PROGRAMME = "programme"  # one learner, 2-4 courses on different dates
+    GROUP = "group"  # several colleagues, one seat each on one series date
+
+
+class BookingGroup(Base):
+    """Seats booked in one step and paid together: a programme or a group booking.
+
+    ``user_id`` is the person who booked and pays. Rows migrated from the old day bundles
+    keep their ``series_id`` and ``on_date``.
+    """
+
+    __tablename__ = "booking_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[BookingGroupKind] = mapped_column(status_type(BookingGroupKind, 12))
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True
+    )
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
-    on_date: Mapped[date] = mapped_column(Date)
-    price_cents: Mapped[int] = mapped_column(Integer)
+    on_date: Mapped[date | None] = mapped_column(Date)
+    price_cents: Mapped[int] = mapped_column(Integer)  # what the seats cost together
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

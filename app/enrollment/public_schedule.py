@@ -50,8 +50,7 @@ class ScheduleItem:
     seats_left: int
     in_house: bool
     series_id: int | None
-    bundle_url: str | None = None
-    bundle_price: str | None = None
+    group_booking_url: str | None = None  # a series date with tracks side by side
 
     @property
     def full(self) -> bool:
@@ -73,13 +72,9 @@ class ScheduleDay:
     items: list[ScheduleItem] = field(default_factory=list)
 
     @property
-    def bundles(self) -> list[tuple[str, str | None]]:
-        """Distinct day-bundle offers on this date as (URL, price or None)."""
-        seen: dict[str, str | None] = {}
-        for item in self.items:
-            if item.bundle_url:
-                seen.setdefault(item.bundle_url, item.bundle_price)
-        return list(seen.items())
+    def group_bookings(self) -> list[str]:
+        """Distinct group-booking pages for this date (one per series with tracks)."""
+        return list(dict.fromkeys(i.group_booking_url for i in self.items if i.group_booking_url))
 
 
 @dataclass(frozen=True)
@@ -152,7 +147,7 @@ def _items(
     labels = feeds.course_labels(db, {s.course_id for s in sessions})
     venues = feeds.venues_by_id(db, (s.venue_id for s in sessions))
     taken = queries.seats_taken(db, [s.id for s in sessions], now=now)
-    bundles = _bundle_dates(db, sessions, visible)
+    groups = _track_dates(db, sessions, visible)
     items = []
     for session in sessions:
         label = labels[session.course_id]
@@ -160,7 +155,6 @@ def _items(
         days = calendar.session_days(session)
         start = calendar.local_start(session, days[0])
         end = calendar.local_end(session, days[0])
-        bundle = bundles.get((session.series_id, session.starts_on))
         items.append(
             ScheduleItem(
                 session_id=session.id,
@@ -181,17 +175,16 @@ def _items(
                 seats_left=max(0, session.capacity - taken.get(session.id, 0)),
                 in_house=session.organisation_id is not None,
                 series_id=session.series_id,
-                bundle_url=bundle[0] if bundle else None,
-                bundle_price=bundle[1] if bundle else None,
+                group_booking_url=groups.get((session.series_id, session.starts_on)),
             )
         )
     return items
 
 
-def _bundle_dates(
+def _track_dates(
     db: Session, sessions: list[CourseSession], visible: ColumnElement[bool]
-) -> dict[tuple[int | None, date], tuple[str, str | None]]:
-    """Series dates offering 2–3 courses side by side: the day-bundle link and price."""
+) -> dict[tuple[int | None, date], str]:
+    """Series dates offering 2–3 courses side by side: the group-booking page's link."""
     keys = {(s.series_id, s.starts_on) for s in sessions if s.series_id is not None}
     if not keys:
         return {}
@@ -208,20 +201,16 @@ def _bundle_dates(
         )
     ).all()
     counts = Counter((series_id, day) for series_id, day in rows)
-    prices = dict(
-        db.execute(
-            select(Series.id, Series.bundle_price_cents).where(Series.id.in_(series_ids))
-        ).all()
-    )
-    currencies = {s.series_id: s.currency for s in sessions if s.series_id is not None}
-    found: dict[tuple[int | None, date], tuple[str, str | None]] = {}
-    for key in keys:
-        if 2 <= counts.get(key, 0) <= 3:
-            series_id, day = key
-            cents = prices.get(series_id)
-            text = price(cents, currencies[series_id]) if cents else None
-            found[key] = (f"/bundles/{series_id}/{day.isoformat()}", text)
-    return found
+    return {
+        (series_id, day): group_booking_path(series_id, day)
+        for series_id, day in keys
+        if series_id is not None and 2 <= counts.get((series_id, day), 0) <= 3
+    }
+
+
+def group_booking_path(series_id: int, day: date) -> str:
+    """The page booking seats for several people across one series date's tracks."""
+    return f"/series/{series_id}/{day.isoformat()}/group"
 
 
 def by_day(items: list[ScheduleItem]) -> list[ScheduleDay]:

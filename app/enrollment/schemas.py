@@ -1,4 +1,4 @@
-"""API shapes for sessions, enrolments, day bundles and seat-pack assignments."""
+"""API shapes for sessions, enrolments, programmes, group bookings and seat-pack assignments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from app.bounds import DbInt
-from app.enrollment.models import EnrollmentStatus
+from app.enrollment.models import BookingGroupKind, EnrollmentStatus
 from app.scheduling.models import SessionStatus
 
 # A row id in a body: a JSON integer (not "12"), one a database column can hold.
@@ -69,24 +69,58 @@ class EnrollmentOut(BaseModel):
     waitlisted_at: datetime | None
     confirmed_at: datetime | None
     cancelled_at: datetime | None
-    bundle_id: int | None
+    booking_group_id: int | None
     seat_pack_id: int | None
 
 
-class BundleIn(BaseModel):
-    """The 2 or 3 sessions (same series, same date) to book as a day bundle."""
+class ProgrammeIn(BaseModel):
+    """A programme as a coordinator defines it: 2 to 4 different courses, in order."""
 
     model_config = ConfigDict(extra="forbid")
 
-    session_ids: Annotated[list[RowId], Field(min_length=2, max_length=3)]
+    title: Annotated[str, Field(max_length=200)]
+    description: Annotated[str, Field(max_length=5000)] = ""
+    course_ids: Annotated[list[RowId], Field(min_length=2, max_length=4)]
+    price_cents: DbInt
+    currency: Annotated[str, Field(max_length=3)] = "USD"
 
 
-class BundleOut(BaseModel):
-    """A booked day bundle and its enrolments."""
+class ProgrammeCourseOut(BaseModel):
+    """One course of a programme with its upcoming sessions (ids) to choose from."""
+
+    course_id: int
+    course_title: str
+    session_ids: list[int]
+
+
+class ProgrammeOut(BaseModel):
+    """A programme on offer, with what it saves against its courses booked one by one."""
 
     id: int
-    series_id: int | None
-    on_date: date
+    title: str
+    description: str
+    price_cents: int
+    currency: str
+    is_active: bool
+    single_total_cents: int
+    saving_cents: int
+    courses: list[ProgrammeCourseOut]
+
+
+class ProgrammeBookingIn(BaseModel):
+    """One session per course of the programme, each on a different date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_ids: Annotated[list[RowId], Field(min_length=2, max_length=4)]
+
+
+class BookingGroupOut(BaseModel):
+    """Seats booked in one step (a programme or a group booking) and what they cost."""
+
+    id: int
+    kind: BookingGroupKind
+    programme_id: int | None
     price_cents: int
     currency: str
     enrollments: list[EnrollmentOut]
@@ -121,5 +155,5 @@ class ScheduleItemOut(BaseModel):
     full: bool
     in_house: bool
     series_id: int | None
-    bundle_url: str | None
+    group_booking_url: str | None
     url: str

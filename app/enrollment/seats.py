@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import utcnow
 from app.enrollment import notices, payers, rules
-from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus, SeatPack
+from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
@@ -81,24 +81,26 @@ def take_seat(
     source: str = "self",
     created_by: User | None = None,
     seat_pack: SeatPack | None = None,
-    bundle: DayBundle | None = None,
+    group: BookingGroup | None = None,
     payer: payers.PayerChoice = payers.PayerChoice.AUTO,
     reason: str = "",
+    plan: payers.Plan | None = None,
     now: datetime | None = None,
 ) -> Enrollment:
     """Take a seat (held or confirmed), or a place on the waitlist when the session is full.
 
     Who pays is decided first (``payers.plan_seat``, which may lock a seat pack), then
     the session row is locked before anything is counted. A confirmed priced seat is
-    invoiced at once unless a pack or a complimentary reason pays it; a bundle's seats
-    are billed together by the caller. Seat-pack and bundle seats never go to the
-    waitlist: a full session refuses them with ``Conflict``.
+    invoiced at once unless a pack or a complimentary reason pays it; a group's seats
+    (a programme, a group booking) are billed together by the caller. Seat-pack and
+    group seats never go to the waitlist: a full session refuses them with ``Conflict``.
+    ``plan`` is given when someone else pays (``booking_groups``: the booker).
     """
     now = now or utcnow()
-    price = bundle.price_cents if bundle is not None else session.price_cents
+    price = group.price_cents if group is not None else session.price_cents
     if seat_pack is not None:  # an assignment from a pack the caller has locked
         plan = payers.from_pack(db, seat_pack)
-    else:
+    elif plan is None:  # else the caller decided (a group's booker pays for all of it)
         acting = created_by if created_by is not None and created_by.id != user.id else None
         plan = payers.plan_seat(
             db,
@@ -108,7 +110,6 @@ def take_seat(
             choice=payer,
             reason=reason,
             acting=acting,
-            use_packs=bundle is None,  # a bundle has its own price
         )
     session = rules.lock_session(db, session.id)
     by_someone_else = created_by is not None and created_by.id != user.id
@@ -120,10 +121,10 @@ def take_seat(
         user_id=user.id,
         source=source,
         created_by_id=created_by.id if created_by is not None else None,
-        bundle_id=bundle.id if bundle is not None else None,
+        booking_group_id=group.id if group is not None else None,
     )
     if rules.count_seats(db, session.id, now) >= session.capacity:
-        if plan.pack is not None or bundle is not None:
+        if plan.pack is not None or group is not None:
             raise Conflict(f"{rules.session_label(db, session)} is full.")
         enrollment.status = EnrollmentStatus.WAITLISTED
         enrollment.waitlisted_at = now
@@ -132,7 +133,7 @@ def take_seat(
         notices.waitlist_joined(db, enrollment)
         return enrollment
     db.add(enrollment)
-    payers.give_seat(db, enrollment, session, plan, now, bill=bundle is None)
+    payers.give_seat(db, enrollment, session, plan, now, bill=group is None)
     return enrollment
 
 

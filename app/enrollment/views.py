@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, User
 from app.db import utcnow
 from app.enrollment import queries, rules
-from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus
 from app.enrollment.payers import payer_text
 from app.enrollment.waitlist import waitlist_position
 from app.formatting import local_time, long_date, price, time_range
@@ -101,6 +101,8 @@ class BookingView:
     can_transfer: bool
     cutoff: str
     upcoming: bool
+    can_pay: bool = False  # a live hold this person pays for (a group's booker pays its seats)
+    booker_pays: bool = False  # a live hold a colleague booked and pays for
 
 
 def _detail(db: Session, enrollment: Enrollment, session: CourseSession, now: datetime) -> str:
@@ -153,7 +155,16 @@ def booking_view(
         can_transfer=upcoming and live_seat and changeable,
         cutoff=local_time(rules.change_cutoff(session), session.timezone),
         upcoming=upcoming and (live_seat or in_line),
+        can_pay=live_hold and _pays_own_seat(db, enrollment),
+        booker_pays=live_hold and not _pays_own_seat(db, enrollment),
     )
+
+
+def _pays_own_seat(db: Session, enrollment: Enrollment) -> bool:
+    if enrollment.booking_group_id is None:
+        return True
+    group = db.get(BookingGroup, enrollment.booking_group_id)
+    return group is None or group.user_id == enrollment.user_id
 
 
 def booking_views(db: Session, user: User) -> list[BookingView]:

@@ -74,13 +74,13 @@ class Order(Base):
 
 
 class OrderLine(Base):
-    """One thing bought: a seat (alone or in a day bundle), or a client's seat pack."""
+    """One thing bought: a seat (alone, in a programme or a group booking), or a seat pack."""
 
     __tablename__ = "order_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # seat | bundle_seat | seat_pack
+    kind: Mapped[str] = mapped_column(String(12))  # seat | programme | seat_pack
     description: Mapped[str] = mapped_column(String(300))
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("course_sessions.id", ondelete="SET NULL"), index=True
@@ -88,7 +88,9 @@ class OrderLine(Base):
     enrollment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollments.id", ondelete="SET NULL"), index=True
     )
-    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("day_bundles.id", ondelete="SET NULL"))
+    booking_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_groups.id", ondelete="SET NULL")
+    )
     seat_pack_id: Mapped[int | None] = mapped_column(
         ForeignKey("seat_packs.id", ondelete="SET NULL"), index=True
     )

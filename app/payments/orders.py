@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import lock_rows
 from app.enrollment import rules
-from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus
+from app.enrollment.models import BookingGroup, BookingGroupKind, Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.payments.models import Order, OrderLine, OrderStatus
 from app.scheduling.models import CourseSession
@@ -28,6 +28,7 @@ LIVE = (*UNPAID, *SETTLED)
 INVOICE = "invoice"
 STRIPE = "stripe"
 FREE = "free"  # a promo code took the whole price
+PROGRAMME_LINE = "programme"  # a seat's share of a programme's price (was "bundle_seat")
 
 
 def order_lines(db: Session, order_id: int) -> list[OrderLine]:
@@ -72,25 +73,55 @@ def _split(total: int, parts: int) -> list[int]:
     return [share + (rest if index == 0 else 0) for index in range(parts)]
 
 
-def priced_lines(db: Session, enrollments: Sequence[Enrollment]) -> tuple[str, list[OrderLine]]:
-    """Lines for these seats at today's prices: a session's price, or the bundle's split."""
-    lines: list[OrderLine] = []
+def _shares(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` cents shared in proportion to ``weights``, adding up exactly.
+
+    Each share is rounded down and the cents left over go to the largest remainders, so a
+    line never costs more than its weight when ``total`` is at most the weights' sum.
+    """
+    whole = sum(weights)
+    if whole <= 0:
+        return _split(total, len(weights))
+    shares = [total * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def _group_amounts(
+    db: Session, enrollments: Sequence[Enrollment], sessions: dict[int, CourseSession]
+) -> tuple[dict[int, int], set[str]]:
+    """Each programme seat's share of its programme's charge (by enrolment id)."""
+    amounts: dict[int, int] = {}
     currencies: set[str] = set()
-    bundle_ids = {e.bundle_id for e in enrollments if e.bundle_id is not None}
-    bundle_shares: dict[int, list[int]] = {}
-    for bundle_id in bundle_ids:
-        bundle = db.get(DayBundle, bundle_id)
-        assert bundle is not None
-        members = [e for e in enrollments if e.bundle_id == bundle_id]
-        bundle_shares[bundle_id] = _split(bundle.price_cents, len(members))
-        currencies.add(bundle.currency)
+    for group_id in {e.booking_group_id for e in enrollments if e.booking_group_id is not None}:
+        group = db.get(BookingGroup, group_id)
+        assert group is not None
+        if group.kind != BookingGroupKind.PROGRAMME:
+            continue  # a group booking: every seat at its own price
+        members = [e for e in enrollments if e.booking_group_id == group_id]
+        weights = [sessions[e.id].price_cents for e in members]
+        amounts.update(
+            zip((e.id for e in members), _shares(group.price_cents, weights), strict=True)
+        )
+        currencies.add(group.currency)
+    return amounts, currencies
+
+
+def priced_lines(db: Session, enrollments: Sequence[Enrollment]) -> tuple[str, list[OrderLine]]:
+    """Lines for these seats at today's prices: a session's price, or a programme's share."""
+    lines: list[OrderLine] = []
+    sessions = {e.id: db.get(CourseSession, e.session_id) for e in enrollments}
+    known = {key: s for key, s in sessions.items() if s is not None}
+    assert len(known) == len(sessions)
+    shares, currencies = _group_amounts(db, enrollments, known)
     for enrollment in enrollments:
-        session = db.get(CourseSession, enrollment.session_id)
-        assert session is not None
+        session = known[enrollment.id]
         label = rules.session_label(db, session)
-        if enrollment.bundle_id is not None:
-            amount = bundle_shares[enrollment.bundle_id].pop(0)
-            kind, description = "bundle_seat", f"Day bundle seat: {label}"
+        if enrollment.id in shares:
+            amount = shares[enrollment.id]
+            kind, description = PROGRAMME_LINE, f"Programme seat: {label}"
         else:
             amount, kind, description = session.price_cents, "seat", f"Seat: {label}"
             currencies.add(session.currency)
@@ -100,8 +131,8 @@ def priced_lines(db: Session, enrollments: Sequence[Enrollment]) -> tuple[str, l
                 description=description,
                 session_id=session.id,
                 enrollment_id=enrollment.id,
-                bundle_id=enrollment.bundle_id,
-                list_price_cents=amount,
+                booking_group_id=enrollment.booking_group_id,
+                list_price_cents=session.price_cents,  # the seat booked on its own
                 amount_cents=amount,
             )
         )
@@ -158,21 +189,30 @@ def add_order(
 
 
 def booking_group(db: Session, enrollment: Enrollment) -> list[Enrollment]:
-    """The seats paid together with this one: its day bundle, or itself."""
-    if enrollment.bundle_id is None:
+    """The seats paid together with this one: its programme or group booking, or itself."""
+    if enrollment.booking_group_id is None:
         return [enrollment]
     query = (
         select(Enrollment)
-        .where(Enrollment.bundle_id == enrollment.bundle_id)
+        .where(Enrollment.booking_group_id == enrollment.booking_group_id)
         .order_by(Enrollment.id)
     )
     return list(db.scalars(query))
 
 
+def payer_id(db: Session, enrollment: Enrollment) -> int:
+    """Who pays for a seat: whoever booked its programme or group booking, else its holder."""
+    if enrollment.booking_group_id is not None:
+        group = db.get(BookingGroup, enrollment.booking_group_id)
+        if group is not None:
+            return group.user_id
+    return enrollment.user_id
+
+
 def order_for_held_booking(db: Session, user: User, enrollment_id: int, *, now: datetime) -> Order:
-    """The order paying for a held seat (and the rest of its bundle), made on first visit."""
+    """The order paying for a held seat (and the rest of its group), made on first visit."""
     enrollment = db.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.user_id != user.id:
+    if enrollment is None or payer_id(db, enrollment) != user.id:
         raise NotFound("There is no such booking.")
     existing = order_for_enrollment(db, enrollment.id)
     if existing is not None:

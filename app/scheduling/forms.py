@@ -72,7 +72,6 @@ class SeriesForm(BaseModel):
     venue_id: str = ""
     capacity: str = "20"
     price: str = "0.00"
-    bundle_price: str = ""
     currency: str = "USD"
     min_participants: str = "0"
     go_no_go_days: str = "7"
@@ -111,11 +110,6 @@ class SeriesForm(BaseModel):
             venue_id=_optional_int(self.venue_id, "Venue"),
             capacity=form_int(self.capacity, "Capacity"),
             price_cents=form_money(self.price or "0", "Price", self.currency),
-            bundle_price_cents=(
-                form_money(self.bundle_price, "Bundle price", self.currency)
-                if self.bundle_price.strip()
-                else None
-            ),
             currency=self.currency,
             min_participants=form_int(self.min_participants or "0", "Minimum participants"),
             go_no_go_days=form_int(self.go_no_go_days or "0", "Go/no-go days"),
@@ -157,7 +151,6 @@ class SeriesForm(BaseModel):
             venue_id=str(data.venue_id or ""),
             capacity=str(data.capacity),
             price=money_field(data.price_cents, data.currency),
-            bundle_price=money_field(data.bundle_price_cents, data.currency),
             currency=data.currency,
             min_participants=str(data.min_participants),
             go_no_go_days=str(data.go_no_go_days),

@@ -54,7 +54,6 @@ class Series(Base):
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
     default_capacity: Mapped[int] = mapped_column(Integer)
     default_price_cents: Mapped[int] = mapped_column(Integer, default=0)
-    bundle_price_cents: Mapped[int | None] = mapped_column(Integer)  # 2-3 courses on one date
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     min_participants: Mapped[int] = mapped_column(Integer, default=0)
     go_no_go_days: Mapped[int] = mapped_column(Integer, default=7)  # decide N days before

@@ -15,7 +15,6 @@ from app.scheduling.models import SessionStatus
 _NULLABLE = {
     "ends_on",
     "venue_id",
-    "bundle_price_cents",
     "holiday_country",
     "organisation_id",
     "horizon_months",
@@ -45,7 +44,6 @@ class SeriesCreate(BaseModel):
     venue_id: DbInt | None = None
     capacity: DbInt
     price_cents: DbInt = 0
-    bundle_price_cents: DbInt | None = None
     currency: str = "USD"
     min_participants: DbInt = 0
     go_no_go_days: DbInt = 7
@@ -72,7 +70,6 @@ class SeriesUpdate(BaseModel):
     venue_id: DbInt | None = None
     capacity: DbInt | None = None
     price_cents: DbInt | None = None
-    bundle_price_cents: DbInt | None = None
     currency: str | None = None
     min_participants: DbInt | None = None
     go_no_go_days: DbInt | None = None

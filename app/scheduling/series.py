@@ -101,7 +101,7 @@ def _clean_offer(data: SeriesCreate) -> str:
     """The currency, once capacity, prices, minimum and go/no-go days are in range."""
     if data.capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
-    if data.price_cents < 0 or (data.bundle_price_cents or 0) < 0:
+    if data.price_cents < 0:
         raise Invalid("Prices cannot be negative.")
     currency = data.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
@@ -157,7 +157,6 @@ _SAME_NAMES = (
     "end_time",
     "format_id",
     "venue_id",
-    "bundle_price_cents",
     "currency",
     "min_participants",
     "go_no_go_days",

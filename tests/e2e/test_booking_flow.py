@@ -1,5 +1,5 @@
-"""In a browser: a day bundle booked in one step with a confirmation e-mail and a valid
-.ics, and a waitlisted learner promoted when someone cancels."""
+"""In a browser: a programme booked in one step (three dates) with confirmation e-mails
+and valid .ics files, and a waitlisted learner promoted when someone cancels."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from app.accounts import organisations
 from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.config import get_settings
+from app.enrollment import programmes
 from app.enrollment.models import Enrollment, SeatPack
-from app.scheduling.models import CourseSession
+from app.enrollment.schemas import ProgrammeIn
+from app.scheduling.models import SeriesTrack
 from tests.e2e.learning_fixtures import (
     PASSWORD,
     learning_db,  # noqa: F401  (fixture used by name)
@@ -48,7 +50,7 @@ def _mails_to(address: str) -> list:
     return found
 
 
-def test_day_bundle_with_confirmation_and_ics(
+def test_programme_on_three_dates_with_confirmations_and_ics(
     browser: Browser,
     live_server: str,
     learning_db: Callable[[], Session],  # noqa: F811
@@ -58,40 +60,52 @@ def test_day_bundle_with_confirmation_and_ics(
     first_friday = date(2029, 6, 1)
     with learning_db() as db:
         series = make_series(
-            db, title=f"Bundle test series {tag}", starts_on=first_friday, horizon_months=1
+            db, title=f"Programme test series {tag}", starts_on=first_friday, horizon_months=4
+        )
+        tracks = db.scalars(
+            select(SeriesTrack.course_id)
+            .where(SeriesTrack.series_id == series.id)
+            .order_by(SeriesTrack.position)
+        ).all()
+        programme = programmes.create_programme(
+            db,
+            ProgrammeIn(
+                title=f"Client programme {tag}", course_ids=list(tracks), price_cents=119000
+            ),
         )
         # Northwind pays by invoice (it holds a seat pack), so the seats confirm at once.
         org = organisations.create_organisation(db, name=f"Northwind {tag}")
         email = _person(db, tag, "Zoë Ødegård")
         organisations.add_member(db, org, email=email)
-        on_date = db.scalars(
-            select(CourseSession.starts_on).where(CourseSession.series_id == series.id)
-        ).first()
         db.add(
             SeatPack(
                 organisation_id=org.id, course_id=None, seats=10,
-                valid_from=on_date - timedelta(days=60), valid_until=on_date + timedelta(days=60),
+                valid_from=first_friday - timedelta(days=60),
+                valid_until=first_friday + timedelta(days=200),
             )
         )  # fmt: skip
         db.commit()
-        series_id = series.id
+        programme_id = programme.id
 
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
         log_in(page, email)
-        page.goto("/schedule")
+        page.goto("/programmes")
         no_serious_axe(page)
-        page.goto(f"/bundles/{series_id}/{on_date.isoformat()}")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Day bundle")
+        page.goto(f"/programmes/{programme_id}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Client programme")
+        expect(
+            page.get_by_text("You save USD 295.00 against booking the three courses")
+        ).to_be_visible()
         no_serious_axe(page)
-        boxes = page.get_by_role("checkbox")
-        expect(boxes).to_have_count(3)
-        boxes.nth(0).check()
-        boxes.nth(1).check()
-        page.get_by_role("button", name="Book the bundle").click()
-        expect(page.get_by_role("status").first).to_contain_text("confirmed")
+        choices = page.locator("select[name=session_id]")
+        expect(choices).to_have_count(3)
+        for index in range(3):  # the first course on the first date, the second on the next...
+            choices.nth(index).select_option(index=index + 1)
+        page.get_by_role("button", name="Book the programme").click()
+        expect(page.get_by_role("status").first).to_contain_text("3 seats confirmed")
         page.goto("/bookings")
         no_serious_axe(page)
         expect(page.get_by_text("Confirmed", exact=False).first).to_be_visible()
@@ -99,16 +113,18 @@ def test_day_bundle_with_confirmation_and_ics(
         context.close()
 
     mails = [m for m in _mails_to(email) if "confirmed" in str(m["Subject"]).lower()]
-    assert len(mails) == 2, [str(m["Subject"]) for m in _mails_to(email)]
+    assert len(mails) == 3, [str(m["Subject"]) for m in _mails_to(email)]
+    dates = set()
     for mail in mails:
         ics = next(p for p in mail.walk() if p.get_filename() == "invite.ics")
         calendar = Calendar.from_ical(ics.get_payload(decode=True))
         assert calendar.get("METHOD") == "REQUEST"
         events = calendar.walk("VEVENT")
         assert len(events) == 1
-        assert events[0].decoded("DTSTART").date() == on_date
+        dates.add(events[0].decoded("DTSTART").date())
         assert events[0]["DTSTART"].params["TZID"] == "America/New_York"
         assert calendar.walk("VTIMEZONE"), "the zone is described in the file"
+    assert len(dates) == 3, dates  # three different last Fridays
 
 
 def test_waitlisted_learner_is_promoted_when_someone_cancels(

@@ -65,7 +65,7 @@ class Cast:
     series_id: int
     organisation_id: int
     learner_order_id: int
-    bundle_date: date  # a last Friday with several tracks (the day-bundle page)
+    group_date: date  # a last Friday with several tracks (the group-booking page)
     certificate_token: str  # the learner's certificate (its public verification page)
 
 
@@ -213,7 +213,7 @@ def cast(learning_db: Callable[[], Session]) -> Cast:  # noqa: F811
             series_id=series.id,
             organisation_id=org.id,
             learner_order_id=learner_order.id,
-            bundle_date=first.starts_on,
+            group_date=first.starts_on,
             certificate_token=certificate.token,
         )
 
@@ -228,7 +228,7 @@ def pages_by_role(cast: Cast) -> dict[str, list[str]]:
     org = cast.organisation_id
     course = "/courses/relationship-management"
     verify = f"/verify/{cast.certificate_token}"
-    bundle = f"/bundles/{cast.series_id}/{cast.bundle_date.isoformat()}"
+    group = f"/series/{cast.series_id}/{cast.group_date.isoformat()}/group"
     shared = ["/", "/courses", course, "/schedule", f"/sessions/{cast.session_id}", "/account"]
     learner = [
         "/learning",
@@ -240,7 +240,8 @@ def pages_by_role(cast: Cast) -> dict[str, list[str]]:
         f"/orders/{cast.learner_order_id}/checkout",
         "/certificates",
         verify,
-        bundle,
+        group,
+        "/programmes",
         "/in-house-request",
         "/calendar-feed",
     ]
@@ -251,7 +252,8 @@ def pages_by_role(cast: Cast) -> dict[str, list[str]]:
             course,
             "/schedule",
             f"/sessions/{cast.session_id}",
-            bundle,
+            group,
+            "/programmes",
             verify,
             "/login",
             "/signup",

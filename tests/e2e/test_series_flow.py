@@ -133,7 +133,6 @@ def test_coordinator_creates_apex_last_friday_and_sees_a_year_of_sessions(
         page.get_by_label(f"Course {number}").select_option(label=title)
     page.get_by_label("Capacity").fill("20")
     page.get_by_label("Price per course").fill("495.00")
-    page.get_by_label("Day bundle price").fill("1190.00")
     page.get_by_role("button", name="Save series").click()
 
     flash = page.get_by_role("status")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrganisationMember, Role, User, UserRole
 from app.accounts.security import hash_password
 from app.content.models import Course, CourseVersion
-from app.enrollment.models import Enrollment, SeatPack
+from app.enrollment.models import Enrollment, Programme, SeatPack
 from app.scheduling.models import CourseSession, Series, SeriesTrack, SessionFacilitator
 from tests.factories import DEFAULT_PASSWORD, make_organisation
 from tests.scheduling.factories import COURSE_SLUGS, make_session
@@ -78,7 +78,6 @@ def series_day(
     ),
     capacity: int = 20,
     price_cents: int = 49500,
-    bundle_price_cents: int | None = 119000,
     organisation: Organisation | None = None,
 ) -> tuple[Series, list[CourseSession]]:
     """A series row with one date's sessions, one per track (no rule materialisation)."""
@@ -94,7 +93,6 @@ def series_day(
         format_id="one-day",
         default_capacity=capacity,
         default_price_cents=price_cents,
-        bundle_price_cents=bundle_price_cents,
         currency="USD",
         organisation_id=organisation.id if organisation else None,
     )
@@ -117,6 +115,46 @@ def series_day(
         )
     db.flush()
     return series, sessions
+
+
+def programme_run(
+    db: Session,
+    *,
+    courses: tuple[str, ...] = (
+        "relationship-management",
+        "client-expectations",
+        "status-communication",
+    ),
+    price_cents: int = 49500,
+    programme_price_cents: int = 119000,
+    capacity: int = 20,
+    first: date | None = None,
+) -> tuple[Programme, list[CourseSession]]:
+    """A programme of ``courses`` and one session of each, four weeks apart, in order."""
+    from app.enrollment.programmes import create_programme
+    from app.enrollment.schemas import ProgrammeIn
+
+    fast_courses(db)
+    day = first or date.today() + timedelta(days=30)
+    sessions = [
+        make_session(
+            db,
+            course_slug=slug,
+            starts_on=day + timedelta(weeks=4 * index),
+            capacity=capacity,
+            price_cents=price_cents,
+        )
+        for index, slug in enumerate(courses)
+    ]
+    programme = create_programme(
+        db,
+        ProgrammeIn(
+            title=f"Test programme {next(_sequence)}",
+            course_ids=[_course_id(db, slug) for slug in courses],
+            price_cents=programme_price_cents,
+        ),
+    )
+    return programme, sessions
 
 
 def _course_id(db: Session, slug: str) -> int:

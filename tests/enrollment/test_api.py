@@ -128,23 +128,45 @@ def test_coordinators_enrol_and_cancel_others_by_email(db: Session, client: Test
     assert deleted.status_code == 200 and deleted.json()["status"] == "cancelled"
 
 
-def test_bundle_and_seat_pack_endpoints(db: Session, client: TestClient) -> None:
-    _, sessions = h.series_day(db, capacity=2, bundle_price_cents=99000)
+def test_programme_and_seat_pack_endpoints(db: Session, client: TestClient) -> None:
+    _, sessions = h.series_day(db, capacity=2)
+    programme, run = h.programme_run(
+        db, courses=("relationship-management", "trust-and-confidence")
+    )
     person, org_coord, employee = h.learner(db), h.learner(db), h.learner(db)
     org = h.organisation(db, members=[employee], coordinators=[org_coord])
     pack = h.seat_pack(db, org, seats=1)
     headers, coord_headers = _auth(db, person), _auth(db, org_coord)
     db.commit()
-    ids = [sessions[0].id, sessions[2].id]
-    response = client.post("/api/v1/bundles", json={"session_ids": ids}, headers=headers)
+    listed = client.get("/api/v1/programmes", headers=headers).json()
+    mine = next(p for p in listed if p["id"] == programme.id)
+    assert (mine["price_cents"], mine["single_total_cents"], mine["saving_cents"]) == (
+        119000,
+        99000,
+        0,
+    )  # 2 x 495.00 is less than the programme price: nothing saved, the sum is charged
+    offered = [c["session_ids"] for c in mine["courses"]]
+    assert all(s.id in ids for s, ids in zip(run, offered, strict=True))
+    path = f"/api/v1/programmes/{programme.id}/bookings"
+    ids = [s.id for s in run]
+    response = client.post(path, json={"session_ids": ids}, headers=headers)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["price_cents"] == 99000
+    assert (body["kind"], body["price_cents"], body["programme_id"]) == (
+        "programme",
+        99000,
+        programme.id,
+    )
     assert sorted(e["session_id"] for e in body["enrollments"]) == sorted(ids)
-    again = client.post("/api/v1/bundles", json={"session_ids": ids}, headers=headers)
+    assert {e["booking_group_id"] for e in body["enrollments"]} == {body["id"]}
+    again = client.post(path, json={"session_ids": ids}, headers=headers)
     assert again.status_code == 409
-    bad = client.post("/api/v1/bundles", json={"session_ids": [ids[0]]}, headers=headers)
+    bad = client.post(path, json={"session_ids": [ids[0]]}, headers=headers)
     assert bad.status_code == 422
+    assert (
+        client.post("/api/v1/bundles", json={"session_ids": ids}, headers=headers).status_code
+        == 404
+    )
 
     assign = {"user_email": employee.email, "session_id": sessions[1].id}
     response = client.post(

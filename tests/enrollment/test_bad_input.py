@@ -32,10 +32,11 @@ def _refused(response: Response, message: str) -> bool:
 def test_api_bodies_refuse_ids_beyond_a_column(client: TestClient, db: Session) -> None:
     person = make_user(db)
     headers = {"Authorization": f"Bearer {accounts.issue_api_token(db, person, name='test')}"}
-    bundle = client.post("/api/v1/bundles", json={"session_ids": [HUGE, 1]}, headers=headers)
-    assert bundle.status_code == 422, bundle.text
-    assert bundle.headers["content-type"].startswith("application/problem+json")
-    assert [e["location"] for e in bundle.json()["errors"]] == ["body.session_ids.0"]
+    path = "/api/v1/programmes/1/bookings"
+    booked = client.post(path, json={"session_ids": [HUGE, 1]}, headers=headers)
+    assert booked.status_code == 422, booked.text
+    assert booked.headers["content-type"].startswith("application/problem+json")
+    assert [e["location"] for e in booked.json()["errors"]] == ["body.session_ids.0"]
     body = {"user_email": "someone@example.com", "session_id": HUGE}
     assigned = client.post("/api/v1/seat-packs/1/assignments", json=body, headers=headers)
     assert assigned.status_code == 422, assigned.text
@@ -118,9 +119,11 @@ def test_a_learner_form_with_impossible_numbers_is_refused(client: TestClient, d
         )
         assert moved.status_code == 303
         assert "Choose the session to move to." in client.get("/bookings").text
-    path = f"/bundles/{series.id}/{sessions[0].starts_on.isoformat()}"
-    booked = post_form(client, path, {"session_id": "²"}, token_from=path)
+    path = f"/series/{series.id}/{sessions[0].starts_on.isoformat()}/group"
+    form = {"session_id": "²", "email": person.email}
+    booked = post_form(client, path, form, token_from=path)
     assert booked.status_code == 303, booked.text  # back to the page, with the reason
+    assert "for every attendee" in client.get(path).text
     mine = select(func.count()).select_from(Enrollment).where(Enrollment.user_id == person.id)
     assert db.scalar(mine) == 1
 

@@ -1,4 +1,4 @@
-"""Day bundles (all or nothing) and seat packs (validity, course, usage, release)."""
+"""Seat packs (validity, course, usage, release); programmes are in test_programmes.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.enrollment.bundles import book_day_bundle, bundle_offer
-from app.enrollment.models import DayBundle, Enrollment
+from app.enrollment.models import Enrollment
 from app.enrollment.payers import used_seats
 from app.enrollment.seat_packs import (
     assign_seat,
@@ -17,72 +16,12 @@ from app.enrollment.seat_packs import (
     pack_usages,
     release_assignment,
 )
-from app.enrollment.seats import take_seat
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.enrollment import helpers as h
 
 
-def bundle_enrollments(db: Session, bundle_id: int) -> list[Enrollment]:
-    """The enrolments booked as one bundle."""
-    query = select(Enrollment).where(Enrollment.bundle_id == bundle_id).order_by(Enrollment.id)
-    return list(db.scalars(query))
-
-
 def _user_enrollments(db: Session, user_id: int) -> list[Enrollment]:
     return list(db.scalars(select(Enrollment).where(Enrollment.user_id == user_id)))
-
-
-def test_a_day_bundle_books_every_chosen_session_at_the_bundle_price(db: Session) -> None:
-    series, sessions = h.series_day(db, bundle_price_cents=119000)
-    person = h.learner(db)
-    bundle, enrollments = book_day_bundle(db, person, sessions[:2])
-    assert bundle.price_cents == 119000 and bundle.series_id == series.id
-    assert bundle.on_date == sessions[0].starts_on
-    assert sorted(e.session_id for e in enrollments) == sorted(s.id for s in sessions[:2])
-    assert {e.status for e in enrollments} == {"held"}  # paid: held until payment
-    assert {e.bundle_id for e in bundle_enrollments(db, bundle.id)} == {bundle.id}
-
-
-def test_a_bundle_is_all_or_nothing_when_one_session_is_full(db: Session) -> None:
-    _, sessions = h.series_day(db, capacity=1, price_cents=0, bundle_price_cents=0)
-    take_seat(db, sessions[1], h.learner(db))
-    person = h.learner(db)
-    with pytest.raises(Conflict, match="is full") as refused:
-        book_day_bundle(db, person, sessions)
-    assert "Status communication" in refused.value.message  # names the full session
-    assert _user_enrollments(db, person.id) == []
-    assert db.scalars(select(DayBundle).where(DayBundle.user_id == person.id)).all() == []
-
-
-def test_a_bundle_is_refused_when_the_learner_already_has_one_of_the_seats(db: Session) -> None:
-    _, sessions = h.series_day(db, price_cents=0, bundle_price_cents=0)
-    person = h.learner(db)
-    take_seat(db, sessions[0], person)
-    with pytest.raises(Conflict, match="already"):
-        book_day_bundle(db, person, sessions[:2])
-    assert len(_user_enrollments(db, person.id)) == 1
-
-
-def test_a_bundle_needs_two_or_three_sessions_of_one_series_and_date(db: Session) -> None:
-    _, sessions = h.series_day(db)
-    _, other_day = h.series_day(db, on=date.today() + timedelta(days=60))
-    person = h.learner(db)
-    with pytest.raises(Invalid):
-        book_day_bundle(db, person, sessions[:1])
-    with pytest.raises(Invalid):
-        book_day_bundle(db, person, [sessions[0], other_day[1]])
-    _, no_price = h.series_day(db, bundle_price_cents=None)
-    with pytest.raises(Conflict, match="no day-bundle price"):
-        book_day_bundle(db, person, no_price[:2])
-    assert _user_enrollments(db, person.id) == []
-
-
-def test_a_free_bundle_confirms_and_the_offer_lists_seats(db: Session) -> None:
-    series, sessions = h.series_day(db, capacity=3, price_cents=0, bundle_price_cents=0)
-    _, enrollments = book_day_bundle(db, h.learner(db), sessions)
-    assert {e.status for e in enrollments} == {"confirmed"}
-    offer = bundle_offer(db, None, series.id, sessions[0].starts_on)
-    assert [s.seats_left for s in offer.sessions] == [2, 2, 2]
 
 
 def test_coordinators_create_seat_packs_with_checked_input(db: Session) -> None:

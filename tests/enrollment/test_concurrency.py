@@ -1,4 +1,4 @@
-"""200 simultaneous requests through the real HTTP app on PostgreSQL: seats, day bundles
+"""200 simultaneous requests through the real HTTP app on PostgreSQL: seats, programmes
 and seat packs are never oversold while the lock is on, and are oversold when it is off.
 
 These need committed data and truly parallel transactions, so they run on a scratch
@@ -30,7 +30,7 @@ from app.accounts.models import Organisation, OrganisationMember, User
 from app.accounts.service import issue_api_token
 from app.config import get_settings
 from app.db import make_engine, utcnow
-from app.enrollment.models import DayBundle, Enrollment
+from app.enrollment.models import BookingGroup, Enrollment
 from app.enrollment.rules import seat_clause
 from app.main import create_app
 from tests.conftest import production_sessions_on
@@ -239,25 +239,27 @@ def test_without_the_lock_the_same_burst_oversells(stack: Stack, lock_off: None)
     assert oversold > SEATS, "no overselling seen without the lock: the control proves nothing"
 
 
-# --- day bundles ----------------------------------------------------------------------
+# --- programmes -----------------------------------------------------------------------
 
 
-def _bundle_burst(stack: Stack) -> tuple[list[int], Burst]:
+def _programme_burst(stack: Stack) -> tuple[list[int], Burst]:
+    """A fresh two-course programme (sessions four weeks apart) and 200 learners booking it."""
     with stack.factory() as db:
-        _, sessions = h.series_day(
+        programme, sessions = h.programme_run(
             db,
-            on=date.today() + timedelta(days=40),
             courses=("client-expectations", "status-communication"),
             capacity=SEATS,
-            bundle_price_cents=89000,
+            programme_price_cents=89000,
+            first=date.today() + timedelta(days=40),
         )
         db.commit()
         ids = [s.id for s in sessions]
+        path = f"/api/v1/programmes/{programme.id}/bookings"
     body = {"session_ids": ids}
-    return ids, fire(stack, [("/api/v1/bundles", token, body) for token in stack.learner_tokens])
+    return ids, fire(stack, [(path, token, body) for token in stack.learner_tokens])
 
 
-def _bundle_figures(stack: Stack, ids: list[int]) -> tuple[list[int], Counter[int], int]:
+def _programme_figures(stack: Stack, ids: list[int]) -> tuple[list[int], Counter[int], int]:
     with stack.factory() as db:
         taken = [_seats_taken(db, sid) for sid in ids]
         per_user = Counter(
@@ -267,35 +269,37 @@ def _bundle_figures(stack: Stack, ids: list[int]) -> tuple[list[int], Counter[in
                 )
             )
         )
-        bundles = db.scalar(
-            select(func.count(DayBundle.id)).where(
-                DayBundle.id.in_(select(Enrollment.bundle_id).where(Enrollment.session_id.in_(ids)))
+        groups = db.scalar(
+            select(func.count(BookingGroup.id)).where(
+                BookingGroup.id.in_(
+                    select(Enrollment.booking_group_id).where(Enrollment.session_id.in_(ids))
+                )
             )
         )
-    return taken, per_user, int(bundles or 0)
+    return taken, per_user, int(groups or 0)
 
 
-def test_200_learners_racing_for_20_day_bundles_get_exactly_20_whole_ones(stack: Stack) -> None:
-    ids, burst = _bundle_burst(stack)
-    taken, per_user, bundles = _bundle_figures(stack, ids)
-    _report("bundles (lock on)", burst, bundles=bundles, seats_a=taken[0], seats_b=taken[1])
+def test_200_learners_racing_for_20_programmes_get_exactly_20_whole_ones(stack: Stack) -> None:
+    ids, burst = _programme_burst(stack)
+    taken, per_user, booked = _programme_figures(stack, ids)
+    _report("programmes (lock on)", burst, programmes=booked, seats_a=taken[0], seats_b=taken[1])
     assert burst.failures == 0, burst.codes
     assert burst.codes == Counter({201: SEATS, 409: LEARNERS - SEATS})
-    assert taken == [SEATS, SEATS] and bundles == SEATS
-    assert set(per_user.values()) == {2}, "a half-booked bundle"  # 0 (absent) or 2 seats
+    assert taken == [SEATS, SEATS] and booked == SEATS
+    assert set(per_user.values()) == {2}, "a half-booked programme"  # 0 (absent) or 2 seats
     assert len(per_user) == SEATS
 
 
-def test_without_the_lock_day_bundles_oversell(stack: Stack, lock_off: None) -> None:
+def test_without_the_lock_programmes_oversell(stack: Stack, lock_off: None) -> None:
     worst = 0
     for attempt in range(1, CONTROL_BURSTS + 1):
-        ids, burst = _bundle_burst(stack)
-        taken, _, bundles = _bundle_figures(stack, ids)
+        ids, burst = _programme_burst(stack)
+        taken, _, booked = _programme_figures(stack, ids)
         worst = max(taken)
         _report(
-            f"bundles (lock OFF, burst {attempt})",
+            f"programmes (lock OFF, burst {attempt})",
             burst,
-            bundles=bundles,
+            programmes=booked,
             seats_a=taken[0],
             seats_b=taken[1],
         )

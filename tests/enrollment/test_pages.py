@@ -12,7 +12,7 @@ from app.enrollment.changes import coordinator_enrol
 from app.enrollment.models import Attendance, Enrollment, InHouseRequest, SeatPack
 from app.enrollment.seats import take_seat
 from tests.enrollment import helpers as h
-from tests.factories import csrf_from, log_in, post_form
+from tests.factories import log_in, post_form
 
 
 def _statuses_of(db: Session, user_id: int) -> list[str]:
@@ -125,21 +125,17 @@ def test_others_bookings_are_404(db: Session, client: TestClient) -> None:
     assert _statuses_of(db, owner.id) == ["confirmed"]
 
 
-def test_bundle_page_books_two_courses(db: Session, client: TestClient) -> None:
-    series, sessions = h.series_day(db, bundle_price_cents=99000)
-    person = h.learner(db)
+def test_a_series_session_page_offers_a_group_booking_not_a_day_bundle(
+    db: Session, client: TestClient
+) -> None:
+    series, sessions = h.series_day(db)
     db.commit()
-    path = f"/bundles/{series.id}/{sessions[0].starts_on.isoformat()}"
-    log_in(client, person.email)
-    page = client.get(path)
-    assert page.status_code == 200 and "USD 990.00" in page.text
-    data = {"session_id": [str(sessions[0].id), str(sessions[1].id)]}
-    response = client.post(path, data={**data, "csrf_token": csrf_from(client, path)})
-    first = min(e.id for e in db.scalars(select(Enrollment).where(Enrollment.user_id == person.id)))
-    assert response.status_code == 307  # held: on to pay for the bundle (POST repeated)
-    assert response.headers["location"] == f"/bookings/{first}/pay"
-    assert "Day bundle booked: 2 seats" in client.get("/bookings").text
-    assert _statuses_of(db, person.id) == ["held", "held"]
+    page = client.get(f"/sessions/{sessions[0].id}").text
+    assert f"/series/{series.id}/{sessions[0].starts_on.isoformat()}/group" in page
+    assert "day bundle" not in page and "/bundles/" not in page
+    assert (
+        client.get(f"/bundles/{series.id}/{sessions[0].starts_on.isoformat()}").status_code == 404
+    )
 
 
 def test_roster_enrol_move_and_cancel(db: Session, client: TestClient) -> None:

@@ -1,5 +1,5 @@
-"""Orders: invoice customers billed at once, bundles priced as one, expired holds refused,
-reconciliation with Stripe, and the command line."""
+"""Orders: invoice customers billed at once, programmes and group bookings as one order,
+expired holds refused, reconciliation with Stripe, and the command line."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import bundles
+from app.enrollment import group_bookings, programmes
 from app.enrollment.models import Enrollment
 from app.enrollment.seats import take_seat
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.payments import abandoned, checkout, fulfilment, gateway, orders, reconcile
 from app.payments.models import Order, OrderLine
 from tests.enrollment import helpers as h
@@ -55,18 +55,46 @@ def test_an_invoice_customers_seat_is_confirmed_and_invoiced_to_the_organisation
     assert not checkout.invoice_allowed(db, h.learner(db))
 
 
-def test_a_day_bundle_is_one_order_at_the_bundle_price(db: Session) -> None:
-    series, sessions = h.series_day(db, price_cents=49500, bundle_price_cents=99001)
+def test_a_programme_is_one_order_split_to_the_cent_over_its_seats(db: Session) -> None:
+    # Uneven prices and a price that does not divide evenly: the shares still add up.
+    programme, sessions = h.programme_run(db, programme_price_cents=100001)
+    sessions[0].price_cents, sessions[1].price_cents = 30000, 45000  # 30,000 + 45,000 + 49,500
     person = h.learner(db)
-    _, enrollments = bundles.book_day_bundle(db, person, sessions[:3])
+    _, enrollments = programmes.book_programme(db, person, programme, sessions)
     order = orders.order_for_held_booking(db, person, enrollments[1].id, now=utcnow())
-    lines = _lines(db, order)
-    assert [line.kind for line in lines] == ["bundle_seat"] * 3
-    assert sum(line.amount_cents for line in lines) == order.total_cents == 99001
-    assert sorted(line.enrollment_id for line in lines) == sorted(e.id for e in enrollments)
-    # Every seat of the bundle leads to the same order.
+    lines = sorted(_lines(db, order), key=lambda line: line.session_id or 0)
+    assert [line.kind for line in lines] == ["programme"] * 3
+    assert sum(line.amount_cents for line in lines) == order.total_cents == 100001
+    assert [line.list_price_cents for line in lines] == [30000, 45000, 49500]
+    assert all(line.amount_cents <= line.list_price_cents for line in lines)
+    assert [line.amount_cents for line in lines] == [24097, 36145, 39759]  # in proportion
+    assert {line.booking_group_id for line in lines} == {enrollments[0].booking_group_id}
+    # Every seat of the programme leads to the same order.
     assert orders.order_for_held_booking(db, person, enrollments[2].id, now=utcnow()) == order
-    assert series.id is not None
+
+
+def test_a_programme_dearer_than_its_sessions_costs_their_sum(db: Session) -> None:
+    programme, sessions = h.programme_run(db, price_cents=30000, programme_price_cents=119000)
+    person = h.learner(db)
+    _, enrollments = programmes.book_programme(db, person, programme, sessions)
+    order = orders.order_for_held_booking(db, person, enrollments[0].id, now=utcnow())
+    assert order.total_cents == 90000  # 3 x 300.00, not the programme's 1,190.00
+    assert [line.amount_cents for line in _lines(db, order)] == [30000] * 3
+
+
+def test_a_group_booking_is_one_order_for_the_booker(db: Session) -> None:
+    series, sessions = h.series_day(db, price_cents=49500)
+    booker, colleague = h.learner(db), h.learner(db)
+    day = group_bookings.group_day(db, booker, series.id, sessions[0].starts_on)
+    picks = [(sessions[0].id, booker.email), (sessions[1].id, colleague.email)]
+    _, enrollments = group_bookings.book_group(db, booker, day, picks)
+    assert [e.user_id for e in enrollments] == [booker.id, colleague.id]
+    # The booker pays for the colleague's seat too; the colleague cannot open that order.
+    order = orders.order_for_held_booking(db, booker, enrollments[1].id, now=utcnow())
+    assert order.user_id == booker.id and order.total_cents == 99000
+    assert [line.kind for line in _lines(db, order)] == ["seat", "seat"]
+    with pytest.raises(NotFound):
+        orders.order_for_held_booking(db, colleague, enrollments[1].id, now=utcnow())
 
 
 def test_an_order_whose_hold_ran_out_cannot_be_paid(db: Session, client: TestClient) -> None:

@@ -123,7 +123,6 @@ def test_a_time_with_a_utc_offset_is_refused(
 INTEGER_FIELDS = [
     "capacity",
     "price_cents",
-    "bundle_price_cents",
     "min_participants",
     "go_no_go_days",
     "venue_id",

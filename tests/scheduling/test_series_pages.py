@@ -33,7 +33,6 @@ FORM = {
     "venue_id": "",
     "capacity": "20",
     "price": "495.00",
-    "bundle_price": "1190.00",
     "currency": "USD",
     "min_participants": "6",
     "go_no_go_days": "7",
@@ -132,7 +131,7 @@ def test_saving_creates_the_series_and_says_how_many_sessions(
     sessions = load_series_sessions(db, created.id)
     assert int(match.group(1)) == len(sessions) >= 33  # 11–12 dates × 3 courses
     assert match.group(2) == sessions[-1].starts_on.isoformat()
-    assert created.bundle_price_cents == 119000 and created.default_price_cents == 49500
+    assert created.default_price_cents == 49500
     listing = coordinator.get("/coordinator/series")
     assert "APEX Last Friday" in listing.text and "Last Friday of each month" in listing.text
 

@@ -113,7 +113,6 @@ def test_an_in_house_series_carries_its_organisation(db: Session) -> None:
         ({"format_id": "three-day"}, "has no three-day format"),
         ({"capacity": 0}, "Capacity must be at least 1"),
         ({"price_cents": -1}, "Prices cannot be negative"),
-        ({"bundle_price_cents": -100}, "Prices cannot be negative"),
         ({"end_time": time(9)}, "end time must be after the start time"),
         ({"organisation_id": 987654}, "no organisation 987654"),
         ({"venue_id": 987654}, "no venue 987654"),

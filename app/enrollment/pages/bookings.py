@@ -1,9 +1,8 @@
-"""Learner pages: a session with "Book a seat", My bookings, day bundles, in-house requests."""
+"""Learner pages: a session with "Book a seat", My bookings, in-house requests."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -17,10 +16,22 @@ from app.accounts.permissions import SignedIn, require_user
 from app.accounts.sessions import Ctx, RequestContext
 from app.bounds import form_id, form_int
 from app.db import utcnow
-from app.enrollment import bundles, changes, hooks, inhouse, payers, rules, seats, views, waitlist
+from app.enrollment import (
+    changes,
+    group_bookings,
+    hooks,
+    inhouse,
+    payers,
+    programmes,
+    public_schedule,
+    rules,
+    seats,
+    views,
+    waitlist,
+)
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import AppError, Invalid, NotFound
-from app.formatting import local_time, long_date, price
+from app.formatting import local_time
 from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
@@ -84,10 +95,11 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
     user = ctx.user
     mine = rules.live_enrollment(db, session.id, user.id, utcnow()) if user else None
     view = views.session_view(db, session)
-    same_day: list[object] = []
+    group_url = None
     if session.series_id is not None and session.status == SessionStatus.SCHEDULED:
-        offer = bundles.bundle_offer(db, user, session.series_id, session.starts_on)
-        same_day = list(offer.sessions) if offer.price_cents is not None else []
+        day = group_bookings.group_day(db, user, session.series_id, session.starts_on)
+        if len(day.sessions) >= 2:  # tracks side by side: colleagues can share the day
+            group_url = public_schedule.group_booking_path(session.series_id, session.starts_on)
     return render(
         request,
         "enrollment/session.html",
@@ -99,7 +111,8 @@ def session_page(request: Request, ctx: Ctx, session_id: int) -> Response:
             and not visibility.has_started(session, utcnow())
             and visibility.can_book(db, user, session),
             "started": visibility.has_started(session, utcnow()),
-            "bundle_possible": len(same_day) >= 2,
+            "group_url": group_url,
+            "programmes": programmes.programmes_with_course(db, session.course_id),
             "can_manage": user is not None and visibility.can_manage_session(db, user, session),
             "can_attend": user is not None and visibility.can_run_session(db, user, session.id),
         },
@@ -115,7 +128,7 @@ def book(ctx: Ctx, user: SignedIn, session_id: int) -> Response:
     )
 
 
-def _continue_to_payment(enrollment_id: int) -> Response:
+def continue_to_payment(enrollment_id: int) -> Response:
     """Go on to pay for a seat just held: a 307 repeats this POST (and its CSRF token) at
     the payment step, which makes the order; a GET there would only show a button."""
     return RedirectResponse(hooks.payment_url(enrollment_id), status_code=307)
@@ -134,7 +147,7 @@ def attempt_then_pay(
         return outcome(ctx.db, enrollment)
 
     response = change_then_redirect(ctx, run, back=back, done=done)
-    return _continue_to_payment(held[0]) if held else response
+    return continue_to_payment(held[0]) if held else response
 
 
 @router.get("/bookings", response_class=HTMLResponse)
@@ -199,58 +212,6 @@ def decline_offer(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
         return "Done: you are no longer in line for that session."
 
     return change_then_redirect(ctx, run, back="/bookings")
-
-
-@router.get("/bundles/{series_id:id}/{on_date}", response_class=HTMLResponse)
-def bundle_page(request: Request, ctx: Ctx, series_id: int, on_date: date) -> Response:
-    """Book 2 or 3 of the courses offered on one date at the bundle price."""
-    offer = bundles.bundle_offer(ctx.db, ctx.user, series_id, on_date)
-    return render(
-        request,
-        "enrollment/bundle.html",
-        {
-            "offer": offer,
-            "views": views.session_views(ctx.db, [s.session for s in offer.sessions]),
-            "price": price(offer.price_cents, offer.series.currency)
-            if offer.price_cents is not None
-            else None,
-            "single_total": price(
-                sum(s.session.price_cents for s in offer.sessions), offer.series.currency
-            ),
-            "date_text": long_date(on_date),
-        },
-    )
-
-
-@router.post("/bundles/{series_id:id}/{on_date}")
-def book_bundle(
-    ctx: Ctx,
-    user: SignedIn,
-    series_id: int,
-    on_date: date,
-    session_id: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    """Book the chosen courses as one day bundle, all or nothing."""
-    offer = bundles.bundle_offer(ctx.db, user, series_id, on_date)
-    offered = {s.session.id: s.session for s in offer.sessions}
-    picked = (form_id(value) for value in session_id or [])
-    chosen = [offered[i] for i in picked if i is not None and i in offered]
-    back = f"/bundles/{series_id}/{on_date.isoformat()}"
-
-    held: list[int] = []
-
-    def run() -> str:
-        bundle, enrollments = bundles.book_day_bundle(ctx.db, user, chosen)
-        state = (
-            "confirmed" if enrollments[0].status == EnrollmentStatus.CONFIRMED else "held for you"
-        )
-        if enrollments[0].status == EnrollmentStatus.HELD:
-            held.append(enrollments[0].id)
-        total = price(bundle.price_cents, bundle.currency)
-        return f"Day bundle booked: {len(enrollments)} seats {state}, {total} in all."
-
-    response = change_then_redirect(ctx, run, back=back, done="/bookings")
-    return _continue_to_payment(held[0]) if held else response
 
 
 @router.get("/in-house-request", response_class=HTMLResponse)

@@ -51,8 +51,8 @@ def pay_for_booking_page(
     or fetched ahead by a browser, and must not write.
     """
     enrollment = ctx.db.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.user_id != user.id:
-        raise NotFound("There is no such booking.")
+    if enrollment is None or orders.payer_id(ctx.db, enrollment) != user.id:
+        raise NotFound("There is no such booking.")  # a group's seats are its booker's to pay
     existing = orders.order_for_enrollment(ctx.db, enrollment_id)
     if existing is not None and existing.credit_cents == 0:
         settled = existing.status in orders.SETTLED

@@ -23,7 +23,6 @@ def make_series_row(
     title: str | None = None,
     tz: str = "America/New_York",
     organisation: Organisation | None = None,
-    bundle_price_cents: int | None = 119000,
 ) -> Series:
     """A bare series row (no materialisation), to hang hand-made sessions on."""
     ensure_courses(db)
@@ -35,7 +34,6 @@ def make_series_row(
         start_time=time(9, 0),
         end_time=time(17, 0),
         default_capacity=20,
-        bundle_price_cents=bundle_price_cents,
         organisation_id=organisation.id if organisation is not None else None,
     )
     db.add(series)

@@ -94,10 +94,10 @@ def test_in_house_sessions_are_for_their_organisation_only(db: Session, client: 
     assert "In-house" in _row(html, private.id)
 
 
-def test_a_series_date_with_several_tracks_offers_a_day_bundle(
+def test_a_series_date_with_several_tracks_offers_a_group_booking_not_a_bundle(
     db: Session, client: TestClient
 ) -> None:
-    series = make_series_row(db, bundle_price_cents=119000)
+    series = make_series_row(db)
     day, lone_day = _next_friday(20), _next_friday(48)
     for position, slug in enumerate(
         ["client-expectations", "status-communication", "trust-and-confidence"], start=1
@@ -107,10 +107,11 @@ def test_a_series_date_with_several_tracks_offers_a_day_bundle(
 
     html = client.get("/schedule").text
 
-    assert f'href="/bundles/{series.id}/{day.isoformat()}"' in html
-    assert "Book 2–3 courses as a day bundle" in html
-    assert "USD 1,190.00" in html
-    assert f"/bundles/{series.id}/{lone_day.isoformat()}" not in html
+    assert f'href="/series/{series.id}/{day.isoformat()}/group"' in html
+    assert "Book seats for several colleagues" in html
+    assert "day bundle" not in html and "/bundles/" not in html
+    assert f"/series/{series.id}/{lone_day.isoformat()}/group" not in html
+    assert 'href="/programmes"' in html
     assert f"/calendars/series/{series.id}.ics" in html  # subscribe to the series
 
 
