@@ -18,7 +18,7 @@ from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPayer
 from app.payments import orders
 from app.payments.models import Order, OrderLine, OrderStatus
 
-SEAT_LINES = ("seat", "bundle_seat")
+SEAT_LINES = ("seat", orders.PROGRAMME_LINE)
 
 
 @dataclass(frozen=True)

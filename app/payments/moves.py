@@ -16,7 +16,6 @@ from app.payments import checkout, orders, refunds
 from app.payments.models import Order, OrderLine
 from app.scheduling.models import CourseSession
 
-SEAT_KINDS = ("seat", "bundle_seat")
 DIFFERENCE = "difference"
 
 
@@ -42,7 +41,7 @@ def on_seat_moved(db: Session, enrollment: Enrollment, old_price_cents: int) -> 
     db.flush()
     difference = session.price_cents - old_price_cents
     if line.kind != "seat" or difference == 0 or session.currency != order.currency:
-        return  # a bundle's share keeps its price
+        return  # a programme's share keeps its price
     if order.status in orders.UNPAID and order.provider != orders.INVOICE:
         _reprice(db, order, line, session.price_cents)
     elif difference < 0:

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from app.accounts.models import User
 from app.cli import cli
-from app.enrollment import changes, seat_packs, waitlist
+from app.enrollment import changes, group_bookings, programmes, seat_packs, waitlist
 from app.enrollment.models import Enrollment
 from app.enrollment.payers import PayerChoice
 from app.enrollment.seats import take_seat
@@ -98,6 +98,17 @@ def test_every_seat_path_has_exactly_one_payer_and_the_money_adds_up(
         db, changes.coordinator_enrol(db, cheaper, dearer.email, coordinator), course, coordinator
     )
     seats["free session"] = take_seat(db, free, first_in_line)
+    # A programme of three courses at its own price, invoiced to the organisation that pays.
+    programme, runs = h.programme_run(db, programme_price_cents=119000, first=later)
+    _, booked = programmes.book_programme(db, biller_member, programme, runs)
+    seats.update({f"programme, course {n}": seat for n, seat in enumerate(booked, 1)})
+    # A group booking on a series date: the booker pays both colleagues' seats.
+    series, tracks = h.series_day(db, on=later + timedelta(days=90), price_cents=PRICE)
+    day = group_bookings.group_day(db, waiter, series.id, tracks[0].starts_on)
+    _, group = group_bookings.book_group(
+        db, waiter, day, [(tracks[0].id, waiter.email), (tracks[1].id, stranger.email)]
+    )
+    seats.update({"group, the booker": group[0], "group, a colleague": group[1]})
     db.commit()
 
     rows, problems = ledger.seat_ledger(db)
@@ -114,6 +125,11 @@ def test_every_seat_path_has_exactly_one_payer_and_the_money_adds_up(
         "transfer to a cheaper session": ("order", CHEAPER),  # 49,500 less a 10,000 credit
         "move to a dearer session": ("order", CHEAPER),  # plus a 10,000 difference invoice
         "free session": ("complimentary:", 0),
+        "programme, course 1": ("order", 39667),  # 119,000 over three courses, to the cent
+        "programme, course 2": ("order", 39667),
+        "programme, course 3": ("order", 39666),
+        "group, the booker": ("order", PRICE),
+        "group, a colleague": ("order", PRICE),
     }
     assert table["card checkout"][0].endswith("(stripe)")
     assert table["coordinator, complimentary"][0] == "complimentary: Guest"
@@ -127,6 +143,8 @@ def test_every_seat_path_has_exactly_one_payer_and_the_money_adds_up(
     assert billed_to["coordinator, invoice to the organisation"] == packs_org.id
     assert billed_to["member books, organisation invoiced"] == billing_org.id
     assert billed_to["waitlist acceptance"] == billing_org.id
+    assert billed_to["programme, course 1"] == billing_org.id
+    assert _order(db, seats["group, a colleague"]).user_id == waiter.id  # the booker pays
     # The dearer move's difference is its own invoice, to the same payer.
     difference = db.scalars(select(OrderLine).where(OrderLine.kind == "difference")).one()
     assert difference.amount_cents == PRICE - CHEAPER and difference.session_id == course.id
@@ -139,7 +157,7 @@ def test_every_seat_path_has_exactly_one_payer_and_the_money_adds_up(
         )
         if order.status in orders.LIVE
     )
-    expected = 4 * PRICE + 3 * CHEAPER + (PRICE - CHEAPER)
+    expected = 4 * PRICE + 3 * CHEAPER + (PRICE - CHEAPER) + 119000 + 2 * PRICE
     assert charged == expected
     # The pack shows both of its seats' history: one in use now, the cancelled one free.
     assert seat_packs.pack_usages(db, [packs_org.id])[0].used == 1
