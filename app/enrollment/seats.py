@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import hooks, notices, rules
+from app.enrollment import clashes, hooks, notices, rules
 from app.enrollment.models import DayBundle, Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
@@ -96,6 +96,14 @@ def take_seat(
     check_bookable(db, session, user, by_someone_else=by_someone_else, now=now)
     settle_session(db, session, now)  # expired holds free seats for the waitlist first
     refuse_if_enrolled(db, session, user, by_someone_else=by_someone_else, now=now)
+    clashes.refuse_seat_clash(
+        db,
+        session,
+        user,
+        by_someone_else=by_someone_else,
+        now=now,
+        bundle_id=bundle.id if bundle is not None else None,
+    )
     enrollment = Enrollment(
         session_id=session.id,
         user_id=user.id,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import hooks, notices, queries, rules
+from app.enrollment import clashes, hooks, notices, queries, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
@@ -123,6 +123,10 @@ def accept_offer(
             f"The offer of a seat on {label} ran out at {expired_at} and passed to the next "
             "person in line."
         )
+    # A place in line blocked nothing; the seat it becomes must not overlap one they hold.
+    clashes.refuse_seat_clash(
+        db, session, user, by_someone_else=False, now=now, ignore=[enrollment.id]
+    )
     if rules.needs_payment(db, enrollment, session.price_cents, session.starts_on):
         rules.mark_held(enrollment, now)
         db.flush()
