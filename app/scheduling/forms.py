@@ -80,6 +80,7 @@ class SeriesForm(BaseModel):
     holiday_policy: str = "skip"
     organisation_id: str = ""
     horizon_months: str = "12"
+    confirm_high_price: str = ""  # the "Yes, this price is right" box (``prices``)
     action: str = "save"
 
     def rule(self) -> str:
@@ -123,6 +124,7 @@ class SeriesForm(BaseModel):
             holiday_policy=self.holiday_policy,
             organisation_id=_optional_int(self.organisation_id, "Organisation"),
             horizon_months=_optional_int(self.horizon_months, "Horizon"),
+            confirm_high_price=bool(self.confirm_high_price),
         )
 
     def to_update(self) -> SeriesUpdate:
@@ -202,6 +204,7 @@ class SessionForm(BaseModel):
     online_url: str = ""
     organisation_id: str = ""
     holiday_country: str = ""
+    confirm_high_price: str = ""  # the "Yes, this price is right" box (``prices``)
 
     def to_input(self) -> SessionInput:
         """The service input; ``Invalid`` names the first field that cannot be read."""
@@ -223,6 +226,7 @@ class SessionForm(BaseModel):
             online_url=self.online_url or None,
             organisation_id=_optional_int(self.organisation_id, "Organisation"),
             holiday_country=self.holiday_country or None,
+            confirm_high_price=bool(self.confirm_high_price),
         )
 
 
