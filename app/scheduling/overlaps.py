@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, not_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict
@@ -135,12 +135,19 @@ def describe(db: Session, clash: Clash, slot: Slot) -> str:
 # --- a venue -----------------------------------------------------------------------
 
 
-def _same_occurrence(series_id: int | None, occurrence_date: date | None) -> ColumnElement[bool]:
-    """SQL: the parallel tracks of one series date (never true for a standalone session)."""
+def _not_same_occurrence(
+    series_id: int | None, occurrence_date: date | None
+) -> ColumnElement[bool]:
+    """SQL: sessions that are not a parallel track of this series date (every session, for
+    a standalone one). Written without NOT: a standalone row's NULL series would make
+    ``NOT (series_id = x AND ...)`` NULL, and drop the very sessions to check."""
     if series_id is None or occurrence_date is None:
-        return false()
-    return and_(
-        CourseSession.series_id == series_id, CourseSession.occurrence_date == occurrence_date
+        return true()
+    return or_(
+        CourseSession.series_id.is_(None),
+        CourseSession.series_id != series_id,
+        CourseSession.occurrence_date.is_(None),
+        CourseSession.occurrence_date != occurrence_date,
     )
 
 
@@ -164,7 +171,7 @@ def refuse_venue_clash(
         return
     among = and_(
         CourseSession.venue_id == venue_id,
-        not_(_same_occurrence(series_id, occurrence_date)),
+        _not_same_occurrence(series_id, occurrence_date),
     )
     clash = find_clash(db, slot, among, exclude_ids=[session_id] if session_id else [])
     if clash is None:
