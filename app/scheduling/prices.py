@@ -21,14 +21,16 @@ def high_price_bound(currency: str) -> int:
     return parse_money(str(HIGH_PRICE_UNITS), "Price", currency)
 
 
-def check_price(cents: int, currency: str, *, label: str, confirmed: bool, seats: int = 1) -> None:
-    """``Invalid`` for a price above the bound (``seats`` times it, for a bundle of
-    courses) unless the coordinator confirmed it."""
-    bound = high_price_bound(currency) * seats
+def check_price(
+    cents: int, currency: str, *, label: str, confirmed: bool, courses: int | None = None
+) -> None:
+    """``Invalid`` for a seat's price above the bound, or a bundle's above the bound per
+    course it holds (``courses``), unless the coordinator confirmed it."""
+    bound = high_price_bound(currency) * (courses or 1)
     if confirmed or cents <= bound:
         return
+    per = " per seat" if courses is None else f" for {courses} course{'s' * (courses != 1)}"
     raise Invalid(
-        f"{label}: {money(cents, currency)} is more than {money(bound, currency)}"
-        f"{' per seat' if seats == 1 else ''}. If that is right, tick “{CONFIRM_LABEL}” "
-        "and save again."
+        f"{label}: {money(cents, currency)} is more than {money(bound, currency)}{per}. "
+        f"If that is right, tick “{CONFIRM_LABEL}” and save again."
     )

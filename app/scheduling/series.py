@@ -122,7 +122,7 @@ def _clean_offer(data: SeriesCreate, saved: tuple[int, int | None] | None = None
             currency,
             label="Bundle price",
             confirmed=data.confirm_high_price,
-            seats=max(len(data.courses), 1),
+            courses=max(len(data.courses), 1),
         )
     if not 0 <= data.min_participants <= data.capacity:
         raise Invalid("Minimum participants must be between 0 and the capacity.")
