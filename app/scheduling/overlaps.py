@@ -2,10 +2,12 @@
 
 A session runs on each of its days from ``start_time`` to ``end_time`` in its own time
 zone. Two sessions overlap when one day's window of the first and one day's window of
-the second share an instant: the windows are compared as real (UTC) instants, so 09:00
-in London and 09:00 in New York on the same date do not clash, while 14:00 in London and
-09:00 in New York do. Windows that only touch (one ends at 12:00, the other starts at
-12:00) do not overlap. Cancelled sessions never clash.
+the second share an instant: the windows are compared as real (UTC) instants, so
+09:00–12:00 in London and 09:00–12:00 in New York on the same date do not clash, while
+14:00–16:00 in London and 09:00–11:00 in New York do. Two windows on the same instants
+clash even when far-apart zones give them neighbouring local dates. Windows that only
+touch (one ends at 12:00, the other starts at 12:00) do not overlap; a morning and an
+afternoon on one date are fine. Cancelled sessions never clash.
 
 Three checks use it, each naming the session in the way: a facilitator
 (``facilitators``), a venue (``refuse_venue_clash`` below), and a person's seats
