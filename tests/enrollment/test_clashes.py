@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from app.errors import Conflict
 from app.scheduling.models import CourseSession
 from app.scheduling.sessions import cancel_session
 from tests.enrollment import helpers as h
+from tests.factories import log_in, post_form
 
 FRIDAY = date(2027, 2, 26)
 IN_THE_WAY = (
@@ -182,3 +184,15 @@ def test_a_day_bundle_is_refused_when_a_seat_elsewhere_overlaps(db: Session) -> 
         "You already have a seat on “Relationship management” on Friday 26 February 2027, "
         "16:00–18:00, which overlaps this session."
     )
+
+
+def test_the_booking_page_says_which_seat_is_in_the_way(db: Session, client: TestClient) -> None:
+    pat = h.learner(db)
+    take_seat(db, _first(db), pat)
+    afternoon = _session(db, "status-communication", time(13), time(17))
+    db.commit()
+    log_in(client, pat.email)
+    page = f"/sessions/{afternoon.id}"
+    post_form(client, f"{page}/book", {}, token_from=page)
+    assert f"You already have {IN_THE_WAY}" in client.get(page).text
+    assert _seats(db, afternoon) == 0

@@ -228,3 +228,28 @@ def test_a_facilitator_may_run_a_morning_and_an_afternoon_but_not_two_at_once(
         service.assign_facilitator(db, clash, dana)
     service.cancel_session(db, afternoon, "Too few participants")
     service.assign_facilitator(db, clash, dana)
+
+
+def test_re_timing_a_series_onto_a_booked_room_is_refused(db: Session) -> None:
+    from app.scheduling import series as series_service
+    from app.scheduling.schemas import SeriesUpdate
+
+    fast_courses(db)
+    room = make_venue(db, name="Room Eleven")
+    series = make_series(
+        db,
+        starts_on=date(2027, 1, 1),
+        horizon_months=2,
+        venue=room,
+        course_slugs=["client-expectations"],
+    )
+    evening = _standalone(room, time(18), time(20), on=date(2027, 1, 29))
+    service.create_session(db, evening)  # after the series' 09:00–17:00: free
+    with pytest.raises(Conflict) as caught:
+        series_service.update_series(
+            db, series, SeriesUpdate(end_time=time(19)), today=date(2027, 1, 1)
+        )
+    assert caught.value.message == (
+        "Room Eleven is already booked for “Status communication” on Friday 29 January "
+        "2027, 18:00–20:00, which overlaps this session."
+    )
