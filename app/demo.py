@@ -193,7 +193,12 @@ def _load_demo_schedule(db: Session, organisation_id: int) -> None:
     )
     db.add(pack)
     db.flush()
-    _load_demo_facilitation(db, pack, venue.id)
+    # Femi's sessions are in another building: on a last Friday the training centre is
+    # taken by the series, and a venue is never double-booked.
+    studio = create_venue(
+        db, name="APEX Midtown Studio", address="1100 Spring St NW, Atlanta, GA 30309"
+    )
+    _load_demo_facilitation(db, pack, studio.id)
     # A code to try at checkout.
     promos.create_promo_code(
         db,
@@ -218,6 +223,8 @@ def _load_demo_facilitation(db: Session, pack: SeatPack, venue_id: int) -> None:
     # and a session that has started takes no more bookings.
     booked_at = utcnow() - timedelta(days=2)
     for offset, slug in DEMO_FACILITATED:
+        # Scheduled when the seats were booked (two days ago), so today's session may
+        # start before the demo loads: no session is created with a start in the past.
         session = create_session(
             db,
             SessionInput(
@@ -231,6 +238,7 @@ def _load_demo_facilitation(db: Session, pack: SeatPack, venue_id: int) -> None:
                 price_cents=49500,
                 venue_id=venue_id,
             ),
+            now=booked_at,
         )
         assign_facilitator(db, session, facilitator)
         for email in DEMO_PARTICIPANTS:

@@ -195,18 +195,21 @@ def test_each_demo_role_finds_what_they_came_for_at_home(client: TestClient, db:
 def test_a_coordinator_sees_this_months_sessions_that_need_attention(
     client: TestClient, db: Session
 ) -> None:
-    from datetime import date, time
+    from datetime import date, time, timedelta
 
+    from app.db import utcnow
     from app.scheduling.facilitators import assign_facilitator
     from app.scheduling.sessions import SessionInput, create_session
     from app.scheduling.venues import create_venue
     from tests.scheduling.factories import ensure_courses
 
     ensure_courses(db)
-    venue = create_venue(db, name="Room 1", address="1 Main St")
     facilitator = make_user(db, roles={Role.FACILITATOR})
 
     def session(min_participants: int) -> CourseSession:
+        # Each in its own room (a venue is never double-booked), scheduled yesterday so
+        # today's 09:00 start is not in the past when they are created.
+        venue = create_venue(db, name=f"Room {min_participants}", address="1 Main St")
         return create_session(
             db,
             SessionInput(
@@ -220,6 +223,7 @@ def test_a_coordinator_sees_this_months_sessions_that_need_attention(
                 min_participants=min_participants,
                 venue_id=venue.id,
             ),
+            now=utcnow() - timedelta(days=1),
         )
 
     lacking = session(min_participants=4).id  # no facilitator, nobody booked

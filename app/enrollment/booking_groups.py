@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.enrollment import hooks, payers, rules
+from app.enrollment import clashes, hooks, payers, rules
 from app.enrollment.models import BookingGroup, Enrollment
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
+from app.scheduling import overlaps
 from app.scheduling.models import CourseSession
 
 
@@ -43,6 +44,7 @@ def book_together(
     locked = rules.lock_sessions(db, sorted(wanted))  # all of them, by id, before any count
     if len(locked) != len(wanted):
         raise NotFound("There is no such session.")
+    _refuse_overlaps_within(db, seats, locked)
     for session_id in sorted(wanted):
         session = locked[session_id]
         settle_session(db, session, now)  # expired holds free their seats first
@@ -52,6 +54,7 @@ def book_together(
             other = seat.person.id != booker.id
             check_bookable(db, session, seat.person, by_someone_else=other, now=now)
             refuse_if_enrolled(db, session, seat.person, by_someone_else=other, now=now)
+            clashes.refuse_seat_clash(db, session, seat.person, by_someone_else=other, now=now)
         left = session.capacity - rules.count_seats(db, session_id, now)
         if wanted[session_id] > left:
             label = rules.session_label(db, session)
@@ -80,6 +83,24 @@ def book_together(
     if plan.invoice:  # the booker's organisation pays by invoice: bill them together
         hooks.invoice_booking(db, enrollments, plan.organisation_id)
     return enrollments
+
+
+def _refuse_overlaps_within(
+    db: Session, seats: Sequence[Seat], locked: dict[int, CourseSession]
+) -> None:
+    """One person's seats in this booking must not overlap each other either (a
+    programme's three-day course and a one-day course inside its dates)."""
+    slots = {sid: overlaps.Slot.load(db, session) for sid, session in locked.items()}
+    for index, seat in enumerate(seats):
+        for other in seats[index + 1 :]:
+            if other.person.id != seat.person.id or other.session.id == seat.session.id:
+                continue
+            if overlaps.overlapping_day(slots[seat.session.id], slots[other.session.id]):
+                raise Conflict(
+                    f"{rules.session_label(db, locked[seat.session.id])} and "
+                    f"{rules.session_label(db, locked[other.session.id])} overlap, so "
+                    f"{seat.person.display_name} cannot take both; nothing was booked."
+                )
 
 
 def group_enrollments(db: Session, group_id: int) -> list[Enrollment]:

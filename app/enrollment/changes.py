@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.db import utcnow
-from app.enrollment import hooks, notices, payers, rules
+from app.enrollment import clashes, hooks, notices, payers, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder, SeatPack, SeatPayer
 from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
@@ -106,6 +106,9 @@ def _move_locked(
     check_bookable(db, target, person, by_someone_else=by_someone_else, now=now)
     settle_session(db, target, now)
     refuse_if_enrolled(db, target, person, by_someone_else=by_someone_else, now=now)
+    clashes.refuse_seat_clash(
+        db, target, person, by_someone_else=by_someone_else, now=now, ignore=[enrollment.id]
+    )
     if rules.count_seats(db, target.id, now) >= target.capacity:
         raise Conflict(f"{label} is full; choose a session with a free seat.")
     if enrollment.seat_pack_id is not None:

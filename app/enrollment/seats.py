@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import notices, payers, rules
+from app.enrollment import clashes, notices, payers, rules
 from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus, SeatPack
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, NotFound
@@ -116,6 +116,7 @@ def take_seat(
     check_bookable(db, session, user, by_someone_else=by_someone_else, now=now)
     settle_session(db, session, now)  # expired holds free seats for the waitlist first
     refuse_if_enrolled(db, session, user, by_someone_else=by_someone_else, now=now)
+    clashes.refuse_seat_clash(db, session, user, by_someone_else=by_someone_else, now=now)
     enrollment = Enrollment(
         session_id=session.id,
         user_id=user.id,

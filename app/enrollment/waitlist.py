@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import notices, payers, queries, rules
+from app.enrollment import clashes, notices, payers, queries, rules
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.formatting import local_time
@@ -128,6 +128,10 @@ def accept_offer(
             f"The offer of a seat on {label} ran out at {expired_at} and passed to the next "
             "person in line."
         )
+    # A place in line blocked nothing; the seat it becomes must not overlap one they hold.
+    clashes.refuse_seat_clash(
+        db, session, user, by_someone_else=False, now=now, ignore=[enrollment.id]
+    )
     payers.give_seat(db, enrollment, session, plan, now)
     return enrollment
 

@@ -40,8 +40,12 @@ def create_promo_code(
     course_slug: str | None = None,
     usage_limit: int | None = None,
     currency: str | None = None,
+    today: date | None = None,
 ) -> PromoCode:
-    """Create a promo code; ``Invalid`` says which field is wrong."""
+    """Create a promo code; ``Invalid`` says which field is wrong.
+
+    A code whose last day is already behind ``today`` could never be used: refused.
+    """
     code = normalise(code)
     if not CODE_PATTERN.match(code):
         raise Invalid("A code is 3–40 letters, digits, '-' or '_' (for example SPRING-26).")
@@ -53,6 +57,12 @@ def create_promo_code(
         raise Invalid("An amount off is more than zero.")
     if valid_until < valid_from:
         raise Invalid("The code's last day is before its first day.")
+    today = today or date.today()
+    if valid_until < today:
+        raise Invalid(
+            f"The code's last day ({valid_until.isoformat()}) has already passed; "
+            f"give a last day from today ({today.isoformat()}) on."
+        )
     if usage_limit is not None and usage_limit < 1:
         raise Invalid("A usage limit is at least 1 (leave it empty for no limit).")
     course_id = None

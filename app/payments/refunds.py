@@ -131,6 +131,19 @@ def refundable(order: Order) -> int:
     return 0
 
 
+def check_refund_amount(order: Order, amount: int) -> None:
+    """``Invalid`` unless ``amount`` is between the smallest unit (0.01) and what is still
+    refundable on the order; the message says the maximum."""
+    limit = refundable(order)
+    if not 0 < amount <= limit:
+        raise Invalid(
+            f"At most {money(limit, order.currency)} can be refunded on order "
+            f"{order.reference} (paid {money(order.total_cents, order.currency)}, "
+            f"refunded {money(order.refunded_cents, order.currency)}); give an amount "
+            f"between {money(1, order.currency)} and {money(limit, order.currency)}."
+        )
+
+
 def refund_order(
     db: Session,
     order: Order,
@@ -149,15 +162,7 @@ def refund_order(
     reason = reason.strip()
     if not reason:
         raise Invalid("Say why the money is given back; the learner sees the reason.")
-    limit = refundable(order)
-    if amount <= 0:
-        raise Invalid("A refund is more than zero.")
-    if amount > limit:
-        raise Invalid(
-            f"At most {money(limit, order.currency)} can be refunded on order "
-            f"{order.reference} (paid {money(order.total_cents, order.currency)}, "
-            f"refunded {money(order.refunded_cents, order.currency)})."
-        )
+    check_refund_amount(order, amount)
     refund = Refund(
         order_id=order.id,
         key=key,

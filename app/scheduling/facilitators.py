@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling.courses import course_titles
-from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, SessionStatus
+from app.scheduling import overlaps
+from app.scheduling.models import CourseSession, SessionFacilitator, SessionStatus
 
 
 def facilitator_ids(db: Session, session_id: int) -> list[int]:
@@ -44,36 +42,23 @@ def facilitator_candidates(db: Session) -> list[User]:
 
 
 def refuse_overlaps(
-    db: Session, session: CourseSession, days: list[date], user_ids: list[int]
+    db: Session, session: CourseSession, slot: overlaps.Slot, user_ids: list[int]
 ) -> None:
-    if not user_ids:
-        return
-    query = (
-        select(SessionFacilitator.user_id, CourseSession, SessionDay.date)
-        .join(CourseSession, CourseSession.id == SessionFacilitator.session_id)
-        .join(SessionDay, SessionDay.session_id == CourseSession.id)
-        .where(
-            SessionFacilitator.user_id.in_(user_ids),
-            CourseSession.id != session.id,
-            CourseSession.status == SessionStatus.SCHEDULED,
-            SessionDay.date.in_(days),
+    """``Conflict`` when one of these people facilitates another session at an overlapping
+    time (``overlaps``: same instants, not just the same dates; cancelled ones never)."""
+    for user_id in user_ids:
+        theirs = select(SessionFacilitator.session_id).where(SessionFacilitator.user_id == user_id)
+        clash = overlaps.find_clash(
+            db, slot, CourseSession.id.in_(theirs), exclude_ids=[session.id]
         )
-        .order_by(SessionDay.date)
-    )
-    clash = db.execute(query).first()
-    if clash is None:
-        return
-    user_id, other, _day = clash
-    person = db.get(User, user_id)
-    title = course_titles(db, [other.course_id]).get(other.course_id, "another course")
-    span = other.starts_on.isoformat()
-    if other.ends_on != other.starts_on:
-        span += f" to {other.ends_on.isoformat()}"
-    name = person.display_name if person else "This facilitator"
-    raise Conflict(
-        f"{name} is already facilitating '{title}' (session {other.id}) on {span}, "
-        "which overlaps these dates."
-    )
+        if clash is None:
+            continue
+        person = db.get(User, user_id)
+        name = person.display_name if person else "This facilitator"
+        raise Conflict(
+            f"{name} is already facilitating {overlaps.describe(db, clash, slot)}, "
+            "which overlaps this session."
+        )
 
 
 def assign_facilitator(db: Session, session: CourseSession, user: User) -> None:
@@ -84,7 +69,7 @@ def assign_facilitator(db: Session, session: CourseSession, user: User) -> None:
         raise Conflict("This session is cancelled.")
     if user.id in facilitator_ids(db, session.id):
         return
-    refuse_overlaps(db, session, [day.date for day in session.days], [user.id])
+    refuse_overlaps(db, session, overlaps.Slot.load(db, session), [user.id])
     db.add(SessionFacilitator(session_id=session.id, user_id=user.id))
     session.sequence += 1  # the attendee list of the calendar event changes
     db.flush()

@@ -79,6 +79,7 @@ class SeriesForm(BaseModel):
     holiday_policy: str = "skip"
     organisation_id: str = ""
     horizon_months: str = "12"
+    confirm_high_price: str = ""  # the "Yes, this price is right" box (``prices``)
     action: str = "save"
 
     def rule(self) -> str:
@@ -117,6 +118,7 @@ class SeriesForm(BaseModel):
             holiday_policy=self.holiday_policy,
             organisation_id=_optional_int(self.organisation_id, "Organisation"),
             horizon_months=_optional_int(self.horizon_months, "Horizon"),
+            confirm_high_price=bool(self.confirm_high_price),
         )
 
     def to_update(self) -> SeriesUpdate:
@@ -195,6 +197,7 @@ class SessionForm(BaseModel):
     online_url: str = ""
     organisation_id: str = ""
     holiday_country: str = ""
+    confirm_high_price: str = ""  # the "Yes, this price is right" box (``prices``)
 
     def to_input(self) -> SessionInput:
         """The service input; ``Invalid`` names the first field that cannot be read."""
@@ -216,6 +219,7 @@ class SessionForm(BaseModel):
             online_url=self.online_url or None,
             organisation_id=_optional_int(self.organisation_id, "Organisation"),
             holiday_country=self.holiday_country or None,
+            confirm_high_price=bool(self.confirm_high_price),
         )
 
 

@@ -4,6 +4,7 @@ Each session of a series is keyed by (track position, the rule's date before any
 which also makes its iCalendar UID: re-running never duplicates a session, and a moved
 date keeps its UID (its SEQUENCE goes up instead). Only future sessions are touched, and
 never one that has participants (``hooks.sessions_in_use``): those are reported instead.
+A session that would double-book its venue refuses the whole pass (``overlaps``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import for_update
-from app.scheduling import hooks
+from app.scheduling import hooks, overlaps
 from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay, SessionStatus
 from app.scheduling.recurrence import occurrences
@@ -266,6 +267,10 @@ def sync_sessions(
             outcome.created.append(created)
     if apply_changes:
         _change(db, _to_change(existing, wanted, today), courses, outcome)
+    # A venue is not double-booked by a series either: its new and re-timed sessions are
+    # checked against every other session there (its own parallel tracks of one date
+    # excepted, see ``overlaps.refuse_venue_clash``). A clash refuses the whole change.
+    overlaps.refuse_venue_clashes(db, [*outcome.created, *outcome.changed])
     if series.materialised_until is None or series.materialised_until < until:
         series.materialised_until = until
     db.flush()

@@ -51,6 +51,12 @@ class SeriesCreate(BaseModel):
     holiday_policy: str = "skip"
     organisation_id: DbInt | None = None
     horizon_months: DbInt | None = None
+    confirm_high_price: bool = Field(
+        default=False,
+        exclude=True,  # a confirmation of this request, not a property of the series
+        description="True when a price above 20,000 (in the currency's major units) per "
+        "course is meant; without it such a price is refused as a likely typo.",
+    )
 
 
 class SeriesUpdate(BaseModel):
@@ -77,6 +83,9 @@ class SeriesUpdate(BaseModel):
     holiday_policy: str | None = None
     organisation_id: DbInt | None = None
     horizon_months: DbInt | None = None
+    confirm_high_price: bool | None = Field(
+        default=None, description="As in SeriesCreate: a high price changed here is meant."
+    )
 
     def changes(self) -> dict[str, Any]:
         """The fields given (explicit nulls clear a nullable field, others are left)."""

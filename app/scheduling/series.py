@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Organisation
 from app.config import get_settings
 from app.errors import Invalid, NotFound
-from app.scheduling import recurrence, workdays
+from app.scheduling import prices, recurrence, workdays
 from app.scheduling.courses import CourseChoice, resolve_courses
 from app.scheduling.materialise import (
     SyncOutcome,
@@ -97,8 +97,12 @@ def _clean_courses(db: Session, data: SeriesCreate) -> tuple[list[str], str, lis
     return slugs, format_id, resolve_courses(db, slugs, format_id)
 
 
-def _clean_offer(data: SeriesCreate) -> str:
-    """The currency, once capacity, prices, minimum and go/no-go days are in range."""
+def _clean_offer(data: SeriesCreate, saved: int | None = None) -> str:
+    """The currency, once capacity, prices, minimum and go/no-go days are in range.
+
+    ``saved``: the series' prices before an edit; a high price already saved (so once
+    confirmed) is not asked about again.
+    """
     if data.capacity <= 0:
         raise Invalid("Capacity must be at least 1.")
     if data.price_cents < 0:
@@ -106,6 +110,10 @@ def _clean_offer(data: SeriesCreate) -> str:
     currency = data.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    if data.price_cents != saved:
+        prices.check_price(
+            data.price_cents, currency, label="Price", confirmed=data.confirm_high_price
+        )
     if not 0 <= data.min_participants <= data.capacity:
         raise Invalid("Minimum participants must be between 0 and the capacity.")
     if not 0 <= data.go_no_go_days <= 90:
@@ -123,13 +131,15 @@ def _check_references(db: Session, data: SeriesCreate) -> None:
         raise Invalid(f"There is no organisation {data.organisation_id}.")
 
 
-def _clean(db: Session, data: SeriesCreate) -> tuple[SeriesCreate, list[CourseChoice]]:
+def _clean(
+    db: Session, data: SeriesCreate, saved: int | None = None
+) -> tuple[SeriesCreate, list[CourseChoice]]:
     """Validate everything and return a normalised copy; nothing is written."""
     title = _clean_title(data.title)
     rule = _clean_dates(data)
     timezone, country = _clean_place_and_time(data)
     slugs, format_id, courses = _clean_courses(db, data)
-    currency = _clean_offer(data)
+    currency = _clean_offer(data, saved)
     _check_references(db, data)
     clean = data.model_copy(
         update={
@@ -241,7 +251,8 @@ def update_series(
     Sessions with participants are left as they are and listed in ``not_changed``.
     """
     merged = current_values(series, db).model_copy(update=changes.changes())
-    clean, courses = _clean(db, merged)
+    saved = series.default_price_cents
+    clean, courses = _clean(db, merged, saved)
     _write(series, clean, courses)
     db.flush()
     day = today or series_today(series)

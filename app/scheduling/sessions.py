@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
 from app.content.models import CourseVersion
+from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.scheduling import hooks, visibility, workdays
+from app.formatting import clock, long_date
+from app.scheduling import hooks, overlaps, prices, visibility, workdays
 from app.scheduling.courses import resolve_courses
 from app.scheduling.facilitators import facilitator_ids, refuse_overlaps
 from app.scheduling.models import (
@@ -44,6 +46,7 @@ class SessionInput:
     online_url: str | None = None
     organisation_id: int | None = None
     holiday_country: str | None = None  # business days skip this country's holidays
+    confirm_high_price: bool = False  # "Yes, this price is right" (``prices``)
 
 
 @dataclass
@@ -95,8 +98,24 @@ def _check_common(
         raise Invalid("An online link starts with https:// and has at most 500 characters.")
 
 
-def create_session(db: Session, data: SessionInput) -> CourseSession:
-    """Validate and save a standalone session over consecutive business days."""
+def _refuse_past_start(slot: overlaps.Slot, now: datetime | None) -> None:
+    """No session is created or moved to a start that has already gone by (its own zone)."""
+    start = workdays.local_to_utc(slot.days[0], slot.start_time, slot.timezone)
+    if start < (now or utcnow()):
+        raise Invalid(
+            f"{long_date(slot.days[0])} at {clock(slot.start_time)} ({slot.timezone}) has "
+            "already gone by; choose a start in the future."
+        )
+
+
+def create_session(
+    db: Session, data: SessionInput, *, now: datetime | None = None
+) -> CourseSession:
+    """Validate and save a standalone session over consecutive business days.
+
+    Refused when it would start in the past (before ``now``), or when its venue is booked
+    at an overlapping time (``overlaps``).
+    """
     workdays.check_date(data.starts_on, "First day")
     if data.go_no_go_on is not None:
         workdays.check_date(data.go_no_go_on, "Go/no-go date")
@@ -117,6 +136,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
     currency = data.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    prices.check_price(data.price_cents, currency, label="Price", confirmed=data.confirm_high_price)
     if data.venue_id is None and online_url is None:
         raise Invalid("Choose a venue or give an online link.")
     country = (data.holiday_country or "").strip().upper() or None
@@ -125,6 +145,9 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
         raise Invalid("The go/no-go date must be on or before the first day.")
     if data.organisation_id is not None and db.get(Organisation, data.organisation_id) is None:
         raise Invalid(f"There is no organisation {data.organisation_id}.")
+    slot = overlaps.Slot(tuple(days), data.start_time, data.end_time, data.timezone.strip())
+    _refuse_past_start(slot, now)
+    overlaps.refuse_venue_clash(db, slot, data.venue_id)
     session = CourseSession(
         uid=f"session-{uuid.uuid4().hex}@apex",
         sequence=0,
@@ -153,8 +176,14 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
     return session
 
 
-def update_session(db: Session, session: CourseSession, changes: SessionChanges) -> bool:
-    """Change a session's date, times, capacity or venue; bumps SEQUENCE. True if changed."""
+def update_session(
+    db: Session, session: CourseSession, changes: SessionChanges, *, now: datetime | None = None
+) -> bool:
+    """Change a session's date, times, capacity or venue; bumps SEQUENCE. True if changed.
+
+    A move (new first day or start time) may not start in the past; the new times must
+    not overlap another session of its venue or of its facilitators (``overlaps``).
+    """
     if session.status == SessionStatus.CANCELLED:
         raise Conflict("This session is cancelled; it can no longer be changed.")
     start_time = changes.start_time or session.start_time
@@ -183,7 +212,13 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
     if changes.starts_on is not None and changes.starts_on != session.starts_on:
         workdays.check_date(changes.starts_on, "First day")
         days = workdays.business_days(changes.starts_on, len(session.days))
-        refuse_overlaps(db, session, days, facilitator_ids(db, session.id))
+    _refuse_clashes(
+        db,
+        session,
+        overlaps.Slot(tuple(days), start_time, end_time, session.timezone),
+        venue_id,
+        now,
+    )
     before = (session.start_time, session.end_time, session.capacity, session.venue_id)
     after = (start_time, end_time, capacity, venue_id)
     if before == after and online_url == session.online_url and days[0] == session.starts_on:
@@ -200,6 +235,33 @@ def update_session(db: Session, session: CourseSession, changes: SessionChanges)
     session.sequence += 1
     db.flush()
     return True
+
+
+def _refuse_clashes(
+    db: Session,
+    session: CourseSession,
+    slot: overlaps.Slot,
+    venue_id: int | None,
+    now: datetime | None,
+) -> None:
+    """The checks of a changed date, time or venue (an unchanged one is left alone, so a
+    session that has started can still have its capacity changed)."""
+    moved = slot.days[0] != session.starts_on or slot.start_time != session.start_time
+    if moved:
+        _refuse_past_start(slot, now)
+    retimed = moved or slot.days != tuple(day.date for day in session.days)
+    retimed = retimed or slot.end_time != session.end_time
+    if retimed:
+        refuse_overlaps(db, session, slot, facilitator_ids(db, session.id))
+    if retimed or venue_id != session.venue_id:
+        overlaps.refuse_venue_clash(
+            db,
+            slot,
+            venue_id,
+            session_id=session.id,
+            series_id=session.series_id,
+            occurrence_date=session.occurrence_date,
+        )
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ REFUNDS = [
     ("inf", "Amount: give an amount such as 495.00."),
     ("-Infinity", "Amount: give an amount such as 495.00."),
     ("-5", "Amount: give an amount of zero or more, such as 495.00."),
-    ("0", "A refund is more than zero."),
+    ("0", "give an amount between USD 0.01 and USD 100.00"),
     ("1e30", "Amount: give an amount of at most 21474836.47."),
     ("1e999999999", "Amount: give an amount of at most 21474836.47."),
     ("100.01", "At most USD 100.00 can be refunded on order"),
@@ -113,6 +113,11 @@ PROMOS_REFUSED = [
     ({"amount_off": "NaN"}, "Amount off: give an amount such as 495.00."),
     ({"amount_off": "1e30"}, "Amount off: give an amount of at most 21474836.47."),
     ({"percent_off": "10", "valid_until": "9999-12-31"}, "Last day: give a date between"),
+    # Valid only in the past, so it could never be used.
+    (
+        {"percent_off": "10", "valid_from": "2020-01-01", "valid_until": "2020-12-31"},
+        "The code&#39;s last day (2020-12-31) has already passed",
+    ),
 ]
 
 

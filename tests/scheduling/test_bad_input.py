@@ -260,12 +260,16 @@ SERIES_FORMS = [
     ({"end_time": "17:00+02:00"}, "End time: give the local time"),
     ({"starts_on": "9999-12-01"}, "Start date: give a date between 2000-01-01"),
     ({"preset": "custom", "rrule": NEVER}, "takes too much work"),
+    # A typo far more often than a price: above 20,000 a seat it must be confirmed.
+    ({"price": "99999"}, "Price: USD 99,999.00 is more than USD 20,000.00 per seat."),
+    ({"price": "20000.01"}, "tick “Yes, this price is right” and save again."),
 ]
 
 
 def test_the_series_form_is_shown_again_with_the_reason(
     coordinator: TestClient, db: Session
 ) -> None:
+    fast_courses(db)  # the courses exist, so a price is judged too
     page = "/coordinator/series/new"
     for fields, message in SERIES_FORMS:
         started = clock.monotonic()
@@ -305,12 +309,15 @@ SESSION_FORMS = [
     ({"starts_on": "9999-12-31"}, "First day: give a date between 2000-01-01"),
     ({"go_no_go_on": "9999-12-31"}, "Go/no-go date: give a date between 2000-01-01"),
     ({"start_time": "09:00Z"}, "Start time: give the local time"),
+    ({"price": "99999"}, "Price: USD 99,999.00 is more than USD 20,000.00 per seat."),
+    ({"starts_on": "2020-03-02"}, "Monday 2 March 2020 at 09:00 (America/New_York) has already"),
 ]
 EDIT_FORMS = [
     ({"capacity": str(HUGE)}, "Capacity: the number is too large"),
     ({"venue_id": str(HUGE)}, "Venue: the number is too large"),
     ({"starts_on": "9999-12-31"}, "First day: give a date between 2000-01-01"),
     ({"end_time": "17:00Z"}, "End time: give the local time"),
+    ({"starts_on": "2020-03-02"}, "has already gone by; choose a start in the future."),
 ]
 
 
@@ -335,6 +342,58 @@ def test_the_session_forms_are_shown_again_with_the_reason(
         response = post_form(coordinator, added, {"user_id": user_id}, token_from=page)
         assert response.status_code == 303
         assert "Choose a facilitator." in coordinator.get(page).text
+
+
+def test_a_high_price_is_saved_once_confirmed(
+    coordinator: TestClient, db: Session, coordinator_token: dict[str, str]
+) -> None:
+    fast_courses(db)
+    page = "/coordinator/sessions/new"
+    sure = {**SESSION_FORM, "price": "99999", "confirm_high_price": "yes"}
+    assert post_form(coordinator, page, sure, token_from=page).status_code == 303
+    assert db.scalar(select(CourseSession.price_cents)) == 9_999_900
+    page = "/coordinator/series/new"
+    sure = {**FORM, "price": "99999", "confirm_high_price": "yes"}
+    assert post_form(coordinator, page, sure, token_from=page).status_code == 303
+    # The API asks the same, with an explicit confirm_high_price.
+    body = {**BODY, "price_cents": 9_999_900}
+    refused = coordinator.post("/api/v1/series", json=body, headers=coordinator_token)
+    assert _problem(refused)["detail"].startswith("Price: USD 99,999.00 is more than")
+    created = coordinator.post(
+        "/api/v1/series", json={**body, "confirm_high_price": True}, headers=coordinator_token
+    )
+    assert created.status_code == 201, created.text
+    assert "confirm_high_price" not in created.json()["series"]  # a request, not a property
+    url = f"/api/v1/series/{created.json()['series']['id']}"
+    # A price once confirmed is not asked about again; a new high one is.
+    renamed = coordinator.patch(url, json={"title": "Renamed"}, headers=coordinator_token)
+    assert renamed.status_code == 200, renamed.text
+    dearer = coordinator.patch(url, json={"price_cents": 2_000_001}, headers=coordinator_token)
+    assert _problem(dearer)["detail"].startswith(
+        "Price: USD 20,000.01 is more than USD 20,000.00 per seat."
+    )
+
+
+def test_capacity_cannot_go_below_the_seats_taken_on_the_edit_page(
+    coordinator: TestClient, db: Session
+) -> None:
+    from tests.enrollment import helpers as h
+
+    session = h.session(db, capacity=10, online_url="https://meet.example.com/apex")
+    h.fill(db, session, 3)
+    page = f"/coordinator/sessions/{session.id}/edit"
+    fields = {
+        "starts_on": session.starts_on.isoformat(),
+        "start_time": "09:00",
+        "end_time": "17:00",
+        "capacity": "2",
+        "online_url": "https://meet.example.com/apex",
+    }
+    response = post_form(coordinator, page, fields, token_from=page)
+    assert response.status_code == 422
+    assert "3 seats are taken; capacity cannot go below that." in response.text
+    db.refresh(session)
+    assert session.capacity == 10
 
 
 EXCEPTIONS = [

@@ -23,14 +23,14 @@ def _three_day(db: Session, **changes: object) -> service.SessionInput:
     values: dict[str, object] = {
         "course_slug": "relationship-management",
         "format_id": "three-day",
-        "starts_on": date(2026, 11, 25),
+        "starts_on": date(2027, 11, 24),
         "start_time": time(9),
         "end_time": time(17),
         "timezone": "America/New_York",
         "capacity": 16,
         "price_cents": 189000,
         "min_participants": 6,
-        "go_no_go_on": date(2026, 11, 11),
+        "go_no_go_on": date(2027, 11, 10),
         "venue_id": venue.id,
         "holiday_country": "US",
         **changes,
@@ -41,11 +41,11 @@ def _three_day(db: Session, **changes: object) -> service.SessionInput:
 def test_a_three_day_session_skips_thanksgiving_and_the_weekend(db: Session) -> None:
     created = service.create_session(db, _three_day(db))
     assert [d.date for d in created.days] == [
-        date(2026, 11, 25),
-        date(2026, 11, 27),
-        date(2026, 11, 30),
+        date(2027, 11, 24),
+        date(2027, 11, 26),
+        date(2027, 11, 29),
     ]
-    assert (created.starts_on, created.ends_on) == (date(2026, 11, 25), date(2026, 11, 30))
+    assert (created.starts_on, created.ends_on) == (date(2027, 11, 24), date(2027, 11, 29))
     assert created.uid.endswith("@apex") and created.sequence == 0
     assert created.series_id is None and created.status == "scheduled"
 
@@ -60,7 +60,7 @@ def test_a_three_day_session_skips_thanksgiving_and_the_weekend(db: Session) -> 
         ({"venue_id": None}, "Choose a venue or give an online link"),
         ({"venue_id": None, "online_url": "ftp://x"}, "starts with https://"),
         ({"timezone": "Somewhere/Else"}, "not a known time zone"),
-        ({"go_no_go_on": date(2026, 12, 1)}, "go/no-go date must be on or before"),
+        ({"go_no_go_on": date(2027, 12, 1)}, "go/no-go date must be on or before"),
         ({"price_cents": -5}, "price cannot be negative"),
     ],
 )
@@ -143,9 +143,8 @@ def test_a_facilitator_booked_on_overlapping_days_is_refused(db: Session) -> Non
     with pytest.raises(Conflict) as caught:
         service.assign_facilitator(db, clash, dana)
     assert caught.value.message == (
-        f"Dana Reyes is already facilitating 'Relationship Management for Technical "
-        f"Professionals' (session {three_day.id}) on 2027-01-27 to 2027-01-29, "
-        "which overlaps these dates."
+        "Dana Reyes is already facilitating “Relationship Management for Technical "
+        "Professionals” on Friday 29 January 2027, 09:00–17:00, which overlaps this session."
     )
 
     next_week = make_session(db, course_slug="trust-and-confidence", starts_on=date(2027, 2, 5))

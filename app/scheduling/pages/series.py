@@ -14,7 +14,7 @@ from app.accounts import organisations
 from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
-from app.errors import AppError, Invalid
+from app.errors import AppError, Conflict, Invalid
 from app.pages import page_router
 from app.scheduling import forms, recurrence, series
 from app.scheduling import preview as rule_preview
@@ -128,7 +128,7 @@ def create_series(
     try:
         with ctx.db.begin_nested():  # a refusal leaves nothing behind
             result = series.create_series(ctx.db, form.to_create())
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         return _form_page(request, ctx, form, error=exc.message)
     created = result.created
     last = created[-1].starts_on if created else result.series.materialised_until
@@ -179,7 +179,7 @@ def update_series(
     try:
         with ctx.db.begin_nested():
             result = series.update_series(ctx.db, item, form.to_update())
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         ctx.db.expire_all()
         item = series.get_series(ctx.db, series_id)
         extra = _series_page_extra(ctx.db, item, "")
@@ -210,7 +210,7 @@ def add_exception(
         original, new = form.dates()
         with ctx.db.begin_nested():
             result = series.add_exception(ctx.db, item, form.kind, original, new, form.note)
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         ctx.flash(exc.message, "error")
         return redirect(f"/coordinator/series/{series_id}#exceptions")
     message = "The exception is saved and applied."

@@ -14,7 +14,7 @@ from app.accounts import service as accounts
 from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
-from app.errors import AppError, Invalid
+from app.errors import AppError, Conflict, Invalid
 from app.pages import PageForm, Refusal, page_router, run_change
 from app.scheduling import facilitators, forms, sessions, venues, visibility, workdays
 from app.scheduling import month as month_grid
@@ -95,7 +95,7 @@ def create_session(
     try:
         with ctx.db.begin_nested():
             created = sessions.create_session(ctx.db, form.to_input())
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:  # e.g. the venue is booked then: say so on the form
         context = {**form_choices(ctx.db), "form": form, "error": exc.message}
         return render(request, "scheduling/session_new.html", context, status_code=422)
     span = created.starts_on.isoformat()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -38,6 +38,8 @@ def _past_session(db: Session) -> CourseSession:
             capacity=10,
             venue_id=make_venue(db).id,
         ),
+        # Scheduled before it ran: no session is created with a start in the past.
+        now=datetime.combine(PAST_MONDAY - timedelta(days=30), time(), tzinfo=UTC),
     )
 
 
