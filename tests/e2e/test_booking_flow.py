@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from email import message_from_bytes
 from pathlib import Path
 
@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.accounts.service import create_user
 from app.config import get_settings
 from app.enrollment import programmes
 from app.enrollment.models import Enrollment, SeatPack
 from app.enrollment.schemas import ProgrammeIn
-from app.scheduling.models import SeriesTrack
+from app.scheduling.models import CourseSession, SeriesTrack
 from tests.e2e.learning_fixtures import (
     PASSWORD,
     learning_db,  # noqa: F401  (fixture used by name)
@@ -73,8 +73,10 @@ def test_programme_on_three_dates_with_confirmations_and_ics(
                 title=f"Client programme {tag}", course_ids=list(tracks), price_cents=119000
             ),
         )
-        # Northwind pays by invoice (it holds a seat pack), so the seats confirm at once.
+        # Northwind pays by invoice, so the seats confirm at once (a programme has its own
+        # price, so the pack is not drawn on).
         org = organisations.create_organisation(db, name=f"Northwind {tag}")
+        organisations.set_pays_by_invoice(db, org, True)
         email = _person(db, tag, "Zoë Ødegård")
         organisations.add_member(db, org, email=email)
         db.add(
@@ -109,6 +111,34 @@ def test_programme_on_three_dates_with_confirmations_and_ics(
         page.goto("/bookings")
         no_serious_axe(page)
         expect(page.get_by_text("Confirmed", exact=False).first).to_be_visible()
+
+        # Another course at overlapping hours on the first programme date is refused, and
+        # the message names the seat in the way.
+        with learning_db() as db:
+            first = db.scalars(
+                select(CourseSession)
+                .join(Enrollment, Enrollment.session_id == CourseSession.id)
+                .join(User, User.id == Enrollment.user_id)
+                .where(User.email == email)
+                .order_by(CourseSession.starts_on)
+            ).first()
+            assert first is not None
+            clashing = make_session(
+                db,
+                course_slug="trust-and-confidence",
+                starts_on=first.starts_on,
+                start_time=time(14, 0),
+                end_time=time(17, 0),
+                price_cents=20000,
+            )
+            db.commit()
+            clashing_id = clashing.id
+        page.goto(f"/sessions/{clashing_id}")
+        page.get_by_role("button", name="Book").first.click()
+        refusal = page.locator(".flash-error")
+        expect(refusal).to_contain_text("You already have a seat on")
+        expect(refusal).to_contain_text("which overlaps this session")
+        no_serious_axe(page)
     finally:
         context.close()
 
