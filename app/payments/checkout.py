@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.enrollment import rules, seats
 from app.enrollment.models import Enrollment, SeatPack
 from app.errors import Conflict, Invalid
-from app.payments import gateway, notices, orders
+from app.payments import gateway, notices, numbering, orders
 from app.payments.gateway import IntentStatus
 from app.payments.models import Order, OrderLine, OrderStatus
 
@@ -66,10 +66,6 @@ def invoice_allowed(db: Session, user: User, on: date) -> bool:
     return not gateway.is_configured() or invoice_organisation(db, user.id, on) is not None
 
 
-def _next_invoice_number(order: Order, on: date) -> str:
-    return f"INV-{on.year}-{order.id:06d}"
-
-
 class InvoiceProvider:
     """The order gets an invoice number and due date; its seats are confirmed at once."""
 
@@ -84,10 +80,15 @@ class InvoiceProvider:
 
 
 def issue_invoice(db: Session, order: Order, *, now: datetime) -> None:
-    """Number the invoice, set its due date, and send it."""
+    """Number the invoice, set its due date, and send it.
+
+    The number is the next of the year's gapless series (``numbering``), taken under its
+    row lock, the last lock of the transaction; an order invoiced before keeps its number.
+    """
     order.provider = orders.INVOICE
     order.status = OrderStatus.AWAITING_PAYMENT
-    order.invoice_number = _next_invoice_number(order, now.date())
+    if order.invoice_number is None:
+        order.invoice_number = numbering.issue(db, numbering.INVOICE, now.date())
     order.invoice_due_on = now.date() + timedelta(days=get_settings().invoice_due_days)
     if order.organisation_id is None:
         order.organisation_id = invoice_organisation(db, order.user_id, now.date())
