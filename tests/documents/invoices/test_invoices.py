@@ -21,6 +21,7 @@ from tests.documents.cert_helpers import make_coordinator, one_line, pdf_text
 from tests.documents.glyphs import missing_characters
 from tests.enrollment import helpers as h
 from tests.factories import log_in, post_form
+from tests.payments.helpers import refunds_of
 
 NAME = "Łukasz Żółć"
 
@@ -111,10 +112,13 @@ def test_a_discounted_invoice_to_a_person_shows_list_price_discount_and_total(
     _, text = _download(client, f"/orders/{order.id}/invoice.pdf")
     assert f"Zoë Ødegård {person.email}" in text  # no organisation: billed to the buyer
     assert "Ordered by" not in text
-    assert "USD 500.00 USD 400.00" in text  # list price, then the amount after discount
-    assert "Subtotal USD 500.00" in text
+    # Per line: list price, discount, amount; then the sums of those columns.
+    assert "List price Discount Amount" in text
+    assert "USD 500.00 −USD 100.00 USD 400.00" in text
+    assert "Subtotal (list prices) USD 500.00" in text
     assert "Discount (promo code TWENTY) −USD 100.00" in text
     assert "Total (USD) USD 400.00" in text
+    assert "how to pay pay by bank transfer by the due date" in text.lower()
     assert "Tax ID: GB 123 4567 89" in text
 
 
@@ -173,7 +177,10 @@ def test_paid_and_refunded_invoices_are_new_files(db: Session, client: TestClien
     after_refund, text = _download(client, f"{staff_page}/invoice.pdf")
     assert after_refund not in (paid, unpaid)
     assert "Partly refunded" in text and "Goodwill credit" in text
-    assert "Refunded −USD 100.00" in text
+    [note] = refunds_of(db, order)
+    assert note.credit_note_number is not None
+    assert f"{note.credit_note_number}" in text and "Credited −USD 100.00" in text
+    assert "how to pay" not in text.lower()  # paid: no payment instructions
 
     # The buyer downloads the very same file.
     client.cookies.clear()
