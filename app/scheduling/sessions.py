@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
+from app.bounds import form_currency
 from app.content.models import CourseVersion
 from app.errors import Conflict, Invalid, NotFound
 from app.scheduling import hooks, visibility, workdays
@@ -114,9 +114,7 @@ def create_session(db: Session, data: SessionInput) -> CourseSession:
     )
     if data.price_cents < 0:
         raise Invalid("The price cannot be negative.")
-    currency = data.currency.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    currency = form_currency(data.currency)  # app.currencies: ISO 4217, one list
     if data.venue_id is None and online_url is None:
         raise Invalid("Choose a venue or give an online link.")
     country = (data.holiday_country or "").strip().upper() or None
