@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from app.currencies import clean_currency
 from app.errors import Invalid
 from app.formatting import parse_money
 from app.path_ids import MAX_ID
@@ -54,8 +55,17 @@ def form_int(text: str, label: str) -> int:
     return value
 
 
+def form_currency(text: str, label: str = "Currency") -> str:
+    """A currency code typed in a form or an API body, from ``app.currencies``' one list."""
+    try:
+        return clean_currency(text, label)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
 def form_money(text: str, label: str, currency: str) -> int:
-    """A form field's amount in minor units, by the one rule of ``formatting.parse_money``."""
+    """A form field's amount in minor units of ``currency`` (its decimals: JPY none, BHD
+    three), by the one rule of ``formatting.parse_money``."""
     try:
         return parse_money(text, label, currency)
     except ValueError as exc:

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     invoice_seller_name: str = "APEX Professional Skills Training"
     invoice_seller_address: str = "12 Example Street, Suite 400\nSpringfield, IL 62701, USA"
     invoice_seller_tax_id: str = ""
+    # How to pay an invoice, printed on it while it is due (one line per line); the
+    # invoice adds "Quote <its number> with your payment." itself.
+    invoice_payment_instructions: str = (
+        "Pay by bank transfer by the due date, to the account named in your customer "
+        "agreement.\nFor our bank details or any question about this invoice, write to "
+        "accounts@apex.example.com."
+    )
 
     # Payments. Without a Stripe secret key the invoice provider is the only one, so the
     # platform runs offline; with one, card payments go through Stripe PaymentIntents.

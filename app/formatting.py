@@ -2,7 +2,8 @@
 
 Every page, e-mail and PDF writes a date, a time or a sum of money through this module:
 the functions below, or the same functions as Jinja filters (``register_filters``). It is
-a leaf: it imports nothing from the features, so any of them may call it.
+a leaf: it imports nothing from the features (only ``app.currencies``, the leaf that
+knows each currency's decimals), so any of them may call it.
 
 One house style per locale, built on Babel. The platform speaks British English today
 (``LOCALE``; there is no setting for it yet), so a date reads "Friday 25 December 2026"
@@ -21,10 +22,11 @@ from babel.numbers import (
     NumberFormatError,
     format_currency,
     format_decimal,
-    get_currency_precision,
     parse_decimal,
 )
 from jinja2 import Environment
+
+from app.currencies import decimals
 
 LOCALE = "en_GB"
 
@@ -148,15 +150,14 @@ def datetime_attr(value: date | datetime) -> str:
 
 def _units(cents: int, currency: str) -> Decimal:
     """Minor units (cents; yen for JPY) as an exact amount of the currency."""
-    return Decimal(cents).scaleb(-get_currency_precision(currency))
+    return Decimal(cents).scaleb(-decimals(currency))
 
 
 def money(cents: int, currency: str) -> str:
-    """An amount in integer minor units: 'USD 495.00', 'USD 0.00', 'JPY 495'."""
+    """An amount in integer minor units: 'USD 495.00', 'USD 0.00', 'JPY 495', 'BHD 1.250'."""
     pattern = MONEY_PATTERNS[LOCALE]
-    return format_currency(
-        _units(cents, currency), currency, pattern, locale=LOCALE, currency_digits=True
-    )
+    code = currency.strip().upper()
+    return format_currency(_units(cents, code), code, pattern, locale=LOCALE, currency_digits=True)
 
 
 def price(cents: int, currency: str) -> str:
@@ -168,7 +169,7 @@ def money_field(cents: int | None, currency: str = "USD") -> str:
     """An amount as a form field shows it to be edited ('495.00'), empty for none."""
     if cents is None:
         return ""
-    digits = get_currency_precision(currency)
+    digits = decimals(currency)
     pattern = "0." + "0" * digits if digits else "0"
     return format_decimal(_units(cents, currency), pattern, locale=LOCALE)
 
@@ -201,8 +202,8 @@ def parse_money(text: str, label: str = "Amount", currency: str = "USD") -> int:
     amounts, more decimals than the currency has and amounts a money column cannot hold are
     refused; each message starts with ``label`` and says what to type instead.
     """
-    digits = get_currency_precision(currency)
-    example = "495" if digits == 0 else "495.00"
+    digits = decimals(currency)
+    example = "495" if digits == 0 else "495." + "0" * digits
     amount = _read_amount(text.strip(), label, example)
     # Size first, exactly: abs(), quantize() and scaleb() overflow on "1e999999999".
     largest = Decimal(MAX_MINOR_UNITS).scaleb(-digits)
@@ -231,6 +232,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "utc_stamp": utc_stamp,
     "datetime_attr": datetime_attr,
     "money": money,
+    "money_field": money_field,
     "price": price,
 }
 

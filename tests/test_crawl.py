@@ -40,6 +40,7 @@ ID_TABLES: dict[str, tuple[str, str | None]] = {
     "series_id": ("series", None),
     "enrollment_id": ("enrollments", "user_id"),
     "order_id": ("orders", "user_id"),
+    "refund_id": ("refunds", None),
     "certificate_id": ("certificates", "user_id"),
     "organisation_id": ("organisations", None),
     "pack_id": ("seat_packs", None),

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UtcDateTime, utcnow
@@ -73,6 +73,8 @@ class Organisation(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     # Whether members' seats that no seat pack covers may be invoiced to the organisation.
     pays_by_invoice: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where invoices and credit notes are addressed, one line per line ("" for none yet).
+    address: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     members: Mapped[list[OrganisationMember]] = relationship(

@@ -100,6 +100,19 @@ def set_pays_by_invoice(db: Session, organisation: Organisation, value: bool) ->
     db.flush()
 
 
+MAX_ADDRESS = 500
+
+
+def set_address(db: Session, organisation: Organisation, text: str) -> None:
+    """Where invoices and credit notes to the organisation are addressed (lines kept)."""
+    lines = [" ".join(line.split()) for line in text.replace("\r", "").split("\n")]
+    cleaned = "\n".join(line for line in lines if line)
+    if len(cleaned) > MAX_ADDRESS:
+        raise Invalid(f"Keep the address under {MAX_ADDRESS} characters.")
+    organisation.address = cleaned
+    db.flush()
+
+
 def list_organisations(db: Session) -> list[Organisation]:
     """All organisations by name, with their members loaded."""
     query = (

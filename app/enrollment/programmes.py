@@ -8,7 +8,6 @@ sum of single prices)``; payments splits it over the order's lines.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.bounds import form_currency
 from app.db import utcnow
 from app.enrollment import queries, rules
 from app.enrollment.booking_groups import Seat, book_together
@@ -97,9 +97,7 @@ def _clean(db: Session, data: ProgrammeIn) -> ProgrammeIn:
         raise Invalid(f"There is no course {min(missing)}.")
     if not 0 < data.price_cents < MAX_PRICE_CENTS:
         raise Invalid("The programme price must be more than 0 and less than 100,000.")
-    currency = data.currency.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    currency = form_currency(data.currency)  # app.currencies: ISO 4217, one list
     return data.model_copy(
         update={"title": title, "description": data.description.strip(), "currency": currency}
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.enrollment import payers, rules, seats
 from app.enrollment.models import Enrollment, SeatPack
 from app.errors import Conflict, Invalid
-from app.payments import gateway, notices, orders
+from app.payments import gateway, notices, numbering, orders
 from app.payments.gateway import IntentStatus
 from app.payments.models import Order, OrderLine, OrderStatus
 
@@ -49,10 +49,6 @@ def invoice_allowed(db: Session, user: User) -> bool:
     return not gateway.is_configured() or payers.invoice_organisation_id(db, user.id) is not None
 
 
-def _next_invoice_number(order: Order, on: date) -> str:
-    return f"INV-{on.year}-{order.id:06d}"
-
-
 class InvoiceProvider:
     """The order gets an invoice number and due date; its seats are confirmed at once."""
 
@@ -69,10 +65,15 @@ class InvoiceProvider:
 
 
 def issue_invoice(db: Session, order: Order, *, now: datetime) -> None:
-    """Number the invoice, set its due date, and send it."""
+    """Number the invoice, set its due date, and send it.
+
+    The number is the next of the year's gapless series (``numbering``), taken under its
+    row lock, the last lock of the transaction; an order invoiced before keeps its number.
+    """
     order.provider = orders.INVOICE
     order.status = OrderStatus.AWAITING_PAYMENT
-    order.invoice_number = _next_invoice_number(order, now.date())
+    if order.invoice_number is None:
+        order.invoice_number = numbering.issue(db, numbering.INVOICE, now.date())
     order.invoice_due_on = now.date() + timedelta(days=get_settings().invoice_due_days)
     db.flush()
     notices.invoice_sent(db, order)

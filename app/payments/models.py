@@ -30,6 +30,7 @@ class RefundStatus(enum.StrEnum):
     """Where a refund stands: Stripe's refund statuses; invoice credit notes succeed at once."""
 
     PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"  # Stripe waits for the customer (some methods)
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELED = "canceled"  # Stripe's spelling
@@ -125,10 +126,27 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(String(300))
     provider_refund_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[RefundStatus] = mapped_column(
-        status_type(RefundStatus, 12), default=RefundStatus.SUCCEEDED
+        status_type(RefundStatus, 20), default=RefundStatus.SUCCEEDED
     )
+    # A refund on an invoiced order is documented by a numbered credit note (CN-2026-000001,
+    # from ``numbering``); other refunds have none.
+    credit_note_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DocumentSequence(Base):
+    """The last number given in one series of documents (invoices, credit notes) in a year.
+
+    ``numbering`` locks the row and adds one in the transaction that issues the document,
+    so numbers are gapless and never given twice (docs/locking.md: the last lock taken).
+    """
+
+    __tablename__ = "document_sequences"
+
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)  # INV | CN
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PromoCode(Base):

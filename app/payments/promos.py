@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import form_currency
 from app.config import get_settings
 from app.content.models import Course
 from app.db import lock_one, lock_rows
@@ -65,6 +66,7 @@ def create_promo_code(
         )
     if usage_limit is not None and usage_limit < 1:
         raise Invalid("A usage limit is at least 1 (leave it empty for no limit).")
+    promo_currency = form_currency(currency or get_settings().currency)  # app.currencies
     course_id = None
     if course_slug:
         course_id = db.scalar(select(Course.id).where(Course.slug == course_slug))
@@ -76,7 +78,7 @@ def create_promo_code(
         code=code,
         percent_off=percent_off,
         amount_off_cents=amount_off_cents,
-        currency=(currency or get_settings().currency).upper(),
+        currency=promo_currency,
         course_id=course_id,
         valid_from=valid_from,
         valid_until=valid_until,

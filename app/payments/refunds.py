@@ -24,7 +24,7 @@ from app.enrollment.hooks import Release
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
 from app.formatting import money
-from app.payments import gateway, notices, orders, promos
+from app.payments import gateway, notices, numbering, orders, promos
 from app.payments.models import Order, OrderLine, OrderStatus, Refund, RefundPolicy, RefundStatus
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 MAX_POLICY_DAYS = 365
 # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
 _STEP = re.compile(r"\s*([0-9]+)\s*:\s*([0-9]+)\s*")
+# Refunds that gave no money back document nothing.
+_NO_CREDIT_NOTE = (RefundStatus.FAILED, RefundStatus.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -185,11 +187,25 @@ def refund_order(
     if line is not None:
         line.refunded_cents += amount
     orders.set_status_from_refunds(order)
+    _number_credit_note(db, order, refund)
     if order.provider == orders.INVOICE and order.refunded_cents >= order.total_cents:
         order.status = OrderStatus.REFUNDED  # credited in full: nothing is owed any more
     db.flush()
     notices.refunded(db, order, refund)
     return refund
+
+
+def _number_credit_note(db: Session, order: Order, refund: Refund) -> None:
+    """A refund on an invoiced order is documented by a numbered credit note.
+
+    Numbered after the order's lock (the sequence's lock is the last one taken), dated
+    the day the refund is recorded; a refund Stripe refused gets none.
+    """
+    if order.invoice_number is None or refund.status in _NO_CREDIT_NOTE:
+        return
+    refund.created_at = refund.created_at or utcnow()  # the credit note's date
+    issued_on = refund.created_at.date()
+    refund.credit_note_number = numbering.issue(db, numbering.CREDIT_NOTE, issued_on)
 
 
 def stripe_refund_row(order: Order, key: str, sent: gateway.StripeRefund, *, reason: str) -> Refund:
@@ -216,6 +232,7 @@ def record_stripe_refund(db: Session, order: Order, sent: gateway.StripeRefund) 
     db.add(refund)
     order.refunded_cents += sent.amount
     orders.set_status_from_refunds(order)
+    _number_credit_note(db, order, refund)
     db.flush()
     notices.refunded(db, order, refund)
     return True

@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from app.bounds import form_date, form_int, form_money, form_time
+from app.bounds import form_currency, form_date, form_int, form_money, form_time
 from app.errors import Invalid
 from app.formatting import money_field
 from app.scheduling.recurrence import WEEKDAYS
@@ -97,8 +97,10 @@ class SeriesForm(BaseModel):
     def to_create(self) -> SeriesCreate:
         """The series as typed; ``Invalid`` names the first field that cannot be read.
 
-        Not validated here: ``series`` checks every value and words the page's messages.
+        Not validated here: ``series`` checks every value and words the page's messages;
+        the currency is read first because the prices are read in its decimals.
         """
+        currency = form_currency(self.currency)
         return SeriesCreate.model_construct(
             title=self.title,
             rrule=self.rule(),
@@ -110,8 +112,8 @@ class SeriesForm(BaseModel):
             courses=[c for c in (self.course_1, self.course_2, self.course_3) if c],
             venue_id=_optional_int(self.venue_id, "Venue"),
             capacity=form_int(self.capacity, "Capacity"),
-            price_cents=form_money(self.price or "0", "Price", self.currency),
-            currency=self.currency,
+            price_cents=form_money(self.price or "0", "Price", currency),
+            currency=currency,
             min_participants=form_int(self.min_participants or "0", "Minimum participants"),
             go_no_go_days=form_int(self.go_no_go_days or "0", "Go/no-go days"),
             holiday_country=self.holiday_country or None,
@@ -203,6 +205,7 @@ class SessionForm(BaseModel):
         """The service input; ``Invalid`` names the first field that cannot be read."""
         if not self.course_slug:
             raise Invalid("Course: choose a course.")
+        currency = form_currency(self.currency)  # first: the price is read in its decimals
         return SessionInput(
             course_slug=self.course_slug,
             format_id=self.format_id,
@@ -211,8 +214,8 @@ class SessionForm(BaseModel):
             end_time=form_time(self.end_time, "End time"),
             timezone=self.timezone,
             capacity=form_int(self.capacity, "Capacity"),
-            price_cents=form_money(self.price or "0", "Price", self.currency),
-            currency=self.currency,
+            price_cents=form_money(self.price or "0", "Price", currency),
+            currency=currency,
             min_participants=form_int(self.min_participants or "0", "Minimum participants"),
             go_no_go_on=_optional_date(self.go_no_go_on, "Go/no-go date"),
             venue_id=_optional_int(self.venue_id, "Venue"),

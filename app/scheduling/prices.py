@@ -8,17 +8,23 @@ is ticked.
 
 from __future__ import annotations
 
+from app.currencies import decimals
 from app.errors import Invalid
 from app.formatting import money, parse_money
 
-# In major units of the session's currency (USD 20,000.00, EUR 20,000.00, JPY 20,000).
+# In major units of the session's currency (USD 20,000.00, EUR 20,000.00; JPY 2,000,000).
 HIGH_PRICE_UNITS = 20_000
 CONFIRM_LABEL = "Yes, this price is right"
 
 
 def high_price_bound(currency: str) -> int:
-    """The bound in minor units (cents), by the one money rule of ``formatting``."""
-    return parse_money(str(HIGH_PRICE_UNITS), "Price", currency)
+    """The bound in minor units (cents), by the one money rule of ``formatting``.
+
+    Currencies without decimals (JPY, KRW) count in much smaller units, so their bound is
+    a hundred times higher: a rough scale, not an exchange rate.
+    """
+    scale = 100 if decimals(currency) == 0 else 1
+    return parse_money(str(HIGH_PRICE_UNITS * scale), "Price", currency)
 
 
 def check_price(

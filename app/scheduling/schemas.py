@@ -44,7 +44,12 @@ class SeriesCreate(BaseModel):
     venue_id: DbInt | None = None
     capacity: DbInt
     price_cents: DbInt = 0
-    currency: str = "USD"
+    currency: str = Field(
+        default="USD",
+        description="An ISO 4217 code (app/currencies.py); prices are in its minor units "
+        "(cents; yen for JPY, which has no decimals).",
+        examples=["USD", "EUR", "JPY"],
+    )
     min_participants: DbInt = 0
     go_no_go_days: DbInt = 7
     holiday_country: str | None = None

@@ -6,7 +6,6 @@ messages a coordinator reads); the API, the pages and the demo build them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,6 +13,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
+from app.bounds import form_currency
 from app.config import get_settings
 from app.errors import Invalid, NotFound
 from app.scheduling import prices, recurrence, workdays
@@ -107,9 +107,7 @@ def _clean_offer(data: SeriesCreate, saved: int | None = None) -> str:
         raise Invalid("Capacity must be at least 1.")
     if data.price_cents < 0:
         raise Invalid("Prices cannot be negative.")
-    currency = data.currency.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    currency = form_currency(data.currency)  # app.currencies: ISO 4217, one list
     if data.price_cents != saved:
         prices.check_price(
             data.price_cents, currency, label="Price", confirmed=data.confirm_high_price

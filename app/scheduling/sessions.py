@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
+from app.bounds import form_currency
 from app.content.models import CourseVersion
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -133,9 +133,7 @@ def create_session(
     )
     if data.price_cents < 0:
         raise Invalid("The price cannot be negative.")
-    currency = data.currency.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise Invalid("Currency is a three-letter code such as USD or EUR.")
+    currency = form_currency(data.currency)  # app.currencies: ISO 4217, one list
     prices.check_price(data.price_cents, currency, label="Price", confirmed=data.confirm_high_price)
     if data.venue_id is None and online_url is None:
         raise Invalid("Choose a venue or give an online link.")

@@ -216,3 +216,26 @@ def test_a_paid_seat_moves_with_its_order_line(db: Session) -> None:
     (line,) = orders.order_lines(db, order.id)
     assert (line.session_id, line.refunded_cents) == (cheaper.id, 10000)
     assert "Seat: " in line.description and seat.session_id == cheaper.id
+
+
+def test_a_coordinator_sets_the_address_invoices_are_sent_to(
+    db: Session, client: TestClient
+) -> None:
+    staff, manager = h.coordinator(db), h.learner(db)
+    org = h.organisation(db, coordinators=[manager])
+    db.commit()
+    log_in(client, staff.email)
+    page = f"/orgs/{org.id}"
+    post_form(
+        client, f"{page}/address", {"address": "1 Harbour Way\r\n\r\nSeattle  WA"}, token_from=page
+    )
+    assert "invoice address" in client.get(page).text
+    db.expire_all()
+    assert db.get(type(org), org.id).address == "1 Harbour Way\nSeattle WA"
+    post_form(client, f"{page}/address", {"address": "x" * 501}, token_from=page)
+    assert "Keep the address under 500 characters." in client.get(page).text
+    client.cookies.clear()
+    log_in(client, manager.email)
+    assert "1 Harbour Way, Seattle WA" in client.get(page).text
+    refused = post_form(client, f"{page}/address", {"address": "mine"}, token_from=page)
+    assert refused.status_code == 403

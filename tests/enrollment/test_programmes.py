@@ -135,6 +135,7 @@ def test_an_invoice_customers_programme_is_confirmed_and_billed_as_one_order(
         ({"price_cents": 0}, "more than 0"),
         ({"price_cents": 10_000_000}, "less than 100,000"),
         ({"currency": "U$"}, "three-letter code"),
+        ({"currency": "ZZZ"}, "ZZZ is not an ISO 4217 currency code"),
         ({"title": "  "}, "title"),
     ],
 )

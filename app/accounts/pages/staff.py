@@ -147,6 +147,20 @@ def set_billing(
     return _member_change(ctx, organisation_id, change)
 
 
+@router.post("/orgs/{organisation_id:id}/address")
+def set_address(
+    ctx: Ctx, user: Coordinator, organisation_id: int, address: FormStr = ""
+) -> Response:
+    """The address printed on the organisation's invoices and credit notes."""
+    organisation = organisations.get_managed_organisation(ctx.db, organisation_id, user)
+
+    def change() -> str:
+        organisations.set_address(ctx.db, organisation, address)
+        return f"The invoice address of {organisation.name} is saved."
+
+    return _member_change(ctx, organisation_id, change)
+
+
 def _member_change(ctx: Ctx, organisation_id: int, change: Callable[[], str]) -> Response:
     """Run a change to the members; flash its message or refusal; back to the organisation."""
     return change_then_redirect(ctx, change, back=f"/orgs/{organisation_id}", refusals=ANY_REFUSAL)

@@ -1,5 +1,9 @@
 """Invoice PDFs for orders paid by invoice: who may download one, what it shows, its file.
 
+Each line shows its list price, its share of the discount and its amount; the subtotal,
+discount and total below are the sums of those columns, so they agree to the cent.
+Refunds are documented by credit notes (``credit_notes``), listed here by number.
+
 Everything the invoice shows is taken as text from ``payments.views.order_view`` (money
 is never computed here) and hashed: the hash names the stored file, so an unchanged
 invoice is served from ``var/documents/`` without rendering, and any change to what it
@@ -87,14 +91,32 @@ class Seller:
     tax_id: str
 
 
+def _text_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _seller() -> Seller:
     settings = get_settings()
-    lines = [line.strip() for line in settings.invoice_seller_address.splitlines()]
     return Seller(
         settings.invoice_seller_name.strip(),
-        [line for line in lines if line],
+        _text_lines(settings.invoice_seller_address),
         settings.invoice_seller_tax_id.strip(),
     )
+
+
+def document_parties(view: views.OrderView) -> dict[str, Any]:
+    """Seller and buyer as an invoice and its credit notes show them.
+
+    Billed to the order's organisation (with its address) when it has one, else to the
+    person who bought (name and e-mail).
+    """
+    return {
+        "seller": asdict(_seller()),
+        "organisation": view.organisation,
+        "organisation_address": view.organisation_address,
+        "buyer": view.buyer,
+        "buyer_email": view.buyer_email,
+    }
 
 
 def _payment_state(order: Order) -> tuple[str, str]:
@@ -116,18 +138,16 @@ def invoice_context(db: Session, order: Order) -> dict[str, Any]:
         "title": f"Invoice {order.invoice_number}",
         # A fixed creation date from the order, so rendering twice gives the same bytes.
         "created": f"{issued.isoformat()}T00:00:00Z",
-        "seller": asdict(_seller()),
+        **document_parties(view),
         "invoice_number": order.invoice_number,
         "reference": order.reference,
         "issued": long_date(issued),
         "due": long_date(order.invoice_due_on) if order.invoice_due_on else "",
-        "organisation": view.organisation,
-        "buyer": view.buyer,
-        "buyer_email": view.buyer_email,
         "lines": [
             {
                 "description": line.description,
                 "list_price": line.amount,
+                "discount": line.discount or "",
                 "amount": line.net_amount,
                 "refunded": line.refunded,
             }
@@ -143,6 +163,7 @@ def invoice_context(db: Session, order: Order) -> dict[str, Any]:
         "state": state,
         "state_text": state_text,
         "status_text": view.status_text,
+        "payment_instructions": _text_lines(get_settings().invoice_payment_instructions),
     }
 
 

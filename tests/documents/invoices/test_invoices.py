@@ -21,6 +21,7 @@ from tests.documents.cert_helpers import make_coordinator, one_line, pdf_text
 from tests.documents.glyphs import missing_characters
 from tests.enrollment import helpers as h
 from tests.factories import log_in, post_form
+from tests.payments.helpers import refunds_of
 
 NAME = "Łukasz Żółć"
 
@@ -49,8 +50,7 @@ def test_the_invoice_shows_seller_buyer_lines_total_and_due_date(
     db: Session, client: TestClient
 ) -> None:
     employee = h.learner(db, name=NAME)
-    org = h.organisation(db, members=[employee])
-    h.seat_pack(db, org, seats=5)
+    org = h.organisation(db, members=[employee], pays_by_invoice=True)
     order = _invoiced_seat(db, employee)
     [line] = orders.order_lines(db, order.id)
     db.commit()
@@ -111,10 +111,13 @@ def test_a_discounted_invoice_to_a_person_shows_list_price_discount_and_total(
     _, text = _download(client, f"/orders/{order.id}/invoice.pdf")
     assert f"Zoë Ødegård {person.email}" in text  # no organisation: billed to the buyer
     assert "Ordered by" not in text
-    assert "USD 500.00 USD 400.00" in text  # list price, then the amount after discount
-    assert "Subtotal USD 500.00" in text
+    # Per line: list price, discount, amount; then the sums of those columns.
+    assert "List price Discount Amount" in text
+    assert "USD 500.00 −USD 100.00 USD 400.00" in text
+    assert "Subtotal (list prices) USD 500.00" in text
     assert "Discount (promo code TWENTY) −USD 100.00" in text
     assert "Total (USD) USD 400.00" in text
+    assert "how to pay pay by bank transfer by the due date" in text.lower()
     assert "Tax ID: GB 123 4567 89" in text
 
 
@@ -122,7 +125,7 @@ def test_a_second_download_is_served_from_storage_without_rendering(
     db: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     employee = h.learner(db)
-    h.seat_pack(db, h.organisation(db, members=[employee]))
+    h.organisation(db, members=[employee], pays_by_invoice=True)
     order = _invoiced_seat(db, employee)
     db.commit()
     renders: list[str] = []
@@ -147,7 +150,7 @@ def test_a_second_download_is_served_from_storage_without_rendering(
 
 def test_paid_and_refunded_invoices_are_new_files(db: Session, client: TestClient) -> None:
     employee = h.learner(db)
-    h.seat_pack(db, h.organisation(db, members=[employee]))
+    h.organisation(db, members=[employee], pays_by_invoice=True)
     order = _invoiced_seat(db, employee)
     coordinator = make_coordinator(db)
     db.commit()
@@ -173,7 +176,10 @@ def test_paid_and_refunded_invoices_are_new_files(db: Session, client: TestClien
     after_refund, text = _download(client, f"{staff_page}/invoice.pdf")
     assert after_refund not in (paid, unpaid)
     assert "Partly refunded" in text and "Goodwill credit" in text
-    assert "Refunded −USD 100.00" in text
+    [note] = refunds_of(db, order)
+    assert note.credit_note_number is not None
+    assert f"{note.credit_note_number}" in text and "Credited −USD 100.00" in text
+    assert "how to pay" not in text.lower()  # paid: no payment instructions
 
     # The buyer downloads the very same file.
     client.cookies.clear()
@@ -187,7 +193,7 @@ def test_only_the_buyer_and_their_organisations_coordinators_get_the_invoice(
 ) -> None:
     employee = h.learner(db)
     boss = h.learner(db)
-    h.seat_pack(db, h.organisation(db, members=[employee], coordinators=[boss]))
+    h.organisation(db, members=[employee], coordinators=[boss], pays_by_invoice=True)
     other_boss = h.learner(db)
     h.organisation(db, coordinators=[other_boss])
     stranger = h.learner(db)
