@@ -64,6 +64,12 @@ def _link_orders(db: Session, roster: Roster) -> None:
         row.order = links.get(row.enrollment.id)
 
 
+def _name_payers(db: Session, roster: Roster) -> None:
+    """Say which seats a pack or a complimentary reason pays (an order has its own link)."""
+    for row in (*roster.confirmed, *roster.held):
+        row.paid_by = payers.payer_text(db, row.enrollment)
+
+
 def _text(moment: datetime | None, session: CourseSession, prefix: str) -> str:
     return f"{prefix} {local_time(moment, session.timezone)}" if moment else ""
 
@@ -113,8 +119,7 @@ def build_roster(
             when = enrollment.cancelled_at or enrollment.updated_at
             label = "cancelled" if status == EnrollmentStatus.CANCELLED else "expired"
             result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
-    for row in (*result.confirmed, *result.held):
-        row.paid_by = payers.payer_text(db, row.enrollment)
+    _name_payers(db, result)
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
     if visibility.is_staff(viewer):
         _link_orders(db, result)
