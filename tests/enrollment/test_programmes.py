@@ -243,6 +243,8 @@ def test_the_programme_page_states_the_saving_and_books_in_one_step(
     assert paid.status_code == 303  # the one order for the three seats, at checkout
     order = db.scalars(select(Order).where(Order.user_id == person.id)).one()
     assert order.total_cents == 119000
+    checkout = client.get(paid.headers["location"]).text
+    assert "Programme saving" in checkout and "Promo code None" not in checkout
     session_page = client.get(f"/sessions/{sessions[0].id}").text
     assert f'href="/programmes/{programme.id}"' in session_page
 
