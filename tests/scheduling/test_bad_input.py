@@ -177,8 +177,9 @@ def test_a_rule_that_never_matches_is_refused_within_a_second(client: TestClient
     response = client.get(f"{PREVIEW}?rule={NEVER}&start=2026-12-01&tz=UTC")
     elapsed = clock.monotonic() - started
     assert "takes too much work" in _problem(response)["detail"]
-    # Unbounded, dateutil scans day by day to year 9999: 5 to 10 seconds.
-    assert elapsed < 1.5
+    # Unbounded, dateutil scans day by day to year 9999: 5 to 10 seconds. The bound is
+    # loose on purpose: CI shares two CPUs, and bench/ is where speed is measured.
+    assert elapsed < 4
 
 
 def test_a_sparse_rule_that_never_matches_is_answered_no_dates(client: TestClient) -> None:
@@ -195,7 +196,7 @@ def test_a_long_position_list_is_stopped_by_the_budget(client: TestClient) -> No
     started = clock.monotonic()
     response = client.get(PREVIEW, params={"rule": rule, "start": "2026-12-01", "tz": "UTC"})
     assert "takes too much work" in _problem(response)["detail"]
-    assert clock.monotonic() - started < 1.5  # 30 seconds unbounded
+    assert clock.monotonic() - started < 10  # 30 seconds unbounded (loose: a shared CI)
 
 
 def test_rule_parts_that_multiply_dates_or_break_the_scan_are_refused(client: TestClient) -> None:
@@ -212,7 +213,7 @@ def test_creating_or_changing_a_series_with_such_a_rule_writes_nothing(
     body = {**BODY, "rrule": NEVER}
     response = client.post("/api/v1/series", json=body, headers=coordinator_token)
     assert "takes too much work" in _problem(response)["detail"]
-    assert clock.monotonic() - started < 1.5
+    assert clock.monotonic() - started < 4  # unbounded: 5 to 10 seconds
     assert _series_count(db) == 0
     fast_courses(db)
     item = make_series(db, course_slugs=["client-expectations"])
@@ -275,7 +276,7 @@ def test_the_series_form_is_shown_again_with_the_reason(
         started = clock.monotonic()
         response = post_form(coordinator, page, {**FORM, **fields}, token_from=page)
         assert (response.status_code, message in response.text) == (422, True), fields
-        assert clock.monotonic() - started < 2.5, fields  # the save and the page's preview
+        assert clock.monotonic() - started < 5, fields  # the save and the preview (loose)
     assert _series_count(db) == 0
     # The no-JavaScript preview explains a far date instead of failing.
     form = {**FORM, "starts_on": "9999-12-31", "action": "preview"}
