@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.accounts import organisations
 from app.accounts.models import Organisation, User
 from app.enrollment import hooks, notices, rules
-from app.enrollment.models import Enrollment, EnrollmentStatus, SeatPack, SeatPayer
+from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus, SeatPack, SeatPayer
 from app.errors import Conflict, Invalid
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
@@ -64,6 +64,15 @@ class Plan:
     organisation_id: int | None = None
     pack: SeatPack | None = None  # locked: take the session lock after it
     note: str = ""
+
+
+def paying_user_id(db: Session, enrollment: Enrollment) -> int:
+    """Who pays for a seat's order: whoever booked its programme or group, else its holder."""
+    if enrollment.booking_group_id is not None:
+        group = db.get(BookingGroup, enrollment.booking_group_id)
+        if group is not None:
+            return group.user_id
+    return enrollment.user_id
 
 
 def used_seats(db: Session, pack_id: int) -> int:

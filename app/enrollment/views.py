@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, User
 from app.db import utcnow
 from app.enrollment import queries, rules
-from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus
-from app.enrollment.payers import payer_text
+from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.payers import payer_text, paying_user_id
 from app.enrollment.waitlist import waitlist_position
 from app.formatting import local_time, long_date, price, time_range
 from app.scheduling import visibility
@@ -143,6 +143,7 @@ def booking_view(
     upcoming = (
         not visibility.has_started(session, now) and session.status == SessionStatus.SCHEDULED
     )
+    own_payment = paying_user_id(db, enrollment) == enrollment.user_id
     status_text = STATUS_TEXT[enrollment.status]
     if enrollment.status == EnrollmentStatus.HELD and not live_hold:
         status_text = STATUS_TEXT[EnrollmentStatus.EXPIRED]
@@ -155,16 +156,9 @@ def booking_view(
         can_transfer=upcoming and live_seat and changeable,
         cutoff=local_time(rules.change_cutoff(session), session.timezone),
         upcoming=upcoming and (live_seat or in_line),
-        can_pay=live_hold and _pays_own_seat(db, enrollment),
-        booker_pays=live_hold and not _pays_own_seat(db, enrollment),
+        can_pay=live_hold and own_payment,
+        booker_pays=live_hold and not own_payment,
     )
-
-
-def _pays_own_seat(db: Session, enrollment: Enrollment) -> bool:
-    if enrollment.booking_group_id is None:
-        return True
-    group = db.get(BookingGroup, enrollment.booking_group_id)
-    return group is None or group.user_id == enrollment.user_id
 
 
 def booking_views(db: Session, user: User) -> list[BookingView]:

@@ -179,7 +179,7 @@ def on_invoice_booking(
     first = enrollments[0]
     if orders.order_for_enrollment(db, first.id) is not None:
         return
-    user = db.get(User, orders.payer_id(db, first))  # a group's booker, else the holder
+    user = db.get(User, payers.paying_user_id(db, first))  # a group's booker, else the holder
     assert user is not None
     order = orders.create_order(db, user, list(enrollments), organisation_id=organisation_id)
     issue_invoice(db, order, now=utcnow())

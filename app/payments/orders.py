@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import lock_rows
-from app.enrollment import rules
+from app.enrollment import payers, rules
 from app.enrollment.models import BookingGroup, BookingGroupKind, Enrollment, EnrollmentStatus
 from app.errors import Conflict, NotFound
 from app.payments.models import Order, OrderLine, OrderStatus
@@ -200,19 +200,10 @@ def booking_group(db: Session, enrollment: Enrollment) -> list[Enrollment]:
     return list(db.scalars(query))
 
 
-def payer_id(db: Session, enrollment: Enrollment) -> int:
-    """Who pays for a seat: whoever booked its programme or group booking, else its holder."""
-    if enrollment.booking_group_id is not None:
-        group = db.get(BookingGroup, enrollment.booking_group_id)
-        if group is not None:
-            return group.user_id
-    return enrollment.user_id
-
-
 def order_for_held_booking(db: Session, user: User, enrollment_id: int, *, now: datetime) -> Order:
     """The order paying for a held seat (and the rest of its group), made on first visit."""
     enrollment = db.get(Enrollment, enrollment_id)
-    if enrollment is None or payer_id(db, enrollment) != user.id:
+    if enrollment is None or payers.paying_user_id(db, enrollment) != user.id:
         raise NotFound("There is no such booking.")
     existing = order_for_enrollment(db, enrollment.id)
     if existing is not None:

@@ -17,7 +17,7 @@ from app.accounts.sessions import Ctx
 from app.base_url import absolute_url
 from app.config import get_settings
 from app.db import utcnow
-from app.enrollment import rules
+from app.enrollment import payers, rules
 from app.enrollment.models import Enrollment
 from app.errors import Conflict, Invalid, NotFound
 from app.formatting import money
@@ -51,7 +51,7 @@ def pay_for_booking_page(
     or fetched ahead by a browser, and must not write.
     """
     enrollment = ctx.db.get(Enrollment, enrollment_id)
-    if enrollment is None or orders.payer_id(ctx.db, enrollment) != user.id:
+    if enrollment is None or payers.paying_user_id(ctx.db, enrollment) != user.id:
         raise NotFound("There is no such booking.")  # a group's seats are its booker's to pay
     existing = orders.order_for_enrollment(ctx.db, enrollment_id)
     if existing is not None and existing.credit_cents == 0:
