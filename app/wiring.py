@@ -51,4 +51,6 @@ def wire() -> None:
     enrollment_hooks.SEATS_RELEASED.connect(refunds.on_seats_released)
     enrollment_hooks.INVOICE_BOOKING.connect(checkout.on_invoice_booking)
     enrollment_hooks.SEAT_MOVED.connect(moves.on_seat_moved)
+    # Closing a session after its last day issues its attendance certificates at once.
+    enrollment_hooks.SESSION_CLOSED.connect(certificate_issuing.on_session_closed)
     enrollment_hooks.ORDER_LINKS.connect(views.roster_order_links)

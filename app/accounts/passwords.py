@@ -20,6 +20,8 @@ from app.notifications import mail
 
 log = logging.getLogger(__name__)
 
+INVITATION_DAYS = 7  # an account made for someone else: time enough to read the mail
+
 
 def change_password(
     db: Session,
@@ -56,16 +58,7 @@ def request_password_reset(db: Session, email: str) -> None:
         log.info("password reset asked for unknown address")
         return
     settings = get_settings()
-    token = security.new_secret()
-    db.add(
-        PasswordResetToken(
-            token_hash=security.hash_secret(token),
-            user_id=user.id,
-            expires_at=utcnow() + timedelta(seconds=settings.password_reset_max_age_seconds),
-        )
-    )
-    db.flush()
-    link = absolute_url(f"/password-reset/{token}")
+    link = _new_password_link(db, user, timedelta(seconds=settings.password_reset_max_age_seconds))
     mail.send_template(
         to=user.email,
         subject="Reset your APEX password",
@@ -74,6 +67,43 @@ def request_password_reset(db: Session, email: str) -> None:
             "user": user,
             "link": link,
             "minutes": settings.password_reset_max_age_seconds // 60,
+        },
+        after_commit_of=db,  # the link works only once its token row is committed
+    )
+
+
+def _new_password_link(db: Session, user: User, valid_for: timedelta) -> str:
+    """A one-time link that lets the person choose a password (a reset token)."""
+    token = security.new_secret()
+    db.add(
+        PasswordResetToken(
+            token_hash=security.hash_secret(token),
+            user_id=user.id,
+            expires_at=utcnow() + valid_for,
+        )
+    )
+    db.flush()
+    return absolute_url(f"/password-reset/{token}")
+
+
+def invite_new_account(db: Session, user: User, *, invited_by: User, reason: str) -> None:
+    """E-mail a new account's owner a link to choose their password (valid for a week).
+
+    For accounts made on someone's behalf (a walk-in added on the day): choosing the
+    password also confirms the address, exactly as a reset does. ``reason`` says why the
+    account exists ("You joined “…” on Friday 18 December 2026").
+    """
+    link = _new_password_link(db, user, timedelta(days=INVITATION_DAYS))
+    mail.send_template(
+        to=user.email,
+        subject="Your APEX account: choose a password",
+        template="emails/account_invitation.txt",
+        context={
+            "user": user,
+            "link": link,
+            "days": INVITATION_DAYS,
+            "invited_by": invited_by.display_name,
+            "reason": reason,
         },
         after_commit_of=db,  # the link works only once its token row is committed
     )

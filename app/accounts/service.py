@@ -104,6 +104,20 @@ def add_user(
     return user
 
 
+def add_invited_user(db: Session, *, email: str, display_name: str) -> User:
+    """An account made on someone's behalf: a learner with no usable password yet.
+
+    Its owner chooses a password from the invitation link (``passwords.invite_new_account``),
+    which also confirms the address; until then nobody can sign in to it.
+    """
+    address = normalise_email(email)
+    name = clean_display_name(display_name)
+    if find_user_by_email(db, address) is not None:
+        raise Conflict("An account with that e-mail address already exists.")
+    unguessable = hash_password(new_secret())
+    return add_user(db, address, name, unguessable, None, unconfirmed_since=utcnow())
+
+
 def authenticate(
     db: Session,
     *,

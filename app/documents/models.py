@@ -34,6 +34,13 @@ class CertificateStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class EarnedBy(enum.StrEnum):
+    """How a certificate was earned: in the room (attendance) or by an online completion."""
+
+    ATTENDANCE = "attendance"
+    ONLINE = "online"
+
+
 class Certificate(Base):
     """A certificate of completion; what it states is frozen when it is issued.
 
@@ -75,6 +82,12 @@ class Certificate(Base):
     first_date: Mapped[date] = mapped_column(Date)
     last_date: Mapped[date] = mapped_column(Date)
     facilitator_names: Mapped[str] = mapped_column(String(500), default="")
+    # How it was earned and where, frozen at issue like the rest: the certificate says
+    # "attended, 26 February 2027, APEX Training Centre" or "completed online".
+    earned_by: Mapped[EarnedBy] = mapped_column(
+        status_type(EarnedBy, 12), default=EarnedBy.ATTENDANCE
+    )
+    earned_place: Mapped[str] = mapped_column(String(200), default="")
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoke_reason: Mapped[str] = mapped_column(String(500), default="")

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.enrollment import queries
+from app.enrollment import hooks, queries
 from app.enrollment.models import Attendance, Enrollment
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.formatting import long_date
 from app.scheduling import visibility
-from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator
+from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, SessionStatus
 
 
 def can_take_attendance(db: Session, user: User, session: CourseSession) -> bool:
@@ -106,7 +106,7 @@ def mark_attendance(
     if not can_take_attendance(db, marker, session):
         raise NotFound("There is no such session.")
     now = now or utcnow()
-    today = now.astimezone(visibility.session_zone(session)).date()
+    today = visibility.local_today(session, now)
     days: dict[int, date] = dict(
         db.execute(
             select(SessionDay.day_index, SessionDay.date).where(SessionDay.session_id == session.id)
@@ -138,3 +138,29 @@ def mark_attendance(
             row.marked_at = now
     db.flush()
     return len(marks)
+
+
+def close_session(
+    db: Session, session: CourseSession, closer: User, *, now: datetime | None = None
+) -> int:
+    """Close the session once its last day has come: certificates are due at once.
+
+    Without closing, they are due when the last day ends in the session's zone
+    (``visibility.is_over``). Returns how many certificates were issued now.
+    """
+    if not can_take_attendance(db, closer, session):
+        raise NotFound("There is no such session.")
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict("This session was cancelled; there is nothing to close.")
+    now = now or utcnow()
+    if visibility.local_today(session, now) < session.ends_on:
+        raise Conflict(
+            f"The session's last day is {long_date(session.ends_on)}; close it on that day "
+            "or later, once everyone's attendance is marked."
+        )
+    if session.closed_at is not None:
+        closed = visibility.local_today(session, session.closed_at)
+        raise Conflict(f"The session was already closed on {long_date(closed)}.")
+    session.closed_at = now
+    db.flush()
+    return hooks.session_closed(db, session)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.enrollment.models import Enrollment
 from app.hooks import Hook
+from app.scheduling.models import CourseSession
 
 
 class Release(StrEnum):
@@ -48,6 +49,9 @@ INVOICE_BOOKING: Hook[[Session, Sequence[Enrollment], int | None], None] = Hook(
 # A seat moved to another session: its order line follows, and a price difference is
 # refunded or invoiced (the int is the old session's price in cents).
 SEAT_MOVED: Hook[[Session, Enrollment, int], None] = Hook("enrollment.seat_moved")
+# A facilitator closed a session after its last day: its certificates are due now, and
+# documents issues them in the same transaction (returns how many it issued).
+SESSION_CLOSED: Hook[[Session, CourseSession], int] = Hook("enrollment.session_closed")
 # The order behind each of some enrolments (by id), as the roster links it for staff.
 ORDER_LINKS: Hook[[Session, Sequence[int]], Mapping[int, OrderLink]] = Hook(
     "enrollment.order_links"
@@ -81,6 +85,11 @@ def invoice_booking(
     to the person when None), in one order."""
     if enrollments:
         INVOICE_BOOKING.send(db, enrollments, organisation_id)
+
+
+def session_closed(db: Session, session: CourseSession) -> int:
+    """Tell documents a session is closed; returns the certificates issued for it."""
+    return sum(SESSION_CLOSED.send(db, session))
 
 
 def seat_moved(db: Session, enrollment: Enrollment, old_price_cents: int) -> None:

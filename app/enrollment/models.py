@@ -47,7 +47,7 @@ class Enrollment(Base):
     status: Mapped[EnrollmentStatus] = mapped_column(status_type(EnrollmentStatus, 12), index=True)
     source: Mapped[str] = mapped_column(
         String(20), default="self"
-    )  # self|coordinator|seat_pack|programme|group
+    )  # self|coordinator|seat_pack|programme|group|walk_in
     hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -63,6 +63,12 @@ class Enrollment(Base):
     # Set when the seat is held or confirmed; None while only in line.
     payer: Mapped[SeatPayer | None] = mapped_column(status_type(SeatPayer, 16))
     payer_note: Mapped[str] = mapped_column(String(300), default="")  # e.g. why complimentary
+    # A seat given over the session's capacity (a walk-in on the day): the coordinator who
+    # allowed it and why, kept with the seat so the roster and the ledger can say so.
+    capacity_override_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    capacity_override_reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -16,6 +16,7 @@ from app.enrollment.pages import (
     programmes,
     public,
     seat_packs,
+    session_day,
     staff,
 )
 from app.pages import page_router
@@ -23,6 +24,7 @@ from app.pages import page_router
 router = page_router()
 router.include_router(bookings.router)
 router.include_router(staff.router)
+router.include_router(session_day.router)
 router.include_router(seat_packs.router)
 router.include_router(programmes.router)
 router.include_router(programme_catalogue.router)

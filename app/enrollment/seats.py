@@ -23,9 +23,19 @@ from app.scheduling.models import CourseSession, SessionStatus
 
 
 def check_bookable(
-    db: Session, session: CourseSession, user: User, *, by_someone_else: bool, now: datetime
+    db: Session,
+    session: CourseSession,
+    user: User,
+    *,
+    by_someone_else: bool,
+    now: datetime,
+    on_the_day: bool = False,
 ) -> None:
-    """Refuse a seat on a cancelled, started or (for non-members) in-house session."""
+    """Refuse a seat on a cancelled, started or (for non-members) in-house session.
+
+    ``on_the_day``: a walk-in given a seat by the room's staff, which a session that has
+    started still takes (``walk_ins``).
+    """
     if not visibility.can_book(db, user, session):
         if not by_someone_else and not visibility.can_see_session(db, user, session):
             raise NotFound("There is no such session.")
@@ -38,7 +48,7 @@ def check_bookable(
         raise Conflict(
             f"{rules.session_label(db, session)} was cancelled, so it takes no bookings."
         )
-    if visibility.has_started(session, now):
+    if not on_the_day and visibility.has_started(session, now):
         raise Conflict(
             f"{rules.session_label(db, session)} has already started, so it takes no more bookings."
         )

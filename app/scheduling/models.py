@@ -119,6 +119,9 @@ class CourseSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(100))  # stable iCalendar UID
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE, +1 per change
+    # Set when a facilitator or coordinator closes the session after its last day: its
+    # attendance certificates are then due at once instead of when the last day ends.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     series_id: Mapped[int | None] = mapped_column(
         ForeignKey("series.id", ondelete="SET NULL"), index=True
     )

@@ -50,6 +50,26 @@ def has_started(session: CourseSession, now: datetime | None = None) -> bool:
     return (now or utcnow()) >= session_start(session)
 
 
+def session_end(session: CourseSession) -> datetime:
+    """When the session is over, in UTC (its last day at its end time, in its zone)."""
+    local = datetime.combine(session.ends_on, session.end_time, tzinfo=session_zone(session))
+    return local.astimezone(UTC)
+
+
+def is_over(session: CourseSession, now: datetime | None = None) -> bool:
+    """True once the last day has ended in the session's zone, or it was closed earlier.
+
+    This is when attendance certificates become due: never on saving attendance, so a
+    participant who leaves at lunch on the last day is not certified in the morning.
+    """
+    return session.closed_at is not None or (now or utcnow()) >= session_end(session)
+
+
+def local_today(session: CourseSession, now: datetime | None = None) -> date:
+    """Today's date where the session takes place."""
+    return (now or utcnow()).astimezone(session_zone(session)).date()
+
+
 # --- what a date filter means ----------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ from app.documents.pdf import engine, internals, qr
 from app.documents.pdf.engine import Paper
 
 # Part of every stored certificate's inputs: bump when this code changes how a page looks.
-DESIGN_VERSION = "composed-1"
+DESIGN_VERSION = "composed-2"  # 2: says how it was earned
 TEMPLATE = "certificate.html"
 STYLESHEET = engine.TEMPLATES_DIR / "certificate.css"
 FRAME_MARGIN_MM = 10  # the @page margin in certificate.css, top and bottom
@@ -65,6 +65,7 @@ class CertificatePage:
     course_version: str
     credit_hours: str
     dates: str
+    earned: str  # "attended, 26 February 2027, APEX Training Centre" or "completed online, …"
     facilitators: str
     issued: str
     issued_iso: str
@@ -78,6 +79,7 @@ class CertificatePage:
             self.course_version,
             self.credit_hours,
             self.dates,
+            self.earned,
             self.facilitators,
             self.revoked,
         )

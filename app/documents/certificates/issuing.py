@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,9 @@ from app.documents.certificates.service import issue_or_find
 from app.documents.models import Certificate, is_live
 from app.enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
+from app.formatting import local_time
 from app.learning.models import Completion
+from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionDay, SessionFacilitator, SessionStatus
 from app.scheduling.service import taught_version
 
@@ -85,16 +87,17 @@ def _session_dates(db: Session, session: CourseSession) -> tuple[date, date]:
 
 
 def session_participants(
-    db: Session, session: CourseSession, *, today: date | None = None
+    db: Session, session: CourseSession, *, now: datetime | None = None
 ) -> list[Participant]:
     """Confirmed participants with attendance, whether the rule is met, and their certificate.
 
     For instructor-led formats attendance is the completion rule: the online rule's
     modules and knowledge checks do not apply. With ``attendance: true`` (the default)
     every day of the session must be marked present; with ``attendance: false`` being
-    confirmed on a session that has ended is enough.
+    confirmed is enough. Either way nobody is eligible before the session is over: its
+    last day has ended in its own zone, or a facilitator closed it (``visibility.is_over``).
     """
-    today = today or utcnow().date()
+    now = now or utcnow()
     version = session_version(db, session)
     required = attendance_required(version)
     days = set(db.scalars(select(SessionDay.day_index).where(SessionDay.session_id == session.id)))
@@ -132,22 +135,29 @@ def session_participants(
     participants = []
     for enrollment, person in rows:
         attended = len(present[enrollment.id] & days)
-        if session.status == SessionStatus.CANCELLED:
-            eligible, reason = False, "The session was cancelled."
-        elif not days:
-            eligible, reason = False, "The session has no days."
-        elif required and attended < len(days):
-            eligible, reason = False, f"Attended {attended} of {len(days)} days."
-        elif not required and session.ends_on >= today:
-            eligible, reason = False, "The session has not ended yet."
-        else:
-            eligible, reason = True, ""
+        eligible, reason = _eligibility(session, required, attended, len(days), now)
         participants.append(
             Participant(
                 enrollment, person, attended, len(days), eligible, reason, certs.get(person.id)
             )
         )
     return participants
+
+
+def _eligibility(
+    session: CourseSession, required: bool, attended: int, days: int, now: datetime
+) -> tuple[bool, str]:
+    """Whether one participant's certificate is due, and why not when it is not."""
+    if session.status == SessionStatus.CANCELLED:
+        return False, "The session was cancelled."
+    if not days:
+        return False, "The session has no days."
+    if required and attended < days:
+        return False, f"Attended {attended} of {days} days."
+    if not visibility.is_over(session, now):
+        ends = local_time(visibility.session_end(session), session.timezone)
+        return False, f"Due when the session ends ({ends}) or is closed."
+    return True, ""
 
 
 def _issue_for_participants(
@@ -180,14 +190,22 @@ def _issue_for_participants(
     return issued
 
 
-def issue_due_for_session(db: Session, session: CourseSession) -> list[Certificate]:
-    """Issue what is due for one session (automation: after attendance, before a print pack).
+def issue_due_for_session(
+    db: Session, session: CourseSession, *, now: datetime | None = None
+) -> list[Certificate]:
+    """Issue what is due for one session (on closing it, before a print pack).
 
-    Returns the certificates issued now; nothing for a cancelled session.
+    Returns the certificates issued now; nothing for a cancelled session or one that is
+    not over yet.
     """
     if session.status == SessionStatus.CANCELLED:
         return []
-    return _issue_for_participants(db, session, session_participants(db, session))
+    return _issue_for_participants(db, session, session_participants(db, session, now=now))
+
+
+def on_session_closed(db: Session, session: CourseSession) -> int:
+    """Hook receiver: a facilitator closed the session; issue what is now due."""
+    return len(issue_due_for_session(db, session))
 
 
 def issue_for_session(db: Session, session: CourseSession, *, acting: User) -> list[Certificate]:
@@ -222,7 +240,9 @@ def _due_online(db: Session, user_id: int | None) -> list[Completion]:
     return list(db.scalars(query.order_by(Completion.id)))
 
 
-def _sessions_with_due_participants(db: Session, user_id: int | None) -> list[CourseSession]:
+def _sessions_with_due_participants(
+    db: Session, user_id: int | None, now: datetime
+) -> list[CourseSession]:
     has_certificate = exists().where(
         Certificate.user_id == Enrollment.user_id,
         Certificate.session_id == Enrollment.session_id,
@@ -238,14 +258,19 @@ def _sessions_with_due_participants(db: Session, user_id: int | None) -> list[Co
     any_attendance = exists().where(
         and_(Attendance.enrollment_id == Enrollment.id, Attendance.present.is_(True))
     )
-    today = utcnow().date()
+    today = now.date()
+    # A coarse date filter (UTC "today" is within a day of every zone's); is_over then
+    # decides exactly, in the session's own zone.
+    over = (CourseSession.ends_on <= today + timedelta(days=1)) | CourseSession.closed_at.is_not(
+        None
+    )
     query = (
         select(Enrollment.session_id)
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
         .where(
             Enrollment.status == EnrollmentStatus.CONFIRMED,
             CourseSession.status != SessionStatus.CANCELLED,
-            CourseSession.starts_on <= today,
+            over,
             # Bounded, so partial attenders of old sessions are not re-examined forever;
             # a coordinator's bulk issue still covers older sessions.
             CourseSession.ends_on >= today - timedelta(days=AUTOMATIC_DAYS),
@@ -279,22 +304,25 @@ def on_course_completed(db: Session, completion: Completion) -> None:
     _issue_for_completion(db, completion)
 
 
-def issue_due_certificates(db: Session, *, user_id: int | None = None) -> int:
+def issue_due_certificates(
+    db: Session, *, user_id: int | None = None, now: datetime | None = None
+) -> int:
     """Issue every certificate that is due; returns how many were issued.
 
     Online: each recorded Completion without a certificate for that person and course
     version (and no session). Instructor-led: each confirmed participant of a session that
-    ended in the last ``AUTOMATIC_DAYS`` days who met the rule (see
-    :func:`session_participants`) and has no certificate for it. Either way, a person who
-    already holds a certificate in force for the version gets no second one. A revoked
+    is over (``visibility.is_over``), ended in the last ``AUTOMATIC_DAYS`` days, who met
+    the rule (see :func:`session_participants`) and has no certificate for it. Either way,
+    a person who already holds a certificate in force for the version gets no second one. A revoked
     certificate is never issued again automatically. ``user_id`` limits the work
     to one person. The ticker runs it; pages never do (a GET must not write), and an
     online completion is certified at once through ``on_course_completed``.
     """
+    now = now or utcnow()
     issued = sum(_issue_for_completion(db, c) for c in _due_online(db, user_id))
-    for session in _sessions_with_due_participants(db, user_id):
+    for session in _sessions_with_due_participants(db, user_id, now):
         try:
-            participants = session_participants(db, session)
+            participants = session_participants(db, session, now=now)
         except Conflict:
             continue  # a course without a current version: nothing to certify yet
         if user_id is not None:

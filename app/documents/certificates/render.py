@@ -25,7 +25,7 @@ from app.documents.certificates import compose as certificate_compose
 from app.documents.certificates.batch import RenderedBatch
 from app.documents.certificates.compose import CertificatePage
 from app.documents.files import storage
-from app.documents.models import Certificate
+from app.documents.models import Certificate, EarnedBy
 from app.documents.pdf import engine
 from app.formatting import date_range, plain_date
 
@@ -45,6 +45,17 @@ def credit_hours_text(hours: float) -> str:
     return f"{hours:g} credit hour{'' if hours == 1 else 's'}"
 
 
+def earned_text(cert: Certificate) -> str:
+    """How it was earned, as the certificate says it.
+
+    "attended, 26 February 2027, APEX Training Centre"; "completed online, 14 March 2026".
+    """
+    dates = date_range(cert.first_date, cert.last_date)
+    if cert.earned_by == EarnedBy.ONLINE:
+        return f"completed online, {dates}"
+    return ", ".join(part for part in ("attended", dates, cert.earned_place) if part)
+
+
 def page_for(cert: Certificate) -> CertificatePage:
     """The display strings of one certificate, from its frozen columns."""
     revoked = ""
@@ -57,6 +68,7 @@ def page_for(cert: Certificate) -> CertificatePage:
         course_version=cert.course_version,
         credit_hours=credit_hours_text(cert.credit_hours),
         dates=date_range(cert.first_date, cert.last_date),
+        earned=earned_text(cert),
         facilitators=cert.facilitator_names,
         issued=plain_date(cert.issued_at.date()),
         issued_iso=cert.issued_at.date().isoformat(),

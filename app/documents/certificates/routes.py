@@ -21,7 +21,12 @@ from app.db import DbSession, utcnow
 from app.documents.certificates import issuing as certificate_issuing
 from app.documents.certificates import service as certificates
 from app.documents.certificates import verify
-from app.documents.certificates.render import certificate_file, credit_hours_text, inputs_hash
+from app.documents.certificates.render import (
+    certificate_file,
+    credit_hours_text,
+    earned_text,
+    inputs_hash,
+)
 from app.documents.files import download_links, serving
 from app.documents.models import Certificate, CertificateStatus
 from app.errors import AppError, NotFound
@@ -45,6 +50,7 @@ def certificate_row(cert: Certificate) -> dict[str, Any]:
     return {
         "cert": cert,
         "dates": date_range(cert.first_date, cert.last_date),
+        "earned": earned_text(cert),
         "credit_hours": credit_hours_text(cert.credit_hours),
         "issued": plain_date(cert.issued_at.date()),
         "revoked": plain_date(cert.revoked_at.date()) if cert.revoked_at else "",

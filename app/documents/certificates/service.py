@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.content.models import CourseVersion
 from app.db import utcnow
-from app.documents.models import Certificate, is_live
+from app.documents.certificates.notices import certificate_ready
+from app.documents.models import Certificate, EarnedBy, is_live
 from app.errors import Conflict, Invalid, NotFound
 from app.formatting import plain_date
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, Venue
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ def issue_or_find(
         first_date=first_date,
         last_date=last_date,
         facilitator_names=_join_names(facilitator_names),
+        earned_by=EarnedBy.ONLINE if session is None else EarnedBy.ATTENDANCE,
+        earned_place=_place(db, session),
     )
     try:
         # A savepoint, so a refused insert leaves the caller's transaction usable.
@@ -128,7 +131,18 @@ def issue_or_find(
         log.info("certificate for user %s was issued concurrently; keeping that one", user.id)
         return existing, False
     log.info("certificate %s issued to user %s", cert.serial, user.id)
+    certificate_ready(db, cert, user)
     return cert, True
+
+
+def _place(db: Session, session: CourseSession | None) -> str:
+    """Where a session's certificate says it was attended: the venue, or "online"."""
+    if session is None:
+        return ""
+    venue = db.get(Venue, session.venue_id) if session.venue_id is not None else None
+    if venue is not None:
+        return venue.name[:200]
+    return "online" if session.online_url else ""
 
 
 def _new_certificate(*, user: User, **columns: object) -> Certificate:
@@ -206,6 +220,8 @@ def reissue_after_name_change(db: Session, cert: Certificate, *, acting: User) -
                 first_date=cert.first_date,
                 last_date=cert.last_date,
                 facilitator_names=cert.facilitator_names,
+                earned_by=cert.earned_by,
+                earned_place=cert.earned_place,
             )
             _insert_with_serial(db, new)
             cert.revoked_at = new.issued_at
@@ -220,6 +236,7 @@ def reissue_after_name_change(db: Session, cert: Certificate, *, acting: User) -
             f"while {cert.serial} was being re-issued; reload the page and check."
         ) from exc
     log.info("certificate %s replaced by %s (user %s)", cert.serial, new.serial, acting.id)
+    certificate_ready(db, new, user)
     return new
 
 

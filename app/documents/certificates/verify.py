@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.throttle import count_event
 from app.config import get_settings
 from app.db import utcnow
-from app.documents.certificates.render import credit_hours_text
+from app.documents.certificates.render import credit_hours_text, earned_text
 from app.documents.certificates.service import certificate_by_token
 from app.documents.models import Certificate, CertificateStatus
 from app.errors import TooManyRequests
@@ -41,6 +41,8 @@ class Verification:
             "first_date": cert.first_date.isoformat(),
             "last_date": cert.last_date.isoformat(),
             "facilitators": cert.facilitator_names,
+            "earned_by": cert.earned_by,
+            "earned_place": cert.earned_place,
             "issued_on": cert.issued_at.date().isoformat(),
             "revoked_on": None,
             "revoke_reason": None,
@@ -64,6 +66,7 @@ class Verification:
             return {}
         return {
             "dates": date_range(cert.first_date, cert.last_date),
+            "earned": earned_text(cert),
             "credit_hours": credit_hours_text(cert.credit_hours),
             "issued": plain_date(cert.issued_at.date()),
             "revoked": plain_date(cert.revoked_at.date()) if cert.revoked_at else "",

@@ -16,6 +16,7 @@ from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.enrollment import attendance, changes, inhouse, payers, roster, rules, views
 from app.enrollment.models import InHouseRequestStatus
+from app.enrollment.pages import session_day
 from app.enrollment.pages.bookings import FormStr, outcome
 from app.errors import Invalid, NotFound
 from app.pages import change_then_redirect, page_router
@@ -142,6 +143,7 @@ def attendance_page(request: Request, ctx: Ctx, user: SignedIn, session_id: int)
         {
             "sheet": attendance.attendance_sheet(ctx.db, session),
             "view": views.session_view(ctx.db, session),
+            "day": session_day.day_context(ctx.db, session, user),
         },
     )
 
