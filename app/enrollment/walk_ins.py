@@ -98,6 +98,7 @@ def add_walk_in(
     over = rules.count_seats(db, session.id, now) >= session.capacity
     if over:
         _override(enrollment, session, acting, walk_in.over_capacity_reason)
+    db.add(enrollment)
     payers.give_seat(db, enrollment, session, plan, now)
     if walk_in.present_today:
         _mark_present_today(db, session, enrollment, acting, now)
@@ -135,11 +136,10 @@ def _seat_row(
     """A new walk-in row, or the person's own place in line, which the seat replaces."""
     existing = rules.live_enrollment(db, session.id, person.id, now)
     if existing is None:
-        enrollment = Enrollment(
+        # Added to the session only once every check has passed (give_seat's caller).
+        return Enrollment(
             session_id=session.id, user_id=person.id, source=SOURCE, created_by_id=acting.id
         )
-        db.add(enrollment)
-        return enrollment
     if existing.status in (EnrollmentStatus.WAITLISTED, EnrollmentStatus.OFFERED):
         return existing  # on the waitlist and came anyway: the seat is theirs now
     if existing.status == EnrollmentStatus.HELD:
