@@ -14,6 +14,7 @@ from app.documents.certificates import issuing as certificate_issuing
 from app.documents.certificates import routes as certificate_routes
 from app.documents.models import CertificateStatus, JobStatus
 from app.enrollment import hooks as enrollment_hooks
+from app.enrollment import notices as enrollment_notices
 from app.enrollment import queries as enrollment_queries
 from app.enrollment.models import EnrollmentStatus, InHouseRequestStatus
 from app.enrollment.pages import public as enrollment_public_pages
@@ -41,6 +42,8 @@ def wire() -> None:
     # Scheduling asks enrolment which sessions are booked and how many seats are taken.
     scheduling_hooks.SESSIONS_IN_USE.connect(enrollment_queries.sessions_in_use)
     scheduling_hooks.SEAT_COUNTS.connect(enrollment_queries.seats_taken)
+    # A booked session that moves tells its people, with an updated invitation.
+    scheduling_hooks.SESSION_RESCHEDULED.connect(enrollment_notices.session_rescheduled)
     # The course page lists upcoming sessions; My learning lists certificates.
     content_hooks.COURSE_PAGE_SECTIONS.connect(enrollment_public_pages.upcoming_sessions_section)
     learning_hooks.MY_LEARNING_SECTIONS.connect(certificate_routes.my_learning_section)

@@ -179,6 +179,8 @@ enrollment_cancelled = _Notice(
 session_reminder = _Notice("Reminder: {title} starts {day}", "session_reminder.txt", "REQUEST")
 _HELD = _Notice("Seat held: {title}, {day}", "enrolment_held.txt")
 _OFFER = _Notice("A seat is free for you: {title}, {day}", "enrolment_offer.txt")
+_HOLD_EXPIRED = _Notice("Seat released: {title}, {day}", "enrolment_hold_expired.txt")
+_OFFER_EXPIRED = _Notice("Offer passed on: {title}, {day}", "enrolment_offer_expired.txt")
 
 
 def _until(db: Session, enrollment: Enrollment, at: datetime | None, otherwise: str) -> str:
@@ -196,6 +198,49 @@ def waitlist_offer(db: Session, enrollment: Enrollment) -> None:
     """Offer a freed seat to the first in line, valid until ``offer_expires_at``."""
     fallback = f"{get_settings().waitlist_offer_hours} hours from now"
     _OFFER(db, enrollment, expires=_until(db, enrollment, enrollment.offer_expires_at, fallback))
+
+
+def hold_expired(db: Session, enrollment: Enrollment, expired_at: datetime) -> None:
+    """Tell the learner their held seat was released (payment not completed in time)."""
+    _HOLD_EXPIRED(db, enrollment, expired=_until(db, enrollment, expired_at, "the deadline"))
+
+
+def offer_expired(db: Session, enrollment: Enrollment, expired_at: datetime) -> None:
+    """Tell the learner the seat offered to them passed to the next in line."""
+    _OFFER_EXPIRED(db, enrollment, expired=_until(db, enrollment, expired_at, "the deadline"))
+
+
+def session_rescheduled(db: Session, session: CourseSession, was_when: str, was_where: str) -> None:
+    """Tell each confirmed participant and facilitator that the session's date, time or
+    place changed, with an updated invitation (same UID, the new SEQUENCE)."""
+    extra = {"was_when": was_when, "was_where": was_where, "facilitating": False}
+    confirmed = db.scalars(
+        select(Enrollment).where(
+            Enrollment.session_id == session.id,
+            Enrollment.status == EnrollmentStatus.CONFIRMED,
+        )
+    )
+    told: set[int] = set()
+    for enrollment in confirmed:
+        told.add(enrollment.user_id)
+        _notify(
+            db,
+            enrollment,
+            subject="Changed: {title} is now on {day}",
+            template="session_changed.txt",
+            ics_method="REQUEST",
+            extra=extra,
+            session=session,
+        )
+    _tell_facilitators(
+        db,
+        session,
+        told,
+        subject="Changed: {title} is now on {day}",
+        template="session_changed.txt",
+        ics_method="REQUEST",
+        extra={**extra, "facilitating": True},
+    )
 
 
 def enrollment_moved(db: Session, enrollment: Enrollment, old_session: CourseSession) -> None:
@@ -237,30 +282,39 @@ def session_cancelled(db: Session, session: CourseSession, enrollments: list[Enr
     _tell_facilitators(db, session, told)
 
 
-def _tell_facilitators(db: Session, session: CourseSession, told: set[int]) -> None:
+def _tell_facilitators(
+    db: Session,
+    session: CourseSession,
+    told: set[int],
+    *,
+    subject: str = "Session cancelled: {title}, {day}",
+    template: str = "session_cancelled.txt",
+    ics_method: str = "CANCEL",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Send the session's facilitators (not already ``told``) the notice, with its .ics."""
     try:
         query = select(User).join(SessionFacilitator, SessionFacilitator.user_id == User.id)
         facilitators = db.scalars(query.where(SessionFacilitator.session_id == session.id))
         about = _about(db, session)
+        mime = INVITE if ics_method == "REQUEST" else CANCEL
         for user in facilitators:
             if user.id in told:
                 continue
+            ics = feeds.invitation(db, session, method=ics_method, attendee=user.email)
             _deliver(
                 db,
                 user.email,
-                f"Session cancelled: {about.title}, {about.first_day}",
-                "session_cancelled.txt",
+                subject.format(title=about.title, day=about.first_day),
+                template,
                 {
                     **about.context(),
                     "name": user.display_name,
                     "bookings_url": _bookings_url(),
                     "facilitating": True,
+                    **(extra or {}),
                 },
-                [("invite.ics", CANCEL, _cancel_ics(db, session, user.email))],
+                [("invite.ics", mime, ics)],
             )
     except Exception:
         log.exception("notice: telling facilitators of session %s failed", session.id)
-
-
-def _cancel_ics(db: Session, session: CourseSession, email: str) -> bytes:
-    return feeds.invitation(db, session, method="CANCEL", attendee=email)

@@ -42,10 +42,12 @@ def settle_session(db: Session, session: CourseSession, now: datetime) -> Counte
         select(Enrollment).where(Enrollment.session_id == session.id, _run_out(now))
     ).all()
     for enrollment in stale:
-        done[
-            "holds_expired" if enrollment.status == EnrollmentStatus.HELD else "offers_expired"
-        ] += 1
+        held = enrollment.status == EnrollmentStatus.HELD
+        done["holds_expired" if held else "offers_expired"] += 1
+        expired_at = enrollment.hold_expires_at if held else enrollment.offer_expires_at
         enrollment.status = EnrollmentStatus.EXPIRED
+        # Told after commit: the row changed status once, under the session's lock.
+        (notices.hold_expired if held else notices.offer_expired)(db, enrollment, expired_at or now)
     if stale:
         db.flush()
     if session.status != SessionStatus.SCHEDULED or visibility.has_started(session, now):

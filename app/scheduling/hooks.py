@@ -12,11 +12,18 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy.orm import Session
 
 from app.hooks import Hook
+from app.scheduling.models import CourseSession
 
 # Which of these session ids have participants or a waitlist. Required: answering
 # "nobody" by mistake would let a series edit delete booked sessions.
 SESSIONS_IN_USE: Hook[[Session, Iterable[int]], set[int]] = Hook(
     "scheduling.sessions_in_use", required=True
+)
+# A booked session's date, times or place changed (``update_session``): enrolment tells
+# its participants and facilitators, with an updated invitation. The str is how the
+# session was described before ("when" and "where" lines), for the message.
+SESSION_RESCHEDULED: Hook[[Session, CourseSession, str, str], None] = Hook(
+    "scheduling.session_rescheduled"
 )
 # Seats taken per session id. Optional: without it pages show capacity only.
 SEAT_COUNTS: Hook[[Session, Iterable[int]], Mapping[int, int]] = Hook("scheduling.seat_counts")
@@ -40,3 +47,8 @@ def seat_counts(db: Session, session_ids: Iterable[int]) -> Mapping[int, int] | 
     for answer in SEAT_COUNTS.send(db, ids):
         counts.update(answer)
     return counts
+
+
+def session_rescheduled(db: Session, session: CourseSession, was_when: str, was_where: str) -> None:
+    """Tell whoever is connected that ``session`` moved (after its rows are updated)."""
+    SESSION_RESCHEDULED.send(db, session, was_when, was_where)

@@ -16,7 +16,7 @@ from app.content.models import CourseVersion
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.formatting import clock, long_date
-from app.scheduling import hooks, overlaps, prices, visibility, workdays
+from app.scheduling import calendar, hooks, overlaps, prices, visibility, workdays
 from app.scheduling.courses import resolve_courses
 from app.scheduling.facilitators import facilitator_ids, refuse_overlaps
 from app.scheduling.models import (
@@ -221,6 +221,7 @@ def update_session(
     after = (start_time, end_time, capacity, venue_id)
     if before == after and online_url == session.online_url and days[0] == session.starts_on:
         return False
+    was_when, was_where = _description(db, session)
     shift = days[0] - session.starts_on
     for day, new_date in zip(session.days, days, strict=True):
         day.date = new_date
@@ -232,7 +233,18 @@ def update_session(
     session.min_participants = min(session.min_participants, capacity)
     session.sequence += 1
     db.flush()
+    if _description(db, session) != (was_when, was_where):
+        # Capacity alone changes nobody's calendar; a new date, time or place does.
+        hooks.session_rescheduled(db, session, was_when, was_where)
     return True
+
+
+def _description(db: Session, session: CourseSession) -> tuple[str, str]:
+    """When and where a session is, as its participants' messages say it."""
+    venue = db.get(Venue, session.venue_id) if session.venue_id is not None else None
+    where = calendar.location_text(session, venue) or "to be announced"
+    online = session.online_url or (venue.online_url if venue is not None else None) or ""
+    return calendar.when_text(session), f"{where}\n{online}".strip()
 
 
 def _refuse_clashes(
