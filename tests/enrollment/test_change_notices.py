@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Role
 from app.enrollment.models import EnrollmentStatus
 from app.enrollment.waitlist import settle_session
+from app.scheduling import feeds
 from app.scheduling.sessions import SessionChanges, update_session
-from tests.factories import make_user, read_outbox
+from tests.factories import log_in, make_user, post_form, read_outbox
 from tests.scheduling.calendars.helpers import (
     body_text,
     enrol,
@@ -68,9 +71,7 @@ def test_moving_a_booked_session_by_an_hour_sends_everyone_an_updated_invitation
     assert "facilitate" in body_text(messages[femi.email])
 
 
-def test_a_new_venue_is_a_change_but_capacity_alone_tells_nobody(
-    db: Session, outbox: Path
-) -> None:
+def test_a_new_venue_is_a_change_but_capacity_alone_tells_nobody(db: Session, outbox: Path) -> None:
     session = make_session(db, starts_on=JULY_DAY)
     ann = make_user(db)
     enrol(db, session, ann)
@@ -89,9 +90,7 @@ def test_a_new_venue_is_a_change_but_capacity_alone_tells_nobody(
     assert "Harbour Room, 12 Quay Street, Boston" in body_text(message)
 
 
-def test_an_expired_hold_and_an_expired_offer_are_each_told_once(
-    db: Session, outbox: Path
-) -> None:
+def test_an_expired_hold_and_an_expired_offer_are_each_told_once(db: Session, outbox: Path) -> None:
     session = make_session(db, starts_on=JULY_DAY, capacity=2)
     held, offered = make_user(db, name="Hal Held"), make_user(db, name="Ofe Offered")
     hold = enrol(db, session, held, "held", hold_expires_at=BEFORE - timedelta(minutes=1))
@@ -111,3 +110,34 @@ def test_an_expired_hold_and_an_expired_offer_are_each_told_once(
     texts = {m["To"]: body_text(m) for m in read_outbox(outbox)}
     assert "by Thursday 1 July 2027, 07:59 EDT" in texts[held.email]
     assert "next person on the waitlist" in texts[offered.email]
+
+
+def test_a_coordinator_moves_a_booked_session_by_an_hour_on_its_edit_page(
+    db: Session, client: TestClient, outbox: Path
+) -> None:
+    session = make_session(db, starts_on=JULY_DAY, tz="America/New_York")
+    ann = make_user(db, name="Ann Lee")
+    enrol(db, session, ann)
+    coordinator = make_user(db, roles={Role.COORDINATOR})
+    token = feeds.feed_token(db, ann.id)
+    db.commit()
+    feed_before = parse(client.get(f"/calendars/{token}.ics").content)
+    sequence = int(events(feed_before)[session.uid]["SEQUENCE"])
+    for old in outbox.glob("*.eml"):
+        old.unlink()
+
+    log_in(client, coordinator.email)
+    edit = f"/coordinator/sessions/{session.id}/edit"
+    wrong = post_form(client, edit, {"start_time": "25:00"}, token_from=edit)
+    assert wrong.status_code in (303, 422) and read_outbox(outbox) == []
+    moved = post_form(client, edit, {"start_time": "10:00", "end_time": "18:00"}, token_from=edit)
+    assert moved.status_code == 303, moved.text
+
+    (message,) = read_outbox(outbox)
+    assert message["To"] == ann.email
+    calendar = _invitation(message)
+    event = events(calendar)[session.uid]
+    assert int(event["SEQUENCE"]) == sequence + 1
+    assert utc_start(calendar, event) == datetime(2027, 7, 30, 14, 0, tzinfo=UTC)
+    feed_after = parse(client.get(f"/calendars/{token}.ics").content)
+    assert int(events(feed_after)[session.uid]["SEQUENCE"]) == sequence + 1

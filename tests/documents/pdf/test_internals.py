@@ -41,6 +41,7 @@ def _certificate(index: int, name: str) -> CertificatePage:
         course_version="3",
         credit_hours="14 credit hours",
         dates="2–3 March 2026",
+        earned="attended, 2–3 March 2026, Harbour Room",
         facilitators="Jo Bloggs",
         issued="4 March 2026",
         issued_iso="2026-03-04",
