@@ -51,4 +51,5 @@ def wire() -> None:
     enrollment_hooks.SEATS_RELEASED.connect(refunds.on_seats_released)
     enrollment_hooks.INVOICE_BOOKING.connect(checkout.on_invoice_booking)
     enrollment_hooks.SEAT_MOVED.connect(moves.on_seat_moved)
+    enrollment_hooks.REFUND_PREVIEW.connect(refunds.preview_refund)
     enrollment_hooks.ORDER_LINKS.connect(views.roster_order_links)
