@@ -194,7 +194,8 @@ def coordinator_enrol(
     )
 
 
-def _managed_enrollment(db: Session, enrollment_id: int, acting: User) -> Enrollment:
+def managed_enrollment(db: Session, enrollment_id: int, acting: User) -> Enrollment:
+    """A booking of someone ``acting`` manages on its session; anyone else's is ``NotFound``."""
     enrollment = get_enrollment(db, enrollment_id)
     session = db.get(CourseSession, enrollment.session_id)
     if session is None or not rules.can_manage_person(db, acting, session, enrollment.user_id):
@@ -216,7 +217,7 @@ def coordinator_move(
     person moved this way gets a confirmed seat on the target.
     """
     now = now or utcnow()
-    enrollment = _managed_enrollment(db, enrollment.id, acting)
+    enrollment = managed_enrollment(db, enrollment.id, acting)
     person = db.get(User, enrollment.user_id)
     assert person is not None
     # Someone without a seat yet (in line, or a hold that ran out) is placed by the
@@ -248,7 +249,7 @@ def coordinator_cancel(
 ) -> Enrollment:
     """Cancel anyone's booking at any time; the seat goes to the first in line."""
     now = now or utcnow()
-    enrollment = _managed_enrollment(db, enrollment.id, acting)
+    enrollment = managed_enrollment(db, enrollment.id, acting)
     session = rules.lock_session(db, enrollment.session_id)
     enrollment = get_enrollment(db, enrollment.id)
     cancel_locked(db, enrollment, session, now)
