@@ -120,7 +120,9 @@ def test_others_bookings_are_404(db: Session, client: TestClient) -> None:
     seat = take_seat(db, target, owner)
     db.commit()
     log_in(client, other.email)
-    response = post_form(client, f"/bookings/{seat.id}/cancel", {"confirm": "yes"}, token_from="/bookings")
+    response = post_form(
+        client, f"/bookings/{seat.id}/cancel", {"confirm": "yes"}, token_from="/bookings"
+    )
     assert response.status_code == 404
     assert _statuses_of(db, owner.id) == ["confirmed"]
 
@@ -165,7 +167,12 @@ def test_roster_enrol_move_and_cancel(db: Session, client: TestClient) -> None:
     (waiting,) = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id))
     db.expire_all()
     assert db.get(Enrollment, waiting.id).status == "offered"  # type: ignore[union-attr]
-    post_form(client, f"/coordinator/enrollments/{waiting.id}/cancel", {"confirm": "yes"}, token_from=roster)
+    post_form(
+        client,
+        f"/coordinator/enrollments/{waiting.id}/cancel",
+        {"confirm": "yes"},
+        token_from=roster,
+    )
     assert "The booking is cancelled." in client.get(roster).text
 
 

@@ -29,9 +29,7 @@ def coordinator(client: TestClient, db: Session) -> TestClient:
 
 def _scheduled(db: Session, series_id: int) -> list[CourseSession]:
     db.expire_all()
-    return [
-        s for s in load_series_sessions(db, series_id) if s.status == SessionStatus.SCHEDULED
-    ]
+    return [s for s in load_series_sessions(db, series_id) if s.status == SessionStatus.SCHEDULED]
 
 
 def test_ending_a_series_asks_first_then_removes_free_sessions_and_keeps_booked_ones(
