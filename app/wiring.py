@@ -56,4 +56,5 @@ def wire() -> None:
     enrollment_hooks.SEAT_MOVED.connect(moves.on_seat_moved)
     # Closing a session after its last day issues its attendance certificates at once.
     enrollment_hooks.SESSION_CLOSED.connect(certificate_issuing.on_session_closed)
+    enrollment_hooks.REFUND_PREVIEW.connect(refunds.preview_refund)
     enrollment_hooks.ORDER_LINKS.connect(views.roster_order_links)

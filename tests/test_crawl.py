@@ -50,6 +50,7 @@ ID_TABLES: dict[str, tuple[str, str | None]] = {
     "job_id": ("document_jobs", "requested_by_id"),
     "request_id": ("inhouse_requests", "requester_id"),
     "token_id": ("api_tokens", "user_id"),
+    "exception_id": ("series_exceptions", None),
 }
 # Routes that stream or sign in differently and are crawled by their own tests.
 SKIPPED = {"/payments/stripe/webhook"}

@@ -60,6 +60,11 @@ class CourseVersion(Base):
     archive: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Retired: no new session or series may teach it and it is never current again (a
+    # sync of the same files leaves it retired); sessions that teach it keep it, with their
+    # documents and certificates. NULL: in use.
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship(back_populates="versions", lazy="raise")
     modules: Mapped[list[CourseModule]] = relationship(

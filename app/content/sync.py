@@ -79,8 +79,9 @@ def install_pack(
         )
     )
     if existing is not None:
-        if not existing.is_current:
-            _make_current(db, course.id, existing)
+        # A retired version stays retired when its files are synced or uploaded again.
+        if not existing.is_current and existing.retired_at is None:
+            make_current(db, course.id, existing)
         return existing, False
     version = CourseVersion(
         course_id=course.id,
@@ -128,7 +129,7 @@ def install_pack(
                 ),
             )
         )
-    _make_current(db, course.id, version)
+    make_current(db, course.id, version)
     return version, True
 
 
@@ -137,7 +138,8 @@ def asset_url_for(sha256: str, path: str) -> str:
     return f"/assets/{sha256}/{PurePosixPath(path).name}"
 
 
-def _make_current(db: Session, course_id: int, version: CourseVersion) -> None:
+def make_current(db: Session, course_id: int, version: CourseVersion) -> None:
+    """Make ``version`` the course's one current version."""
     db.execute(
         update(CourseVersion)
         .where(CourseVersion.course_id == course_id, CourseVersion.id != version.id)

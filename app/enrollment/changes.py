@@ -20,7 +20,9 @@ from app.enrollment.seats import check_bookable, refuse_if_enrolled, take_seat
 from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid, NotFound
 from app.formatting import local_time
-from app.scheduling.models import CourseSession
+from app.scheduling import service as scheduling_service
+from app.scheduling import visibility
+from app.scheduling.models import CourseSession, SessionStatus
 
 SEAT_STATUSES = (EnrollmentStatus.CONFIRMED, EnrollmentStatus.HELD, EnrollmentStatus.OFFERED)
 
@@ -192,7 +194,8 @@ def coordinator_enrol(
     )
 
 
-def _managed_enrollment(db: Session, enrollment_id: int, acting: User) -> Enrollment:
+def managed_enrollment(db: Session, enrollment_id: int, acting: User) -> Enrollment:
+    """A booking of someone ``acting`` manages on its session; anyone else's is ``NotFound``."""
     enrollment = get_enrollment(db, enrollment_id)
     session = db.get(CourseSession, enrollment.session_id)
     if session is None or not rules.can_manage_person(db, acting, session, enrollment.user_id):
@@ -214,7 +217,7 @@ def coordinator_move(
     person moved this way gets a confirmed seat on the target.
     """
     now = now or utcnow()
-    enrollment = _managed_enrollment(db, enrollment.id, acting)
+    enrollment = managed_enrollment(db, enrollment.id, acting)
     person = db.get(User, enrollment.user_id)
     assert person is not None
     # Someone without a seat yet (in line, or a hold that ran out) is placed by the
@@ -246,7 +249,7 @@ def coordinator_cancel(
 ) -> Enrollment:
     """Cancel anyone's booking at any time; the seat goes to the first in line."""
     now = now or utcnow()
-    enrollment = _managed_enrollment(db, enrollment.id, acting)
+    enrollment = managed_enrollment(db, enrollment.id, acting)
     session = rules.lock_session(db, enrollment.session_id)
     enrollment = get_enrollment(db, enrollment.id)
     cancel_locked(db, enrollment, session, now)
@@ -278,3 +281,32 @@ def cancel_session_enrollments(
         notices.session_cancelled(db, session, list(live))
         hooks.seats_released(db, list(live), hooks.Release.SESSION_CANCELLED)
     return list(live)
+
+
+def cancel_whole_session(
+    db: Session, session: CourseSession, reason: str, *, now: datetime | None = None
+) -> list[Enrollment]:
+    """Call a session off (go/no-go, or a coordinator): its status, reason and SEQUENCE,
+    everyone on it cancelled, refunded in full and e-mailed, the facilitators too."""
+    session = rules.lock_session(db, session.id)
+    scheduling_service.cancel_session(db, session, reason)  # status, reason, SEQUENCE + 1
+    told = cancel_session_enrollments(db, session, now=now)
+    if not told:
+        notices.session_cancelled(db, session, [])  # nobody enrolled: the facilitators only
+    return told
+
+
+def coordinator_cancel_session(
+    db: Session, session: CourseSession, reason: str, *, now: datetime | None = None
+) -> list[Enrollment]:
+    """A coordinator cancels a session that has not started; a reason is required."""
+    now = now or utcnow()
+    session = rules.lock_session(db, session.id)
+    label = rules.session_label(db, session)
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict(f"{label} is already cancelled.")
+    if visibility.has_started(session, now):
+        raise Conflict(f"{label} has started; a session that has begun cannot be cancelled.")
+    if not reason.strip():
+        raise Invalid("Give a reason for the cancellation; everyone on the session reads it.")
+    return cancel_whole_session(db, session, reason, now=now)

@@ -31,6 +31,15 @@ class Release(StrEnum):
 
 
 @dataclass(frozen=True)
+class RefundPreview:
+    """What cancelling a seat would give back now, as payments' refund rule says."""
+
+    amount_cents: int  # 0: nothing goes back (the sentence says why)
+    currency: str
+    text: str  # e.g. "USD 247.50 goes back to the card (50% by the cancellation policy)."
+
+
+@dataclass(frozen=True)
 class OrderLink:
     """The order that pays for a seat, as the roster links it for staff."""
 
@@ -52,6 +61,11 @@ SEAT_MOVED: Hook[[Session, Enrollment, int], None] = Hook("enrollment.seat_moved
 # A facilitator closed a session after its last day: its certificates are due now, and
 # documents issues them in the same transaction (returns how many it issued).
 SESSION_CLOSED: Hook[[Session, CourseSession], int] = Hook("enrollment.session_closed")
+# What cancelling a seat for a reason would refund now (a preview for confirmation pages:
+# payments answers with the same rule it refunds by, and changes nothing).
+REFUND_PREVIEW: Hook[[Session, Enrollment, Release], RefundPreview | None] = Hook(
+    "enrollment.refund_preview"
+)
 # The order behind each of some enrolments (by id), as the roster links it for staff.
 ORDER_LINKS: Hook[[Session, Sequence[int]], Mapping[int, OrderLink]] = Hook(
     "enrollment.order_links"
@@ -95,3 +109,11 @@ def session_closed(db: Session, session: CourseSession) -> int:
 def seat_moved(db: Session, enrollment: Enrollment, old_price_cents: int) -> None:
     """Tell payments that a paid-for seat now sits on another session."""
     SEAT_MOVED.send(db, enrollment, old_price_cents)
+
+
+def refund_preview(db: Session, enrollment: Enrollment, reason: Release) -> RefundPreview | None:
+    """What cancelling this seat for ``reason`` would refund now; None: it has no order."""
+    for answer in REFUND_PREVIEW.send(db, enrollment, reason):
+        if answer is not None:
+            return answer
+    return None

@@ -128,7 +128,9 @@ def build_roster(
         for s in _same_course(db, viewer, session)
         if s.id != session.id and not visibility.has_started(s, now)
     ]
-    result.move_targets = [v for v in views.session_views(db, targets) if v.seats_left > 0]
+    # Full sessions stay in the list (shown disabled, marked full): a date missing without
+    # a reason reads as if it did not exist.
+    result.move_targets = views.session_views(db, targets)
     return result
 
 

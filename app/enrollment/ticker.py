@@ -19,7 +19,6 @@ from app.db import lock_rows
 from app.enrollment import changes, notices
 from app.enrollment.models import Enrollment, EnrollmentStatus, Reminder
 from app.enrollment.waitlist import expire_due
-from app.scheduling import service as scheduling_service
 from app.scheduling.models import CourseSession, SessionStatus
 
 log = logging.getLogger(__name__)
@@ -86,10 +85,7 @@ def _decide(db: Session, session_id: int, now: datetime) -> bool:
     reason = (
         f"Cancelled at go/no-go: {confirmed} of {session.min_participants} minimum participants"
     )
-    scheduling_service.cancel_session(db, session, reason)  # status, reason, SEQUENCE + 1
-    told = changes.cancel_session_enrollments(db, session, now=now)
-    if not told:
-        notices.session_cancelled(db, session, [])  # nobody enrolled: the facilitators only
+    changes.cancel_whole_session(db, session, reason, now=now)
     log.info("go/no-go: session %s cancelled (%s)", session.id, reason)
     return True
 

@@ -175,7 +175,8 @@ def booking_views(db: Session, user: User) -> list[BookingView]:
 def transfer_targets(
     db: Session, user: User, session: CourseSession, *, today: date | None = None
 ) -> list[SessionView]:
-    """Other upcoming sessions of the same course the person may move to, with free seats."""
+    """Other upcoming sessions of the same course the person may book, full ones too (the
+    page shows those disabled, marked full)."""
     candidates = visibility.visible_sessions(
         db, user, course_id=session.course_id, date_from=today or date.today(), limit=500
     )
@@ -187,4 +188,4 @@ def transfer_targets(
         and not visibility.has_started(s, now)
         and visibility.can_book(db, user, s)
     ]
-    return [v for v in session_views(db, candidates) if v.seats_left > 0]
+    return session_views(db, candidates)

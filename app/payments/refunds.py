@@ -20,7 +20,7 @@ from app.accounts.models import User
 from app.config import get_settings
 from app.db import utcnow
 from app.enrollment import rules
-from app.enrollment.hooks import Release
+from app.enrollment.hooks import RefundPreview, Release
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import Conflict, Invalid
 from app.formatting import money
@@ -250,6 +250,64 @@ def cancel_unpaid(db: Session, order: Order, *, now: datetime) -> None:
         gateway.cancel_intent(order.payment_intent_id)
 
 
+@dataclass(frozen=True)
+class RefundDue:
+    """What cancelling one seat gives back now: the rule behind refunds and their previews."""
+
+    order: Order
+    line: OrderLine
+    amount: int  # 0: nothing goes back
+    percent: int | None  # the policy's share; None when the policy was not the reason
+    why: str  # the refund's reason, as the learner reads it
+
+
+def _order_line(db: Session, order: Order, enrollment: Enrollment) -> OrderLine:
+    line = db.scalar(
+        select(OrderLine).where(
+            OrderLine.order_id == order.id, OrderLine.enrollment_id == enrollment.id
+        )
+    )
+    assert line is not None
+    return line
+
+
+def _share(
+    db: Session, order: Order, session: CourseSession, reason: Release, now: datetime
+) -> tuple[int | None, str] | None:
+    """The percent refunded and why; None when a coordinator decides (a paid seat)."""
+    label = rules.session_label(db, session)
+    if reason == Release.SESSION_CANCELLED:
+        return 100, f"{label} was cancelled"
+    if reason == Release.LEARNER:
+        percent = policy_percent(policy_for(db, session), visibility.session_start(session), now)
+        return percent, f"you cancelled your seat on {label}"
+    if order.provider == orders.INVOICE and order.status == OrderStatus.AWAITING_PAYMENT:
+        # A coordinator cancelled a seat whose invoice is not paid: credit it in full,
+        # so nobody is asked to pay for a seat they no longer have.
+        return 100, f"the seat on {label} was cancelled"
+    return None  # a paid seat cancelled by a coordinator: they decide on a refund
+
+
+def refund_due(
+    db: Session, order: Order, enrollment: Enrollment, reason: Release, now: datetime
+) -> RefundDue | None:
+    """What cancelling ``enrollment`` (on a paid or invoiced ``order``) for ``reason`` gives
+    back at ``now``; None when a coordinator decides. Reads only: refunds and previews."""
+    session = db.get(CourseSession, enrollment.session_id)
+    assert session is not None
+    line = _order_line(db, order, enrollment)
+    share = _share(db, order, session, reason, now)
+    if share is None:
+        return None
+    percent, why = share
+    amount = min(line.amount_cents * (percent or 0) // 100 - line.refunded_cents, refundable(order))
+    return RefundDue(order, line, max(amount, 0), percent, why)
+
+
+def _unpaid(order: Order) -> bool:
+    return order.status in orders.UNPAID and order.provider != orders.INVOICE
+
+
 def on_seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Release) -> None:
     """Enrolment hook: refund cancelled seats by policy (or fully), cancel unpaid orders."""
     now = utcnow()
@@ -257,36 +315,46 @@ def on_seats_released(db: Session, enrollments: Sequence[Enrollment], reason: Re
         order = orders.order_for_enrollment(db, enrollment.id)
         if order is None:
             continue
-        line = db.scalar(
-            select(OrderLine).where(
-                OrderLine.order_id == order.id, OrderLine.enrollment_id == enrollment.id
-            )
-        )
-        assert line is not None
-        if order.status in orders.UNPAID and order.provider != orders.INVOICE:
+        if _unpaid(order):
             if all(
                 e.status == EnrollmentStatus.CANCELLED for e in orders.held_enrollments(db, order)
             ):
                 cancel_unpaid(db, order, now=now)
             continue
-        session = db.get(CourseSession, enrollment.session_id)
-        assert session is not None
-        if reason == Release.SESSION_CANCELLED:
-            percent, why = 100, f"{rules.session_label(db, session)} was cancelled"
-        elif reason == Release.LEARNER:
-            percent = policy_percent(
-                policy_for(db, session), visibility.session_start(session), now
-            )
-            why = f"you cancelled your seat on {rules.session_label(db, session)}"
-        elif order.provider == orders.INVOICE and order.status == OrderStatus.AWAITING_PAYMENT:
-            # A coordinator cancelled a seat whose invoice is not paid: credit it in full,
-            # so nobody is asked to pay for a seat they no longer have.
-            percent = 100
-            why = f"the seat on {rules.session_label(db, session)} was cancelled"
-        else:
-            continue  # a paid seat cancelled by a coordinator: they decide on a refund
-        amount = min(line.amount_cents * percent // 100 - line.refunded_cents, refundable(order))
-        if amount > 0:
+        due = refund_due(db, order, enrollment, reason, now)
+        if due is not None and due.amount > 0:
             refund_order(
-                db, order, amount=amount, reason=why, key=f"line-{line.id}-{reason}", line=line
+                db,
+                order,
+                amount=due.amount,
+                reason=due.why,
+                key=f"line-{due.line.id}-{reason}",
+                line=due.line,
             )
+
+
+def preview_refund(db: Session, enrollment: Enrollment, reason: Release) -> RefundPreview | None:
+    """Enrolment hook: what cancelling this seat now would give back, in a sentence."""
+    order = orders.order_for_enrollment(db, enrollment.id)
+    if order is None:
+        return None
+    currency = order.currency
+    if _unpaid(order):
+        text = f"Order {order.reference} is not paid yet, so nothing is refunded; it is cancelled."
+        return RefundPreview(0, currency, text)
+    due = refund_due(db, order, enrollment, reason, utcnow())
+    if due is None:
+        text = (
+            f"No automatic refund: this seat is paid (order {order.reference}). If you decide "
+            "to give money back, refund it from the order's page."
+        )
+        return RefundPreview(0, currency, text)
+    policy = f" ({due.percent}% by the cancellation policy)" if reason == Release.LEARNER else ""
+    if due.amount <= 0:
+        return RefundPreview(0, currency, f"Nothing is refunded{policy}.")
+    amount = money(due.amount, currency)
+    if order.invoice_number is not None or order.provider == orders.INVOICE:
+        text = f"A credit note for {amount} is issued on order {order.reference}{policy}."
+    else:
+        text = f"{amount} goes back to the card that paid order {order.reference}{policy}."
+    return RefundPreview(due.amount, currency, text)

@@ -28,7 +28,7 @@ def _current(db: Session) -> list[tuple[Course, CourseVersion]]:
     query = (
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.course_id == Course.id)
-        .where(CourseVersion.is_current)
+        .where(CourseVersion.is_current, CourseVersion.retired_at.is_(None))
         .order_by(CourseVersion.title)
     )
     return [(course, version) for course, version in db.execute(query)]
@@ -65,7 +65,8 @@ def courses_by_id(db: Session, ids: Iterable[int]) -> dict[int, CourseChoice]:
     query = (
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.course_id == Course.id)
-        .where(CourseVersion.is_current, Course.id.in_(wanted))
+        .where(CourseVersion.is_current, CourseVersion.retired_at.is_(None))
+        .where(Course.id.in_(wanted))
     )
     return {course.id: _choice(course, version) for course, version in db.execute(query)}
 
@@ -82,6 +83,13 @@ def resolve_courses(db: Session, slugs: Sequence[str], format_id: str) -> list[C
     found: list[CourseChoice] = []
     for slug in wanted:
         choice = by_slug.get(slug)
+        if choice is None and db.scalar(select(Course.id).where(Course.slug == slug)):
+            # Retiring keeps another version current, so this is a course whose versions
+            # were all retired by hand: say why it cannot be scheduled.
+            raise Invalid(
+                f"'{slug}' has no version in use (its versions are retired); load a new "
+                "version of the course before scheduling it."
+            )
         if choice is None:
             raise Invalid(f"There is no course '{slug}' in the catalogue.")
         if format_id not in choice.formats:

@@ -25,6 +25,7 @@ from app.accounts.models import Role
 from app.db import utcnow
 from app.enrollment.models import Enrollment
 from app.enrollment.seats import take_seat
+from app.formatting import long_date
 from app.payments import checkout, orders
 from app.scheduling.models import CourseSession, Series
 from app.scheduling.workdays import add_months
@@ -196,8 +197,10 @@ def test_coordinator_journey(
 
     # Move Amara to the next date of the same course.
     move_to = "Move Amara Okafor to"
-    page.get_by_label(move_to).select_option(label=_option_label(page, move_to, second.isoformat()))
-    page.get_by_role("button", name="Move Amara Okafor").click()
+    page.get_by_label(move_to).select_option(label=_option_label(page, move_to, long_date(second)))
+    page.get_by_role("button", name="Move… Amara Okafor").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move Amara Okafor?")
+    page.get_by_role("button", name="Yes, move the seat").click()
     expect(journey.flash()).to_contain_text("Moved to")
     expect(page.get_by_text("Confirmed (0)")).to_be_visible()
     journey.checkpoint("moved")
@@ -206,7 +209,9 @@ def test_coordinator_journey(
     page.get_by_label("E-mail address").fill(seeded.bruno_email)
     page.get_by_role("button", name="Enrol").click()
     expect(journey.flash()).to_contain_text("Bruno Díaz’s seat on")
-    page.get_by_role("button", name="Cancel Bruno Díaz").click()
+    page.get_by_role("button", name="Cancel… Bruno Díaz").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel Bruno Díaz's booking?")
+    page.get_by_role("button", name="Yes, cancel the booking").click()
     expect(journey.flash()).to_have_text("The booking is cancelled.")
     expect(page.get_by_role("table", name="Cancelled and expired")).to_contain_text(
         seeded.bruno_email

@@ -95,7 +95,7 @@ def test_my_bookings_cancel_transfer_and_accept(db: Session, client: TestClient)
     response = post_form(
         client,
         f"/bookings/{seat.id}/transfer",
-        {"session_id": str(second.id)},
+        {"session_id": str(second.id), "confirm": "yes"},
         token_from="/bookings",
     )
     assert response.status_code == 303
@@ -109,7 +109,7 @@ def test_my_bookings_cancel_transfer_and_accept(db: Session, client: TestClient)
     assert "Seat offered" in page.text and "Accept the seat" in page.text
     post_form(client, f"/bookings/{waiting.id}/accept", {}, token_from="/bookings")
     assert "is confirmed" in client.get("/bookings").text
-    post_form(client, f"/bookings/{waiting.id}/cancel", {}, token_from="/bookings")
+    post_form(client, f"/bookings/{waiting.id}/cancel", {"confirm": "yes"}, token_from="/bookings")
     assert "cancelled" in client.get("/bookings").text
     assert _statuses_of(db, waiting_person.id) == ["cancelled"]
 
@@ -120,7 +120,9 @@ def test_others_bookings_are_404(db: Session, client: TestClient) -> None:
     seat = take_seat(db, target, owner)
     db.commit()
     log_in(client, other.email)
-    response = post_form(client, f"/bookings/{seat.id}/cancel", {}, token_from="/bookings")
+    response = post_form(
+        client, f"/bookings/{seat.id}/cancel", {"confirm": "yes"}, token_from="/bookings"
+    )
     assert response.status_code == 404
     assert _statuses_of(db, owner.id) == ["confirmed"]
 
@@ -158,14 +160,19 @@ def test_roster_enrol_move_and_cancel(db: Session, client: TestClient) -> None:
     post_form(
         client,
         f"/coordinator/enrollments/{seat.id}/move",
-        {"session_id": str(spare.id)},
+        {"session_id": str(spare.id), "confirm": "yes"},
         token_from=roster,
     )
     assert "Moved to" in client.get(roster).text
     (waiting,) = db.scalars(select(Enrollment).where(Enrollment.user_id == person.id))
     db.expire_all()
     assert db.get(Enrollment, waiting.id).status == "offered"  # type: ignore[union-attr]
-    post_form(client, f"/coordinator/enrollments/{waiting.id}/cancel", {}, token_from=roster)
+    post_form(
+        client,
+        f"/coordinator/enrollments/{waiting.id}/cancel",
+        {"confirm": "yes"},
+        token_from=roster,
+    )
     assert "The booking is cancelled." in client.get(roster).text
 
 

@@ -193,7 +193,9 @@ def test_a_coordinator_cancelling_an_unpaid_invoiced_seat_credits_it(
     (seat,) = _seats_of(db, person.id)
     order = orders.order_for_enrollment(db, seat.id)
     assert order is not None and order.status == "awaiting_payment"
-    post_form(client, f"/coordinator/enrollments/{seat.id}/cancel", {}, token_from=roster)
+    post_form(
+        client, f"/coordinator/enrollments/{seat.id}/cancel", {"confirm": "yes"}, token_from=roster
+    )
     db.expire_all()
     order = orders.order_for_enrollment(db, seat.id)
     assert order is not None

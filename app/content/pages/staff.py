@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -13,13 +13,14 @@ from starlette.types import Message
 from app.accounts.permissions import Admin
 from app.accounts.sessions import Ctx
 from app.config import get_settings
-from app.content import packs_service
+from app.content import packs_service, retire
 from app.content.packs_service import PackDownload, UploadResult, max_upload_bytes
 from app.errors import AppError
-from app.pages import page_router
+from app.pages import Refusal, change_then_redirect, page_router, run_change
 from app.web import redirect, render
 
 router = page_router()
+FormStr = Annotated[str, Form()]
 
 CONTENT_PAGE = "/admin/content"
 RAW_ZIP_TYPES = frozenset(
@@ -116,6 +117,8 @@ def _upload_message(result: UploadResult) -> str:
     label = f"{result.course_slug} {result.version.version}"
     if result.created:
         return f"Loaded {label}."
+    if result.version.retired_at is not None:
+        return f"{label} is already loaded and retired; it stays retired (load a new version)."
     return f"{label} is already loaded with exactly this content; nothing changed."
 
 
@@ -135,6 +138,41 @@ def sync_page(ctx: Ctx, _: Admin) -> RedirectResponse:
 def download_page(ctx: Ctx, _: Admin, version_id: int) -> Response:
     """Download one stored course version as the .zip it was loaded from."""
     return zip_response(packs_service.version_archive(ctx.db, version_id))
+
+
+@router.post(CONTENT_PAGE + "/versions/{version_id:id}/retire", response_class=HTMLResponse)
+def retire_page(
+    request: Request, ctx: Ctx, user: Admin, version_id: int, confirm: FormStr = ""
+) -> Response:
+    """Retire a course version, once confirmed: no new sessions; existing ones keep it."""
+    if confirm != "yes":
+        plan = run_change(ctx.db, lambda: retire.plan_retirement(ctx.db, version_id))
+        if isinstance(plan, Refusal):
+            ctx.flash(plan.message, "error")
+            return redirect(CONTENT_PAGE)
+        return render(
+            request,
+            "content/confirm_retire.html",
+            {
+                "plan": plan,
+                "heading": f"Retire {plan.slug} {plan.version.version}?",
+                "lead": "No new session or series can teach this version, and it is never "
+                "made current again (not even by a sync of the same files).",
+                "action": f"{CONTENT_PAGE}/versions/{version_id}/retire",
+                "back": CONTENT_PAGE,
+                "back_label": "No, keep it in use",
+                "confirm_label": "Yes, retire this version",
+            },
+        )
+
+    def run() -> str:
+        done = retire.retire_version(ctx.db, version_id, user)
+        label = f"{done.slug} {done.version.version}"
+        if done.successor is not None:
+            return f"{label} is retired; {done.slug} {done.successor.version} is current now."
+        return f"{label} is retired."
+
+    return change_then_redirect(ctx, run, back=CONTENT_PAGE)
 
 
 # API -----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +18,7 @@ from app.bounds import form_id, form_int
 from app.db import utcnow
 from app.enrollment import (
     changes,
+    confirmations,
     group_bookings,
     hooks,
     inhouse,
@@ -40,6 +41,8 @@ from app.web import redirect, render
 router = page_router()
 
 FormStr = Annotated[str, Form()]
+# The value a confirmation page's button sends: without it a destructive action only asks.
+CONFIRMED = "yes"
 
 
 def visible_session(db: Session, ctx: RequestContext, session_id: int) -> CourseSession:
@@ -162,10 +165,75 @@ def my_bookings(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     return render(request, "enrollment/bookings.html", {"bookings": bookings, "targets": targets})
 
 
+def confirm_page(
+    request: Request,
+    template: str,
+    *,
+    heading: str,
+    lead: str,
+    action: str,
+    back: str,
+    confirm_label: str,
+    back_label: str,
+    **extra: Any,
+) -> Response:
+    """A confirmation page (``components/confirm.html``): what will happen, a button that
+    posts the action again with ``confirm=yes``, and a way back that changes nothing."""
+    context = {
+        "heading": heading,
+        "lead": lead,
+        "action": action,
+        "back": back,
+        "confirm_label": confirm_label,
+        "back_label": back_label,
+        **extra,
+    }
+    return render(request, template, context)
+
+
+def _cancel_confirmation(
+    request: Request, ctx: RequestContext, user: User, enrollment: Enrollment
+) -> Response:
+    session = visible_session(ctx.db, ctx, enrollment.session_id)
+    view = views.booking_view(ctx.db, enrollment, views.session_view(ctx.db, session))
+    if not view.can_cancel or enrollment.status == EnrollmentStatus.WAITLISTED:
+        ctx.flash(f"This booking ({view.status_text.lower()}) cannot be cancelled here.", "error")
+        return redirect("/bookings")
+    preview = confirmations.cancel_preview(
+        ctx.db, enrollment, hooks.Release.LEARNER, by_learner=True
+    )
+    return confirm_page(
+        request,
+        "enrollment/confirm_cancel.html",
+        heading="Cancel this booking?",
+        lead=f"Your booking on {view.session.course_title}, {view.session.when}, is cancelled "
+        "and your seat is given up.",
+        action=f"/bookings/{enrollment.id}/cancel",
+        back="/bookings",
+        confirm_label="Yes, cancel my booking",
+        back_label="No, keep it",
+        preview=preview,
+        status_text=view.status_text,
+        refund=preview.refund,
+        told=preview.told,
+    )
+
+
+@router.get("/bookings/{enrollment_id:id}/cancel", response_class=HTMLResponse)
+def cancel_booking_page(request: Request, ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
+    """What cancelling my booking would do (the refund by the policy), with a confirm button."""
+    return _cancel_confirmation(request, ctx, user, own_booking(ctx.db, user, enrollment_id))
+
+
 @router.post("/bookings/{enrollment_id:id}/cancel")
-def cancel_booking(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
-    """Cancel my booking (a confirmed seat only until the cut-off)."""
+def cancel_booking(
+    request: Request, ctx: Ctx, user: SignedIn, enrollment_id: int, confirm: FormStr = ""
+) -> Response:
+    """Cancel my booking (a confirmed seat only until the cut-off), once confirmed: without
+    ``confirm=yes`` (a first click, an old one-step form) the confirmation page is shown."""
     enrollment = own_booking(ctx.db, user, enrollment_id)
+    if confirm != CONFIRMED:
+        return _cancel_confirmation(request, ctx, user, enrollment)
 
     def run() -> str:
         changes.cancel_enrollment(ctx.db, enrollment, user)
@@ -176,15 +244,35 @@ def cancel_booking(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
 
 @router.post("/bookings/{enrollment_id:id}/transfer")
 def transfer_booking(
-    ctx: Ctx, user: SignedIn, enrollment_id: int, session_id: FormStr = ""
+    request: Request,
+    ctx: Ctx,
+    user: SignedIn,
+    enrollment_id: int,
+    session_id: FormStr = "",
+    confirm: FormStr = "",
 ) -> Response:
-    """Move my seat to another session of the same course."""
+    """Move my seat to another session of the same course, once confirmed."""
     enrollment = own_booking(ctx.db, user, enrollment_id)
     chosen = form_id(session_id)
     if chosen is None:
         ctx.flash("Choose the session to move to.", "error")
         return redirect("/bookings")
     target = visible_session(ctx.db, ctx, chosen)
+    if confirm != CONFIRMED:
+        preview = confirmations.move_preview(ctx.db, enrollment, target, by_learner=True)
+        return confirm_page(
+            request,
+            "enrollment/confirm_move.html",
+            heading="Move your seat?",
+            lead=f"Your seat on {preview.old.course_title} moves to {preview.new.when}.",
+            action=f"/bookings/{enrollment.id}/transfer",
+            back="/bookings",
+            confirm_label="Yes, move my seat",
+            back_label="No, keep my date",
+            fields={"session_id": str(target.id)},
+            preview=preview,
+            told=preview.told,
+        )
 
     def run() -> str:
         changes.transfer_enrollment(ctx.db, enrollment, user, target)

@@ -87,7 +87,9 @@ def add_walk_in(
         if added.over_capacity:
             parts.append("Over capacity, with your reason recorded.")
         if added.invited:
-            parts.append(f"An account was made; {added.person.email} was sent a link to choose a password.")
+            parts.append(
+                f"An account was made; {added.person.email} was sent a link to choose a password."
+            )
         return " ".join(parts)
 
     return change_then_redirect(ctx, run, back=back)

@@ -14,14 +14,24 @@ from app.accounts.models import User
 from app.accounts.permissions import Coordinator, SignedIn
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
-from app.enrollment import attendance, changes, inhouse, payers, roster, rules, views
+from app.enrollment import (
+    attendance,
+    changes,
+    confirmations,
+    hooks,
+    inhouse,
+    payers,
+    roster,
+    rules,
+    views,
+)
 from app.enrollment.models import InHouseRequestStatus
 from app.enrollment.pages import session_day
-from app.enrollment.pages.bookings import FormStr, outcome
+from app.enrollment.pages.bookings import CONFIRMED, FormStr, confirm_page, outcome
 from app.errors import Invalid, NotFound
-from app.pages import change_then_redirect, page_router
+from app.pages import Refusal, change_then_redirect, page_router, run_change
 from app.scheduling import visibility
-from app.scheduling.models import CourseSession
+from app.scheduling.models import CourseSession, SessionStatus
 from app.web import redirect, render
 
 router = page_router()
@@ -37,7 +47,13 @@ def roster_page(request: Request, ctx: Ctx, user: SignedIn, session_id: int) -> 
     return render(
         request,
         "enrollment/roster.html",
-        {"roster": roster.build_roster(ctx.db, session, user), "payer_choices": choices},
+        {
+            "roster": roster.build_roster(ctx.db, session, user),
+            "payer_choices": choices,
+            "can_cancel_session": visibility.is_staff(user)
+            and session.status == SessionStatus.SCHEDULED
+            and not visibility.has_started(session),
+        },
     )
 
 
@@ -72,15 +88,41 @@ def enrol_by_email(
 
 
 @router.post("/coordinator/enrollments/{enrollment_id:id}/move")
-def move(ctx: Ctx, user: SignedIn, enrollment_id: int, session_id: FormStr = "") -> Response:
-    """Move someone to another session of the same course (never overbooking)."""
-    enrollment = changes.get_enrollment(ctx.db, enrollment_id)
+def move(
+    request: Request,
+    ctx: Ctx,
+    user: SignedIn,
+    enrollment_id: int,
+    session_id: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
+    """Move someone to another session of the same course (never overbooking), once
+    confirmed: without ``confirm=yes`` the confirmation page says what will happen."""
+    enrollment = changes.managed_enrollment(ctx.db, enrollment_id, user)
     back = f"/coordinator/sessions/{enrollment.session_id}"
     chosen = form_id(session_id)
     target = ctx.db.get(CourseSession, chosen) if chosen is not None else None
     if target is None:
         ctx.flash("Choose the session to move to.", "error")
         return redirect(back)
+    if not rules.can_manage_person(ctx.db, user, target, enrollment.user_id):
+        raise NotFound("There is no such session.")
+    if confirm != CONFIRMED:
+        preview = confirmations.move_preview(ctx.db, enrollment, target, by_learner=False)
+        return confirm_page(
+            request,
+            "enrollment/confirm_move.html",
+            heading=f"Move {preview.person.display_name}?",
+            lead=f"{preview.person.display_name}'s place on {preview.old.course_title} moves "
+            f"to {preview.new.when}.",
+            action=f"/coordinator/enrollments/{enrollment.id}/move",
+            back=back,
+            confirm_label="Yes, move the seat",
+            back_label="No, back to the roster",
+            fields={"session_id": str(target.id)},
+            preview=preview,
+            told=preview.told,
+        )
 
     def run() -> str:
         changes.coordinator_move(ctx.db, enrollment, target, user)
@@ -90,16 +132,110 @@ def move(ctx: Ctx, user: SignedIn, enrollment_id: int, session_id: FormStr = "")
 
 
 @router.post("/coordinator/enrollments/{enrollment_id:id}/cancel")
-def cancel(ctx: Ctx, user: SignedIn, enrollment_id: int) -> Response:
-    """Cancel someone's booking; the seat goes to the first in line."""
-    enrollment = changes.get_enrollment(ctx.db, enrollment_id)
+def cancel(
+    request: Request, ctx: Ctx, user: SignedIn, enrollment_id: int, confirm: FormStr = ""
+) -> Response:
+    """Cancel someone's booking, once confirmed; the seat goes to the first in line."""
+    enrollment = changes.managed_enrollment(ctx.db, enrollment_id, user)
     back = f"/coordinator/sessions/{enrollment.session_id}"
+    if confirm != CONFIRMED:
+        if enrollment.status not in rules.LIVE_STATUSES:
+            ctx.flash(f"This booking is already {enrollment.status}.", "error")
+            return redirect(back)
+        preview = confirmations.cancel_preview(
+            ctx.db, enrollment, hooks.Release.COORDINATOR, by_learner=False
+        )
+        return confirm_page(
+            request,
+            "enrollment/confirm_cancel.html",
+            heading=f"Cancel {preview.person.display_name}'s booking?",
+            lead=f"{preview.person.display_name} loses their place on "
+            f"{preview.view.course_title}, {preview.view.when}.",
+            action=f"/coordinator/enrollments/{enrollment.id}/cancel",
+            back=back,
+            confirm_label="Yes, cancel the booking",
+            back_label="No, back to the roster",
+            preview=preview,
+            status_text=views.STATUS_TEXT[enrollment.status],
+            refund=preview.refund,
+            told=preview.told,
+        )
 
     def run() -> str:
         changes.coordinator_cancel(ctx.db, enrollment, user)
         return "The booking is cancelled."
 
     return change_then_redirect(ctx, run, back=back)
+
+
+def _session_cancel_page(
+    request: Request, ctx: Ctx, session: CourseSession, *, reason: str = "", error: str = ""
+) -> Response:
+    preview = confirmations.session_cancel_preview(ctx.db, session)
+    response = confirm_page(
+        request,
+        "enrollment/confirm_session_cancel.html",
+        heading="Cancel this session?",
+        lead=f"{preview.view.course_title}, {preview.view.when}, will not run: everyone on it "
+        "loses their place and is refunded in full.",
+        action=f"/coordinator/sessions/{session.id}/cancel",
+        back=f"/coordinator/sessions/{session.id}",
+        confirm_label="Yes, cancel the session",
+        back_label="No, keep it",
+        preview=preview,
+        reason=reason,
+        error=error,
+        told=[
+            "Everyone listed below is e-mailed the cancellation and the reason, with a "
+            "calendar update (METHOD:CANCEL) that removes the session.",
+            f"The {preview.facilitators} facilitator"
+            f"{'' if preview.facilitators == 1 else 's'} booked on it "
+            f"{'is' if preview.facilitators == 1 else 'are'} e-mailed too.",
+            "Nobody is offered a seat: the session's waitlist is cancelled with it.",
+        ],
+    )
+    if error:
+        response.status_code = 422
+    return response
+
+
+@router.get("/coordinator/sessions/{session_id:id}/cancel", response_class=HTMLResponse)
+def cancel_session_page(request: Request, ctx: Ctx, user: Coordinator, session_id: int) -> Response:
+    """Who a session's cancellation reaches and what each is refunded, with a reason field."""
+    session = roster.managed_session(ctx.db, session_id, user)
+    return _session_cancel_page(request, ctx, session)
+
+
+@router.post("/coordinator/sessions/{session_id:id}/cancel", response_class=HTMLResponse)
+def cancel_session(
+    request: Request,
+    ctx: Ctx,
+    user: Coordinator,
+    session_id: int,
+    reason: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
+    """Cancel a whole session, once confirmed with a reason (as go/no-go does): everyone
+    on it is cancelled, refunded in full and e-mailed, the facilitators too."""
+    session = roster.managed_session(ctx.db, session_id, user)
+    if len(reason) > 300:
+        return _session_cancel_page(
+            request, ctx, session, reason=reason[:300], error="A reason has at most 300 characters."
+        )
+    if confirm != CONFIRMED:
+        return _session_cancel_page(request, ctx, session, reason=reason)
+    outcome = run_change(
+        ctx.db, lambda: changes.coordinator_cancel_session(ctx.db, session, reason)
+    )
+    if isinstance(outcome, Refusal):
+        return _session_cancel_page(request, ctx, session, reason=reason, error=outcome.message)
+    ctx.flash(
+        f"The session is cancelled; {len(outcome)} "
+        f"{'person was' if len(outcome) == 1 else 'people were'} e-mailed (and refunded in "
+        "full where they had paid).",
+        "success",
+    )
+    return redirect(f"/coordinator/sessions/{session_id}")
 
 
 @router.get("/coordinator/requests", response_class=HTMLResponse)
