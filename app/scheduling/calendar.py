@@ -58,6 +58,13 @@ def location_text(session: CourseSession, venue: Venue | None) -> str:
     return venue.name if venue is not None else ""
 
 
+def when_and_where(session: CourseSession, venue: Venue | None) -> tuple[str, str]:
+    """When and where a session is, as its participants' messages say it (both lines)."""
+    where = location_text(session, venue) or "to be announced"
+    online = session.online_url or (venue.online_url if venue is not None else None) or ""
+    return when_text(session), f"{where}\n{online}".strip()
+
+
 def when_text(session: CourseSession, days: Sequence[date] | None = None) -> str:
     """Human dates and times in the session's own zone, naming the zone."""
     chosen = list(days) if days is not None else session_days(session)

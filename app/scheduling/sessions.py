@@ -221,7 +221,25 @@ def update_session(
     after = (start_time, end_time, capacity, venue_id)
     if before == after and online_url == session.online_url and days[0] == session.starts_on:
         return False
-    was_when, was_where = _description(db, session)
+    was = _description(db, session)
+    _apply_changes(session, days, start_time, end_time, capacity, venue_id, online_url)
+    db.flush()
+    if _description(db, session) != was:
+        # Capacity alone changes nobody's calendar; a new date, time or place does.
+        hooks.session_rescheduled(db, session, *was)
+    return True
+
+
+def _apply_changes(
+    session: CourseSession,
+    days: list[date],
+    start_time: time,
+    end_time: time,
+    capacity: int,
+    venue_id: int | None,
+    online_url: str | None,
+) -> None:
+    """Write checked changes onto the session (its days in place) and bump SEQUENCE."""
     shift = days[0] - session.starts_on
     for day, new_date in zip(session.days, days, strict=True):
         day.date = new_date
@@ -232,19 +250,11 @@ def update_session(
     session.capacity, session.venue_id, session.online_url = capacity, venue_id, online_url
     session.min_participants = min(session.min_participants, capacity)
     session.sequence += 1
-    db.flush()
-    if _description(db, session) != (was_when, was_where):
-        # Capacity alone changes nobody's calendar; a new date, time or place does.
-        hooks.session_rescheduled(db, session, was_when, was_where)
-    return True
 
 
 def _description(db: Session, session: CourseSession) -> tuple[str, str]:
-    """When and where a session is, as its participants' messages say it."""
     venue = db.get(Venue, session.venue_id) if session.venue_id is not None else None
-    where = calendar.location_text(session, venue) or "to be announced"
-    online = session.online_url or (venue.online_url if venue is not None else None) or ""
-    return calendar.when_text(session), f"{where}\n{online}".strip()
+    return calendar.when_and_where(session, venue)
 
 
 def _refuse_clashes(
