@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlalchemy import inspect
 
+from app.config import get_settings
 from app.formatting import long_date, time_range
 from app.scheduling import vtimezone
 from app.scheduling.models import CourseSession, SessionStatus, Venue
@@ -28,6 +29,15 @@ CANCELLED = "CANCELLED"
 STATUSES = frozenset({CONFIRMED, TENTATIVE, CANCELLED})
 FEED_REFRESH = timedelta(hours=1)
 _WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]
+
+
+def new_uid(local_part: str) -> str:
+    """A UID for a new session, on the sender's domain (``APEX_MAIL_DOMAIN``).
+
+    Only new sessions get it: a session keeps the UID it was stored with, so changing the
+    domain never shows subscribers a second copy of an event they already have.
+    """
+    return f"{local_part}@{get_settings().mail_domain}"
 
 
 def session_days(session: CourseSession) -> list[date]:

@@ -16,7 +16,7 @@ from app.content.models import CourseVersion
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.formatting import clock, long_date
-from app.scheduling import hooks, overlaps, prices, visibility, workdays
+from app.scheduling import calendar, hooks, overlaps, prices, visibility, workdays
 from app.scheduling.courses import resolve_courses
 from app.scheduling.facilitators import facilitator_ids, refuse_overlaps
 from app.scheduling.models import (
@@ -147,7 +147,7 @@ def create_session(
     _refuse_past_start(slot, now)
     overlaps.refuse_venue_clash(db, slot, data.venue_id)
     session = CourseSession(
-        uid=f"session-{uuid.uuid4().hex}@apex",
+        uid=calendar.new_uid(f"session-{uuid.uuid4().hex}"),
         sequence=0,
         course_id=course.id,
         course_version_id=course.version_id,
