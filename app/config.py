@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = "APEX <no-reply@apex.example.com>"
+    # The domain of every Message-ID and of new calendar UIDs (RFC 5322 and 5545 want one
+    # the sender controls); empty: the domain of mail_from's address.
+    mail_domain: str = ""
 
     session_cookie_name: str = "apex_session"
     session_max_age_seconds: int = 14 * 24 * 3600
@@ -122,6 +127,7 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.var_dir / 'apex.db'}"
         if self.base_url.startswith("https://"):
             self.secure_cookies = True
+        self.mail_domain = _mail_domain(self.mail_domain or parseaddr(self.mail_from)[1])
         return self
 
     @property
@@ -133,6 +139,22 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where mail goes as .eml files when no SMTP host is configured."""
         return self.var_dir / "outbox"
+
+
+# A host name: dot-separated labels of letters, digits and inner hyphens. At most 58
+# characters, so the longest UID ("session-<32 hex>@" and the domain) fits its column.
+_DOMAIN = re.compile(r"(?=.{1,58}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def _mail_domain(value: str) -> str:
+    """The domain of ``value`` (an address or a bare domain), checked and lowercased."""
+    domain = value.rpartition("@")[2].strip().lower()
+    if not _DOMAIN.fullmatch(domain):
+        raise ValueError(
+            f"APEX_MAIL_DOMAIN (or the domain of APEX_MAIL_FROM) {domain!r} is not a host "
+            "name of at most 58 characters, such as apex.example.com"
+        )
+    return domain
 
 
 class ConfigurationError(RuntimeError):

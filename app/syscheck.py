@@ -68,6 +68,10 @@ REQUIREMENTS: list[Requirement] = [
     ),
     # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
     Requirement("file:/usr/bin/chromium", "chromium", TEST),
+    # Mozilla's ical.js (Thunderbird's calendar reader) runs under Node in the calendar
+    # tests; its pinned npm package installs itself into tests/calendar_readers/.
+    Requirement("file:/usr/bin/node", "nodejs", TEST),
+    Requirement("file:/usr/bin/npm", "npm", TEST),
 ]
 
 

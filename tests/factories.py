@@ -72,3 +72,13 @@ def read_outbox(folder: Path) -> list[Message]:
     """The e-mails written to the outbox folder, oldest first."""
     files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     return [message_from_bytes(path.read_bytes()) for path in files]
+
+
+def text_body(message: Message) -> str:
+    """The plain-text part of an e-mail (every e-mail is text and HTML, maybe with files)."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError(f"no text/plain part in {message['Subject']!r}")

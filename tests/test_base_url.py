@@ -18,7 +18,7 @@ from app.base_url import SERVE_URL_ENV, carrying, public_base_url, serve_address
 from app.config import get_settings
 from app.scheduling import feeds
 from tests.conftest import PersonClient
-from tests.factories import make_user, post_form, read_outbox
+from tests.factories import make_user, post_form, read_outbox, text_body
 from tests.scheduling.calendars.helpers import make_series_row
 from tests.scheduling.factories import make_session
 
@@ -98,7 +98,7 @@ def _reset_link(client: PersonClient, email: str, outbox: Path) -> str:
     response = post_form(client, "/password-reset", {"email": email}, token_from="/password-reset")
     assert response.status_code == 200, response.text
     (message,) = read_outbox(outbox)
-    body = message.get_payload(decode=True).decode()
+    body = text_body(message)
     match = re.search(r"(\S+)/password-reset/\S+", body)
     assert match, body
     return match.group(1)

@@ -1,7 +1,9 @@
 """The one place mail is sent from.
 
-With ``APEX_SMTP_HOST`` set, messages go over SMTP; without it they are written as
-``.eml`` files under ``var/outbox/`` and logged, so development needs no mail server.
+Every message has a text part and an HTML part in the site's look (``html``: the text
+made safe), and a Message-ID on ``APEX_MAIL_DOMAIN``. With ``APEX_SMTP_HOST`` set,
+messages go over SMTP; without it they are written as ``.eml`` files under
+``var/outbox/`` and logged, so development needs no mail server.
 
 A notice about a change in the database ("your seat is confirmed", a receipt) is given
 the session that makes the change: it goes out only once that session commits, and is
@@ -18,12 +20,13 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.config import PROJECT_ROOT, get_settings
 from app.formatting import register_filters
+from app.notifications import html as mail_html
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +36,54 @@ _text_env = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+# The HTML alternative: everything escaped unless marked safe.
+_html_env = Environment(
+    loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+)
 # The same date, time and money filters as pages and PDFs.
 register_filters(_text_env)
+register_filters(_html_env)
+
+LAYOUT = "emails/layout.html"
+_LAYOUT_STYLES = {
+    "font": mail_html.FONT,
+    "ink": mail_html.INK,
+    "muted": mail_html.MUTED,
+    "wash": mail_html.WASH,
+    "line": mail_html.LINE,
+}
+
+
+def html_body(subject: str, text: str) -> str:
+    """The HTML part for a plain-text body: the text made safe, in the e-mail layout."""
+    return _html_env.get_template(LAYOUT).render(
+        subject=subject, content=mail_html.text_to_html(text), styles=_LAYOUT_STYLES
+    )
+
+
+def _html_template(template: str, subject: str, context: dict[str, Any]) -> str | None:
+    """``emails/<name>.html`` rendered, when a notice has its own HTML; else None."""
+    name = template.removesuffix(".txt") + ".html"
+    if name == template:
+        return None
+    try:
+        chosen = _html_env.get_template(name)
+    except TemplateNotFound:
+        return None
+    return chosen.render(**context, subject=subject, styles=_LAYOUT_STYLES)
+
+
+def _content_type(mime_type: str) -> tuple[str, str, dict[str, str]]:
+    """'text/calendar; charset=utf-8; method=REQUEST' as (text, calendar, parameters)."""
+    kind, *parameters = (part.strip() for part in mime_type.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    params = {}
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"')
+    return maintype.lower(), subtype.lower(), params
 
 
 def build_message(
@@ -42,20 +91,31 @@ def build_message(
     to: str,
     subject: str,
     body: str,
+    html: str | None = None,
     attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> EmailMessage:
-    """An e-mail with a plain-text body and optional (filename, mime type, bytes) files."""
+    """An e-mail in text and HTML, with optional (filename, mime type, bytes) files.
+
+    The structure is multipart/alternative (text, then HTML: clients show the last part
+    they can), inside multipart/mixed when there are attachments. ``html`` defaults to
+    the text made safe in the e-mail layout (:func:`html_body`). A mime type may carry
+    parameters, as a calendar invitation's ``method=REQUEST`` must.
+    """
     settings = get_settings()
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="apex.local")
+    message["Message-ID"] = make_msgid(domain=settings.mail_domain)
     message.set_content(body)
+    message.add_alternative(html if html is not None else html_body(subject, body), subtype="html")
     for filename, mime_type, data in attachments or []:
-        maintype, _, subtype = mime_type.partition("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        maintype, subtype, params = _content_type(mime_type)
+        # add_attachment turns the alternative into multipart/mixed around it.
+        message.add_attachment(
+            data, maintype=maintype, subtype=subtype, filename=filename, params=params
+        )
     return message
 
 
@@ -90,13 +150,22 @@ def send_template(
     attachments: list[tuple[str, str, bytes]] | None = None,
     after_commit_of: Session | None = None,
 ) -> Path | None:
-    """Render a plain-text template from ``templates/emails/`` and send it.
+    """Render a plain-text template from ``templates/emails/`` and send it, with HTML.
+
+    The HTML part is ``emails/<name>.html`` when that exists (it may extend
+    ``emails/layout.html``), otherwise the text made safe in the layout.
 
     With ``after_commit_of``, the message is built now (a template error shows at once)
     and sent when that session commits (see :func:`send_after_commit`); returns None.
     """
     body = _text_env.get_template(template).render(**context)
-    message = build_message(to=to, subject=subject, body=body, attachments=attachments)
+    message = build_message(
+        to=to,
+        subject=subject,
+        body=body,
+        html=_html_template(template, subject, context),
+        attachments=attachments,
+    )
     if after_commit_of is not None:
         send_after_commit(after_commit_of, message)
         return None

@@ -4,7 +4,8 @@ Pure building: no database access, no enrolment. A multi-day session is one even
 days are its recurrence set (an RRULE for consecutive business days, RDATEs otherwise), so
 it keeps a single stable UID: calendars show each day at its own local times, and a
 METHOD:REQUEST or METHOD:CANCEL e-mail (RFC 5546 wants one UID per message) covers all days.
-Times carry the session's TZID and the calendar carries a VTIMEZONE for every zone used.
+Times carry the session's TZID and the calendar carries a VTIMEZONE for every zone used,
+written as yearly rules every reader expands alike (``vtimezone``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlalchemy import inspect
 
+from app.config import get_settings
 from app.formatting import long_date, time_range
+from app.scheduling import vtimezone
 from app.scheduling.models import CourseSession, SessionStatus, Venue
 
 PRODID = "-//APEX//Course sessions//EN"
@@ -26,6 +29,15 @@ CANCELLED = "CANCELLED"
 STATUSES = frozenset({CONFIRMED, TENTATIVE, CANCELLED})
 FEED_REFRESH = timedelta(hours=1)
 _WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]
+
+
+def new_uid(local_part: str) -> str:
+    """A UID for a new session, on the sender's domain (``APEX_MAIL_DOMAIN``).
+
+    Only new sessions get it: a session keeps the UID it was stored with, so changing the
+    domain never shows subscribers a second copy of an event they already have.
+    """
+    return f"{local_part}@{get_settings().mail_domain}"
 
 
 def session_days(session: CourseSession) -> list[date]:
@@ -126,7 +138,9 @@ def session_event(
         if _is_business_run(days):
             event.add("rrule", {"FREQ": "DAILY", "BYDAY": _WEEKDAYS, "COUNT": len(days)})
         else:
-            event.add("rdate", [local_start(session, day) for day in days[1:]])
+            # The first day too, though DTSTART already names it: ical.js (Thunderbird)
+            # leaves DTSTART out of an RDATE-only set, and RFC 5545 counts duplicates once.
+            event.add("rdate", [local_start(session, day) for day in days])
     location = location_text(session, venue)
     if location:
         event.add("location", location)
@@ -170,6 +184,15 @@ def _year_span(events: Iterable[icalendar.Event]) -> tuple[date, date] | None:
     return date(first, 1, 1), date(last, 1, 1)
 
 
+def _zones_used(events: Iterable[icalendar.Event]) -> set[str]:
+    zones = set()
+    for event in events:
+        for key in ("dtstart", "dtend"):
+            if key in event and "TZID" in event[key].params:
+                zones.add(str(event[key].params["TZID"]))
+    return zones
+
+
 def calendar_for(
     events: Iterable[icalendar.Event], name: str, *, method: str | None = None
 ) -> bytes:
@@ -192,10 +215,12 @@ def calendar_for(
         # Subscribed calendars: ask clients to poll hourly (RFC 7986 and the Apple/MS name).
         calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
-    for event in chosen:
-        calendar.add_component(event)
+    # Zones first: a reader that resolves TZIDs while it reads (vobject) has them ready.
     span = _year_span(chosen)
     if span is not None:
-        calendar.add_missing_timezones(first_date=span[0], last_date=span[1])
+        for tzid in sorted(_zones_used(chosen)):
+            calendar.add_component(vtimezone.vtimezone(tzid, span[0], span[1]))
+    for event in chosen:
+        calendar.add_component(event)
     ical: bytes = calendar.to_ical()
     return ical

@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -196,6 +196,36 @@ def series_feed(db: Session, series_id: int, *, today: date) -> bytes:
     )
     entries = [FeedEntry(session) for session in db.scalars(query)]
     return entries_calendar(db, entries, f"APEX: {series.title}")
+
+
+def series_feed_changed_at(db: Session, series_id: int, *, today: date) -> datetime:
+    """When the public feed of a series last changed (its Last-Modified).
+
+    The latest of: the series row, any of its sessions (a session turned in-house
+    leaves the feed with a newer ``updated_at``), the current version of a course in it
+    (titles), and midnight of the day its latest session aged out of the feed. Sessions
+    are never deleted and venues never edited, so nothing else changes the feed's bytes
+    (the ETag, the body's hash, decides whenever a client sends one).
+    """
+    series = public_series(db, series_id)
+    in_series = CourseSession.series_id == series.id
+    moments = [
+        series.updated_at,
+        db.scalar(select(func.max(CourseSession.updated_at)).where(in_series)),
+        db.scalar(
+            select(func.max(CourseVersion.created_at))
+            .join(CourseSession, CourseSession.course_id == CourseVersion.course_id)
+            .where(in_series, CourseVersion.is_current)
+        ),
+    ]
+    aged = db.scalar(
+        select(func.max(CourseSession.ends_on)).where(
+            in_series, CourseSession.ends_on < today - FEED_HISTORY
+        )
+    )
+    if aged is not None:
+        moments.append(datetime.combine(aged + FEED_HISTORY + timedelta(days=1), time(), UTC))
+    return max(moment for moment in moments if moment is not None)
 
 
 def facilitated_entries(db: Session, user_id: int, *, today: date) -> list[FeedEntry]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import for_update
-from app.scheduling import hooks, overlaps
+from app.scheduling import calendar, hooks, overlaps
 from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay, SessionStatus
 from app.scheduling.recurrence import occurrences
@@ -65,7 +65,7 @@ def series_today(series: Series) -> date:
 
 def session_uid(series_id: int, track: int, occurrence_date: date) -> str:
     """The stable iCalendar UID of a series session."""
-    return f"series-{series_id}-t{track}-{occurrence_date:%Y%m%d}@apex"
+    return calendar.new_uid(f"series-{series_id}-t{track}-{occurrence_date:%Y%m%d}")
 
 
 def horizon(series: Series, today: date, months: int | None = None) -> date:

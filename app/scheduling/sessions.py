@@ -147,7 +147,7 @@ def create_session(
     _refuse_past_start(slot, now)
     overlaps.refuse_venue_clash(db, slot, data.venue_id)
     session = CourseSession(
-        uid=f"session-{uuid.uuid4().hex}@apex",
+        uid=calendar.new_uid(f"session-{uuid.uuid4().hex}"),
         sequence=0,
         course_id=course.id,
         course_version_id=course.version_id,

@@ -14,7 +14,7 @@ from app.accounts.models import PasswordResetToken
 from app.accounts.security import verify_password
 from app.config import get_settings
 from tests.conftest import PersonClient
-from tests.factories import log_in, make_user, post_form, read_outbox
+from tests.factories import log_in, make_user, post_form, read_outbox, text_body
 
 COOKIE = get_settings().session_cookie_name
 
@@ -27,7 +27,7 @@ def reset_link(client: TestClient, email: str, outbox: Path) -> str:
     assert "a reset link is on its way" in response.text
     messages = read_outbox(outbox)
     assert len(messages) == before + 1
-    body = messages[-1].get_payload(decode=True).decode()
+    body = text_body(messages[-1])
     match = re.search(r"http://testserver(/password-reset/\S+)", body)
     assert match, body
     return match.group(1)

@@ -21,6 +21,7 @@ from tests.factories import (
     make_user,
     post_form,
     read_outbox,
+    text_body,
 )
 
 COOKIE = get_settings().session_cookie_name
@@ -43,7 +44,7 @@ def _sign_up(
 
 
 def _link_in_newest_mail(outbox: Path, pattern: str) -> str:
-    body = read_outbox(outbox)[-1].get_payload(decode=True).decode()
+    body = text_body(read_outbox(outbox)[-1])
     match = re.search(rf"http://testserver({pattern}\S*)", body)
     assert match, body
     return match.group(1)
@@ -97,7 +98,7 @@ def test_signup_does_not_tell_whether_an_address_has_an_account(
     mails = read_outbox(outbox)
     notice = next(m for m in mails if m["To"] == "taken@example.com")
     assert "tried to sign up" in notice["Subject"]
-    body = notice.get_payload(decode=True).decode()
+    body = text_body(notice)
     assert "http://testserver/password-reset" in body and "http://testserver/login" in body
     assert _user_count(db) == before + 1  # only free@ is new
     db.refresh(owner)

@@ -20,6 +20,7 @@ from app.config import get_settings
 from app.content.loader import load_pack
 from app.content.sync import sync_folder
 from app.db import make_engine
+from tests.factories import text_body
 
 PASSWORD = "a long browser passphrase"
 COURSE = "status-communication"
@@ -104,7 +105,7 @@ def finish_sign_up(page: Page, email: str, password: str = PASSWORD) -> None:
     for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns, reverse=True):
         message = message_from_bytes(path.read_bytes())
         if email in str(message["To"]):
-            body = message.get_payload(decode=True).decode()
+            body = text_body(message)
             link = re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", body)
             assert link, body
             page.goto(link[1])

@@ -70,7 +70,7 @@ def test_creating_a_series_materialises_twelve_months_of_each_track(db: Session)
     assert {s.course_id for s in christmas} == {course_id(db, slug) for slug in THREE}
     first = christmas[0]
     assert first.occurrence_date == date(2026, 12, 25)
-    assert first.uid == f"series-{created.id}-t1-20261225@apex"
+    assert first.uid == f"series-{created.id}-t1-20261225@apex.example.com"
     assert first.sequence == 0 and first.status == "scheduled"
     assert first.go_no_go_on == date(2026, 12, 17)
     assert [d.date for d in first.days] == [date(2026, 12, 24)]
@@ -248,7 +248,9 @@ def test_exceptions_apply_at_once(db: Session) -> None:
     assert len(moved.changed) == 3
     for session in moved.changed:
         assert session.starts_on == date(2027, 2, 25) and session.sequence == 1
-        assert session.uid.endswith("-20270226@apex")  # the UID stays with the rule's date
+        assert session.uid.endswith(
+            "-20270226@apex.example.com"
+        )  # the UID stays with the rule's date
 
     added = series_service.add_exception(
         db, created, "add", None, date(2027, 3, 5), note="Extra date", today=TODAY

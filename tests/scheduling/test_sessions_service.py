@@ -46,7 +46,7 @@ def test_a_three_day_session_skips_thanksgiving_and_the_weekend(db: Session) -> 
         date(2027, 11, 29),
     ]
     assert (created.starts_on, created.ends_on) == (date(2027, 11, 24), date(2027, 11, 29))
-    assert created.uid.endswith("@apex") and created.sequence == 0
+    assert created.uid.endswith("@apex.example.com") and created.sequence == 0
     assert created.series_id is None and created.status == "scheduled"
 
 

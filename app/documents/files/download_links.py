@@ -22,9 +22,10 @@ from urllib.parse import quote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import http_cache
 from app.accounts.security import sign, signature_matches
 from app.documents.certificates.render import inputs_hash
-from app.documents.files import serving, storage
+from app.documents.files import storage
 from app.documents.models import Certificate
 
 PREFIX = "/files/certificates/"
@@ -131,7 +132,7 @@ def link_headers(link: Link) -> dict[str, str]:
 async def send_pdf(scope: Scope, send: Send, link: Link, data: bytes) -> None:
     """Answer with the PDF a link names (304 when the client has this file already)."""
     headers = [(name.encode(), value.encode()) for name, value in link_headers(link).items()]
-    if serving.etag_matches(_if_none_match(scope), link.digest):
+    if http_cache.etag_matches(_if_none_match(scope), link.digest):
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return

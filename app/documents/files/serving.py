@@ -13,11 +13,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import Response
 
-
-def etag_matches(if_none_match: str, digest: str) -> bool:
-    """True when an If-None-Match header names this digest (or ``*``)."""
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return f'"{digest}"' in tags or "*" in tags
+from app.http_cache import etag_matches  # the one If-None-Match comparison
 
 
 def stored_pdf_response(
