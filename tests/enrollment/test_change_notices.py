@@ -14,6 +14,7 @@ from app.enrollment.waitlist import settle_session
 from app.scheduling import feeds
 from app.scheduling.sessions import SessionChanges, update_session
 from tests.factories import log_in, make_user, post_form, read_outbox
+from tests.scheduling.calendars import readers
 from tests.scheduling.calendars.helpers import (
     body_text,
     enrol,
@@ -68,6 +69,11 @@ def test_moving_a_booked_session_by_an_hour_sends_everyone_an_updated_invitation
         assert int(event["SEQUENCE"]) == before + 1
         assert utc_start(calendar, event) == datetime(2027, 7, 30, 14, 0, tzinfo=UTC)
         assert event.decoded("DTSTART").replace(tzinfo=None) == datetime(2027, 7, 30, 10, 0)
+        # Two independent readers, each through the message's own VTIMEZONE only.
+        body = readers.private_zone_names(ics_attachments(message)[0].get_payload(decode=True))
+        new_time = [(session.uid, "2027-07-30T10:00:00", "2027-07-30T14:00:00Z")]
+        assert readers.read_with_icalendar(body) == new_time
+        assert readers.read_with_vobject(body) == new_time
     assert "facilitate" in body_text(messages[femi.email])
 
 
