@@ -134,9 +134,17 @@ def entries(
             title = str(item.get("title", ""))
             kind = "break" if item.get("kind") == "break" else "activity"
         found.append(
-            Entry(index, int(item["day"]), minutes, title, kind, slug, item.get("at"),
-                  item.get("after"))
-        )  # fmt: skip
+            Entry(
+                index,
+                int(item["day"]),
+                minutes,
+                title,
+                kind,
+                slug,
+                item.get("at"),
+                item.get("after"),
+            )
+        )
     return found
 
 
@@ -188,8 +196,14 @@ class _Placement:
         self.at[brk.index] = (self.latest_before(pin), brk)
 
 
-def _place(day: int, teach: list[Entry], breaks: list[Entry], start: int, window: int,
-           problems: list[FitProblem]) -> _Placement:  # fmt: skip
+def _place(
+    day: int,
+    teach: list[Entry],
+    breaks: list[Entry],
+    start: int,
+    window: int,
+    problems: list[FitProblem],
+) -> _Placement:
     placement = _Placement(teach, window)
     for brk in breaks:
         if brk.after is not None:
@@ -207,13 +221,20 @@ def _place(day: int, teach: list[Entry], breaks: list[Entry], start: int, window
                 placement.pin(brk, pin)
                 pinned.append((brk, pin))
             else:
-                problems.append(FitProblem(day, brk.index, f"'{brk.title}' is pinned at "
-                                           f"{brk.at}, outside the day's hours "
-                                           f"{clock(_as_time(start))}–"
-                                           f"{clock(_as_time(start + window))}"))  # fmt: skip
+                problems.append(
+                    FitProblem(
+                        day,
+                        brk.index,
+                        f"'{brk.title}' is pinned at "
+                        f"{brk.at}, outside the day's hours "
+                        f"{clock(_as_time(start))}–"
+                        f"{clock(_as_time(start + window))}",
+                    )
+                )
     free = [b for b in breaks if b.index not in placement.at]
-    lunch = max((b for b in free if b.minutes >= LUNCH_MIN_MINUTES), key=lambda b: b.minutes,
-                default=None)  # fmt: skip
+    lunch = max(
+        (b for b in free if b.minutes >= LUNCH_MIN_MINUTES), key=lambda b: b.minutes, default=None
+    )
     if lunch is not None:
         # Half the short breaks will fall before lunch: aim so that lunch, once they are
         # in, sits in the middle of the day.
@@ -243,8 +264,9 @@ def _open(day: int, minutes: int) -> Entry:
     return Entry(-1, day, minutes, OPEN_TIME_TITLE, "open")
 
 
-def _keep_pins(day: int, order: list[Entry], start: int, spare: int,
-               problems: list[FitProblem]) -> tuple[list[Entry], int]:  # fmt: skip
+def _keep_pins(
+    day: int, order: list[Entry], start: int, spare: int, problems: list[FitProblem]
+) -> tuple[list[Entry], int]:
     """Spare time before each pinned break so it starts on time; returns what is left."""
     result: list[Entry] = []
     elapsed = 0
@@ -258,8 +280,13 @@ def _keep_pins(day: int, order: list[Entry], start: int, spare: int,
                 elapsed += used
             if gap != used:
                 begins = clock(_as_time(start + elapsed))
-                problems.append(FitProblem(day, entry.index, f"'{entry.title}' is pinned at "
-                                           f"{entry.at} but can only start at {begins}"))  # fmt: skip
+                problems.append(
+                    FitProblem(
+                        day,
+                        entry.index,
+                        f"'{entry.title}' is pinned at {entry.at} but can only start at {begins}",
+                    )
+                )
         result.append(entry)
         elapsed += entry.minutes
     return result, spare
@@ -296,11 +323,17 @@ def plan_day(day: int, day_entries: Sequence[Entry], start: time, end: time) -> 
     order = _sequence(teach, _place(day, teach, breaks, begin, window, problems))
     spare = window - total
     if spare < 0:
-        problems.append(FitProblem(day, None, (
-            f"day {day} needs {total} minutes (teaching and breaks) but runs "
-            f"{clock(start)}–{clock(end)}, {window} minutes: it would end at "
-            f"{clock(_as_time(begin + total))}"
-        )))  # fmt: skip
+        problems.append(
+            FitProblem(
+                day,
+                None,
+                (
+                    f"day {day} needs {total} minutes (teaching and breaks) but runs "
+                    f"{clock(start)}–{clock(end)}, {window} minutes: it would end at "
+                    f"{clock(_as_time(begin + total))}"
+                ),
+            )
+        )
     else:
         order, spare = _keep_pins(day, order, begin, spare, problems)
         order = _use_spare(day, order, spare)
@@ -312,9 +345,7 @@ def plan_day(day: int, day_entries: Sequence[Entry], start: time, end: time) -> 
     return DayPlan(day, start, end, tuple(slots), tuple(problems))
 
 
-def plan_days(
-    all_entries: Sequence[Entry], windows: Sequence[tuple[time, time]]
-) -> list[DayPlan]:
+def plan_days(all_entries: Sequence[Entry], windows: Sequence[tuple[time, time]]) -> list[DayPlan]:
     """Every day laid out in its window (day N in ``windows[N-1]``, the last one repeated)."""
     day_count = max([e.day for e in all_entries] + [len(windows)])
     plans = []

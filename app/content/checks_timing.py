@@ -43,23 +43,38 @@ def check_module_minutes(draft: PackDraft, format_id: str, spec: FormatSpec) -> 
         stated = [spec.agenda[i].minutes for i in indexes]
         if len(indexes) == 1:
             if stated[0] is not None and stated[0] != own:
-                draft.report(COURSE_FILE, line(indexes[0], "minutes"), (
-                    f"format '{format_id}' gives module '{slug}' {stated[0]} minutes, but the "
-                    f"module is {own} minutes ({where}): leave 'minutes' out (a module item "
-                    "lasts its module), or give the extra time an item of its own"
-                ))  # fmt: skip
+                # A warning, so packs written before module items took their module's
+                # minutes still load: the module's minutes win (agenda.item_minutes).
+                draft.report(
+                    COURSE_FILE,
+                    line(indexes[0], "minutes"),
+                    (
+                        f"format '{format_id}' gives module '{slug}' {stated[0]} minutes, but the "
+                        f"module is {own} minutes ({where}), and that is what every document "
+                        "shows: leave 'minutes' out, or give the extra time an item of its own"
+                    ),
+                    "warning",
+                )
             continue
         if any(value is None for value in stated):
-            draft.report(COURSE_FILE, line(indexes[0]), (
-                f"module '{slug}' is split over {len(indexes)} items of format "
-                f"'{format_id}': give each part its minutes"
-            ))  # fmt: skip
+            draft.report(
+                COURSE_FILE,
+                line(indexes[0]),
+                (
+                    f"module '{slug}' is split over {len(indexes)} items of format "
+                    f"'{format_id}': give each part its minutes"
+                ),
+            )
         elif sum(v for v in stated if v is not None) != own:
             total = sum(v for v in stated if v is not None)
-            draft.report(COURSE_FILE, line(indexes[0]), (
-                f"the parts of module '{slug}' in format '{format_id}' add up to {total} "
-                f"minutes, but the module is {own} minutes ({where})"
-            ))  # fmt: skip
+            draft.report(
+                COURSE_FILE,
+                line(indexes[0]),
+                (
+                    f"the parts of module '{slug}' in format '{format_id}' add up to {total} "
+                    f"minutes, but the module is {own} minutes ({where})"
+                ),
+            )
 
 
 def check_day_fit(draft: PackDraft, format_id: str, spec: FormatSpec) -> None:
@@ -115,19 +130,27 @@ def check_credits(draft: PackDraft) -> None:
         claimed, line, how = _claim(draft, "formats", format_id)
         name = f"format '{format_id}'"
         if claimed is None:
-            draft.report(COURSE_FILE, draft.course_locator.line("formats", format_id), (
-                f"{name} has no credit hours: add credit_hours under it "
-                "(or a top-level credit_hours for every format)"
-            ))  # fmt: skip
+            draft.report(
+                COURSE_FILE,
+                draft.course_locator.line("formats", format_id),
+                (
+                    f"{name} has no credit hours: add credit_hours under it "
+                    "(or a top-level credit_hours for every format)"
+                ),
+            )
             continue
         taught = teaching_minutes(spec.model_dump(mode="json"), minutes) / 60
         _check_claim(draft, name, claimed, how, taught, line, floor=True)
     claimed, line, how = _claim(draft, "online")
     if claimed is None:
-        draft.report(COURSE_FILE, draft.course_locator.line("formats"), (
-            "online study has no credit hours: add online: {credit_hours: N} "
-            "(0 when online study earns none)"
-        ))  # fmt: skip
+        draft.report(
+            COURSE_FILE,
+            draft.course_locator.line("formats"),
+            (
+                "online study has no credit hours: add online: {credit_hours: N} "
+                "(0 when online study earns none)"
+            ),
+        )
         return
     online = sum(minutes.values()) / 60
     # Packs from before `online` existed give online study the top-level figure; they stay
@@ -136,23 +159,47 @@ def check_credits(draft: PackDraft) -> None:
     _check_claim(draft, "online study", claimed, how, online, line, floor=False, severity=severity)
     required = draft.course.completion.min_minutes
     if not how and claimed > required / 60 + CREDIT_TOLERANCE_HOURS:
-        draft.report(COURSE_FILE, line, (
-            f"online study earns {hours(claimed)} credit hours but completion.min_minutes is "
-            f"{required}: a learner could earn them in less time; set min_minutes to at "
-            f"least {round((claimed - CREDIT_TOLERANCE_HOURS) * 60)}"
-        ), "warning")  # fmt: skip
+        draft.report(
+            COURSE_FILE,
+            line,
+            (
+                f"online study earns {hours(claimed)} credit hours but completion.min_minutes is "
+                f"{required}: a learner could earn them in less time; set min_minutes to at "
+                f"least {round((claimed - CREDIT_TOLERANCE_HOURS) * 60)}"
+            ),
+            "warning",
+        )
 
 
-def _check_claim(draft: PackDraft, name: str, claimed: float, how: str, taught: float,
-                 line: int, *, floor: bool, severity: Severity = "error") -> None:  # fmt: skip
+def _check_claim(
+    draft: PackDraft,
+    name: str,
+    claimed: float,
+    how: str,
+    taught: float,
+    line: int,
+    *,
+    floor: bool,
+    severity: Severity = "error",
+) -> None:
     said = f"{name} claims {hours(claimed)} credit hours{how}"
     if claimed > taught + CREDIT_TOLERANCE_HOURS:
-        draft.report(COURSE_FILE, line, (
-            f"{said} but teaches {hours(taught)} hours: credit hours may exceed the teaching "
-            f"hours by at most {hours(CREDIT_TOLERANCE_HOURS)}"
-        ), severity)  # fmt: skip
+        draft.report(
+            COURSE_FILE,
+            line,
+            (
+                f"{said} but teaches {hours(taught)} hours: credit hours may exceed the teaching "
+                f"hours by at most {hours(CREDIT_TOLERANCE_HOURS)}"
+            ),
+            severity,
+        )
     elif floor and claimed < taught * MIN_CREDIT_SHARE:
-        draft.report(COURSE_FILE, line, (
-            f"{said} for {hours(taught)} teaching hours, less than half of them: is that "
-            "another format's figure? Declare credit_hours under this format"
-        ), severity)  # fmt: skip
+        draft.report(
+            COURSE_FILE,
+            line,
+            (
+                f"{said} for {hours(taught)} teaching hours, less than half of them: is that "
+                "another format's figure? Declare credit_hours under this format"
+            ),
+            severity,
+        )

@@ -49,3 +49,8 @@ def default_credit_hours(spec: CourseSpec) -> float:
     declared = [f.credit_hours for f in spec.formats.values() if f.credit_hours is not None]
     return max(declared, default=0.0)
 
+
+def min_online_minutes(spec: Mapping[str, Any]) -> int:
+    """The least time in the modules an online completion needs (``completion.min_minutes``;
+    0 for specs stored before the key existed)."""
+    return int((spec.get("completion") or {}).get("min_minutes") or 0)
