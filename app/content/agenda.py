@@ -217,20 +217,8 @@ def _place(
     for brk in breaks:
         if brk.at is not None:
             pin = clock_minutes(brk.at) - start
-            if 0 <= pin <= window - brk.minutes:
-                placement.pin(brk, pin)
-                pinned.append((brk, pin))
-            else:
-                problems.append(
-                    FitProblem(
-                        day,
-                        brk.index,
-                        f"'{brk.title}' is pinned at "
-                        f"{brk.at}, outside the day's hours "
-                        f"{clock(_as_time(start))}–"
-                        f"{clock(_as_time(start + window))}",
-                    )
-                )
+            placement.pin(brk, pin)
+            pinned.append((brk, pin))
     free = [b for b in breaks if b.index not in placement.at]
     lunch = max(
         (b for b in free if b.minutes >= LUNCH_MIN_MINUTES), key=lambda b: b.minutes, default=None
@@ -312,13 +300,30 @@ def _use_spare(day: int, order: list[Entry], spare: int) -> list[Entry]:
     return order
 
 
+def _valid_pins(
+    day: int, breaks: list[Entry], start: int, window: int, problems: list[FitProblem]
+) -> list[Entry]:
+    """The breaks, a pin outside the day's hours reported and dropped (placed as if unpinned)."""
+    kept = []
+    for brk in breaks:
+        if brk.at is not None and not 0 <= clock_minutes(brk.at) - start <= window - brk.minutes:
+            hours = f"{clock(_as_time(start))}–{clock(_as_time(start + window))}"
+            message = f"'{brk.title}' is pinned at {brk.at}, outside the day's hours {hours}"
+            problems.append(FitProblem(day, brk.index, message))
+            brk = replace(brk, at=None)
+        kept.append(brk)
+    return kept
+
+
 def plan_day(day: int, day_entries: Sequence[Entry], start: time, end: time) -> DayPlan:
     """Lay one day's entries out between ``start`` and ``end`` (see the module docstring)."""
     begin = clock_minutes(start)
     window = clock_minutes(end) - begin
-    teach = [e for e in day_entries if e.kind != "break"]
-    breaks = [e for e in day_entries if e.kind == "break"]
     problems: list[FitProblem] = []
+    teach = [e for e in day_entries if e.kind != "break"]
+    breaks = _valid_pins(
+        day, [e for e in day_entries if e.kind == "break"], begin, window, problems
+    )
     total = sum(e.minutes for e in day_entries)
     order = _sequence(teach, _place(day, teach, breaks, begin, window, problems))
     spare = window - total

@@ -123,8 +123,8 @@ def _claim(draft: PackDraft, *where: str | int) -> tuple[float | None, int, str]
 
 def check_credits(draft: PackDraft) -> None:
     """Each format's (and online study's) credit hours against its teaching time."""
-    if draft.course is None:
-        return
+    if draft.course is None or any(m.meta is None for m in draft.modules):
+        return  # a module that cannot be read has no minutes: totals would be noise
     minutes = module_minutes(draft)
     for format_id, spec in draft.course.formats.items():
         claimed, line, how = _claim(draft, "formats", format_id)
@@ -188,7 +188,7 @@ def _check_claim(
             COURSE_FILE,
             line,
             (
-                f"{said} but teaches {hours(taught)} hours: credit hours may exceed the teaching "
+                f"{said} but teaches {_hours(taught)}: credit hours may exceed the teaching "
                 f"hours by at most {hours(CREDIT_TOLERANCE_HOURS)}"
             ),
             severity,
@@ -203,3 +203,7 @@ def _check_claim(
             ),
             severity,
         )
+
+
+def _hours(value: float) -> str:
+    return f"{hours(value)} hour{'' if value == 1 else 's'}"
