@@ -12,7 +12,7 @@ from app.content.agenda import plan_days
 from app.content.render import render_module
 from app.documents.pdf import engine
 from app.documents.session_docs.facts import SessionFacts, document_context, load_session_facts
-from app.errors import Invalid
+from app.errors import AppError
 from app.formatting import clock
 
 
@@ -110,7 +110,7 @@ def fit_warnings(db: Session, session_id: int) -> list[str]:
     the session's hours, or why no guide can be made at all."""
     try:
         facts = load_session_facts(db, session_id)
-    except Invalid as error:
+    except AppError as error:
         return [error.message]
     return fit_problems(agenda_days(facts))
 
