@@ -110,6 +110,11 @@ def time_range(start: time | datetime, end: time | datetime) -> str:
     return f"{clock(start)}–{clock(end)}"
 
 
+def hours(value: float) -> str:
+    """A number of hours (credit or teaching) to two places, no trailing zeros: '6.25', '18'."""
+    return f"{round(value, 2):g}"
+
+
 def in_zone(moment: datetime, timezone: str) -> datetime:
     """A stored (UTC) instant as wall-clock time in an IANA zone; a naive one is read as UTC."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -234,6 +239,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "money": money,
     "money_field": money_field,
     "price": price,
+    "hours": hours,
 }
 
 

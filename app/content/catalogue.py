@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.content.agenda import teaching_minutes
+from app.content.credits import credit_hours_for, min_online_minutes
 from app.content.models import Course, CourseAsset, CourseModule, CourseVersion
 from app.content.schemas import CourseDetailOut, CourseOut, FormatOut, ModuleOut
 from app.errors import NotFound
@@ -47,14 +48,32 @@ def _current_versions(db: Session) -> list[tuple[str, CourseVersion]]:
     return [(slug, version) for slug, version in db.execute(query)]
 
 
-def _teaching_minutes(format_spec: dict[str, Any]) -> int:
-    return sum(
-        item["minutes"] for item in format_spec["agenda"] if item.get("kind", "teaching") != "break"
+def _module_minutes(db: Session, version_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each version's module minutes by slug (one query for the whole list)."""
+    found: dict[int, dict[str, int]] = {version_id: {} for version_id in version_ids}
+    rows = db.execute(
+        select(CourseModule.course_version_id, CourseModule.slug, CourseModule.minutes).where(
+            CourseModule.course_version_id.in_(version_ids)
+        )
     )
+    for version_id, slug, minutes in rows:
+        found[version_id][slug] = minutes
+    return found
 
 
-def _course_out(slug: str, version: CourseVersion) -> CourseOut:
+def _course_out(slug: str, version: CourseVersion, minutes: dict[str, int]) -> CourseOut:
     spec = version.spec
+    formats = [
+        FormatOut(
+            id=format_id,
+            title=format_spec["title"],
+            days=format_spec["days"],
+            teaching_minutes=teaching_minutes(format_spec, minutes),
+            credit_hours=credit_hours_for(version, format_id),
+        )
+        for format_id, format_spec in spec["formats"].items()
+    ]
+    online = credit_hours_for(version, None)
     return CourseOut(
         id=slug,
         version=version.version,
@@ -62,19 +81,20 @@ def _course_out(slug: str, version: CourseVersion) -> CourseOut:
         summary=version.summary,
         audience=list(spec["audience"]),
         skills=list(spec["skills"]),
-        credit_hours=version.credit_hours,
+        credit_hours=max([online] + [f.credit_hours for f in formats]),
+        online_credit_hours=online,
+        online_minutes=sum(minutes.values()),
+        min_online_minutes=min_online_minutes(spec),
         free_online=version.free_online,
-        formats=[
-            FormatOut(
-                id=format_id,
-                title=format_spec["title"],
-                days=format_spec["days"],
-                teaching_minutes=_teaching_minutes(format_spec),
-            )
-            for format_id, format_spec in spec["formats"].items()
-        ],
+        formats=formats,
         url=f"/courses/{slug}",
     )
+
+
+def _course_outs(db: Session) -> list[tuple[CourseOut, CourseVersion]]:
+    versions = _current_versions(db)
+    minutes = _module_minutes(db, [version.id for _, version in versions])
+    return [(_course_out(slug, v, minutes[v.id]), v) for slug, v in versions]
 
 
 def _searchable_text(course: CourseOut, version: CourseVersion) -> str:
@@ -100,8 +120,7 @@ def list_courses(db: Session, filters: CatalogueFilters | None = None) -> list[C
     """Current courses matching every word of the search and every chosen filter."""
     chosen = filters or CatalogueFilters()
     found = []
-    for slug, version in _current_versions(db):
-        course = _course_out(slug, version)
+    for course, version in _course_outs(db):
         if _matches(course, version, chosen):
             found.append(course)
     return found
@@ -112,8 +131,7 @@ def facets(db: Session) -> Facets:
     skills: set[str] = set()
     audiences: set[str] = set()
     formats: dict[str, str] = {}
-    for slug, version in _current_versions(db):
-        course = _course_out(slug, version)
+    for course, _version in _course_outs(db):
         skills.update(course.skills)
         audiences.update(course.audience)
         for fmt in course.formats:
@@ -142,7 +160,7 @@ def current_version(db: Session, slug: str) -> CourseVersion:
 def course_detail(db: Session, slug: str) -> CourseDetailOut:
     """Everything the course page shows."""
     version = current_version(db, slug)
-    base = _course_out(slug, version)
+    base = _course_out(slug, version, {m.slug: m.minutes for m in version.modules})
     modules = [_module_out(module) for module in version.modules]
     return CourseDetailOut(
         **base.model_dump(),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from app.content.agenda import item_minutes
+from app.content.checks_timing import check_day_fit, check_module_minutes, module_minutes
 from app.content.draft import ModuleDraft, PackDraft
 from app.content.packformat import CheckSpec, FormatSpec
 from app.content.yamlsource import Locator
@@ -20,6 +22,8 @@ def check_formats(draft: PackDraft) -> None:
     complete = all(m.id is not None for m in draft.modules)
     for format_id, spec in draft.course.formats.items():
         _check_agenda(draft, format_id, spec, module_ids, complete)
+        check_module_minutes(draft, format_id, spec)
+        check_day_fit(draft, format_id, spec)
 
 
 def _check_agenda(
@@ -28,13 +32,15 @@ def _check_agenda(
     def line(*loc: str | int) -> int:
         return draft.course_locator.line("formats", format_id, *loc)
 
+    # A module item lasts its module (agenda.py), so a day's length counts those minutes.
+    lengths = item_minutes(spec.model_dump(mode="json"), module_minutes(draft))
     totals: dict[int, int] = defaultdict(int)
-    for item in spec.agenda:
-        totals[item.day] += item.minutes
+    for item, minutes in zip(spec.agenda, lengths, strict=True):
+        totals[item.day] += minutes
     used_modules: set[str] = set()
     over_reported: set[int] = set()
     running: dict[int, int] = defaultdict(int)
-    for index, item in enumerate(spec.agenda):
+    for index, (item, minutes) in enumerate(zip(spec.agenda, lengths, strict=True)):
         if not 1 <= item.day <= spec.days:
             draft.report(
                 COURSE_FILE,
@@ -50,7 +56,7 @@ def _check_agenda(
                     f"agenda names module '{item.module}', but there is no "
                     f"modules/NN-{item.module}.md",
                 )
-        running[item.day] += item.minutes
+        running[item.day] += minutes
         if running[item.day] > spec.day_minutes and item.day not in over_reported:
             # Point at the item that pushes the day over, and give the day's full total.
             over_reported.add(item.day)

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from app.content.blocks import Segment, parse_blocks
 from app.content.checks import check_formats, check_knowledge_checks, check_module_ids
+from app.content.checks_timing import check_credits
 from app.content.draft import ModuleDraft, PackDraft
 from app.content.packformat import MODULE_FILE_RE, CourseSpec, ModuleMeta, is_valid_id
 from app.content.problems import PackError, Problem, sort_problems
@@ -199,6 +200,7 @@ def inspect_pack(path: Path) -> PackDraft:
         _read_modules(draft)
         check_module_ids(draft)
         check_formats(draft)
+        check_credits(draft)
         for module in draft.modules:
             check_knowledge_checks(draft, module)
             check_module_markdown(draft, module)

@@ -59,14 +59,39 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# A pinned break's clock time, 24-hour "HH:MM" (quoted in YAML, or it reads as a number).
+CLOCK_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _check_clock(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 12:30 as the number 750 (base 60).
+        raise ValueError('put the clock time in quotes, e.g. at: "12:30"')
+    if not isinstance(value, str) or CLOCK_RE.fullmatch(value) is None:
+        raise ValueError(f'{value!r} is not a clock time: write it as "HH:MM", e.g. "12:30"')
+    return value
+
+
+Clock = Annotated[str, PlainValidator(_check_clock)]
+Minutes = Annotated[int, Field(ge=5, le=480)]
+CreditHours = Annotated[float, Field(gt=0, le=200)]
+
+
 class AgendaItem(_Strict):
-    """One timed item of a format's agenda: teaching on a module, or a titled item."""
+    """One timed item of a format's agenda: teaching on a module, or a titled item.
+
+    A module item takes the module's own ``minutes`` (one number for every output); a
+    titled item states its minutes. A break may be pinned to a clock time (``at``) or
+    placed after a module (``after``); otherwise the guide places it (see agenda.py).
+    """
 
     day: int
-    minutes: Annotated[int, Field(ge=5, le=480)]
+    minutes: Minutes | None = None
     module: Id | None = None
     title: Text | None = None
     kind: Literal["teaching", "break"] = "teaching"
+    at: Clock | None = None
+    after: Id | None = None
 
     @model_validator(mode="after")
     def _module_or_title(self) -> AgendaItem:
@@ -74,6 +99,12 @@ class AgendaItem(_Strict):
             raise ValueError("an agenda item needs exactly one of 'module' or 'title'")
         if self.module is not None and self.kind == "break":
             raise ValueError("a break cannot name a module")
+        if self.title is not None and self.minutes is None:
+            raise ValueError("a titled agenda item needs 'minutes'")
+        if self.kind != "break" and (self.at is not None or self.after is not None):
+            raise ValueError("only a break (kind: break) can have 'at' or 'after'")
+        if self.at is not None and self.after is not None:
+            raise ValueError("a break has 'at' or 'after', not both")
         return self
 
 
@@ -83,6 +114,9 @@ class FormatSpec(_Strict):
     title: Text
     days: Annotated[int, Field(ge=1, le=10)]
     day_minutes: Annotated[int, Field(ge=60, le=720)] = 480
+    # Where the validator starts each day when it lays the agenda out (sessions use theirs).
+    day_starts: Clock = "09:00"
+    credit_hours: CreditHours | None = None  # default: the course's top-level credit_hours
     agenda: Annotated[list[AgendaItem], Field(min_length=1)]
 
 
@@ -92,6 +126,14 @@ class CompletionSpec(_Strict):
     modules_visited: Literal["all", "none"] = "all"
     min_check_score: Annotated[int, Field(ge=0, le=100)] = 80
     attendance: bool = True
+    # Online study: the least time between opening the first module and completing.
+    min_minutes: Annotated[int, Field(ge=0, le=6000)] = 0
+
+
+class OnlineSpec(_Strict):
+    """Online study of the course (the player): what a completion there is worth."""
+
+    credit_hours: Annotated[float, Field(ge=0, le=200)]
 
 
 class CourseSpec(_Strict):
@@ -106,7 +148,9 @@ class CourseSpec(_Strict):
     audience: TextList
     skills: TextList
     objectives: TextList
-    credit_hours: Annotated[float, Field(gt=0)]
+    # The default for every format (and online study) that does not declare its own.
+    credit_hours: CreditHours | None = None
+    online: OnlineSpec | None = None
     free_online: bool = False
     formats: Annotated[dict[Id, FormatSpec], Field(min_length=1)]
     completion: CompletionSpec = CompletionSpec()

@@ -12,6 +12,7 @@ class FormatOut(BaseModel):
     title: str
     days: int
     teaching_minutes: int
+    credit_hours: float  # what a certificate from a session in this format states
 
 
 class ModuleOut(BaseModel):
@@ -34,7 +35,10 @@ class CourseOut(BaseModel):
     summary: str
     audience: list[str]
     skills: list[str]
-    credit_hours: float
+    credit_hours: float  # the most any way of taking the course earns (the catalogue's tag)
+    online_credit_hours: float  # what completing it online earns
+    online_minutes: int  # the modules' minutes: what online study teaches
+    min_online_minutes: int  # least time in the modules for an online completion
     free_online: bool
     formats: list[FormatOut]
     url: str

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.content.credits import default_credit_hours
 from app.content.loader import COURSE_FILE, LoadedPack, PackError, load_pack
 from app.content.models import Course, CourseAsset, CourseModule, CourseVersion, PackReport
 from app.content.problems import Problem
@@ -89,7 +90,7 @@ def install_pack(
         content_hash=pack.content_hash,
         title=spec.title,
         summary=spec.summary,
-        credit_hours=spec.credit_hours,
+        credit_hours=default_credit_hours(spec),
         free_online=spec.free_online,
         spec=spec.model_dump(mode="json"),
         archive=archive,

@@ -18,6 +18,7 @@ from app.documents.schemas import JobOut
 from app.documents.session_docs import jobs
 from app.documents.session_docs.access import documents_session, job_for
 from app.documents.session_docs.facts import confirmed_participants, session_certificates
+from app.documents.session_docs.guide import fit_warnings
 from app.documents.session_docs.packs import CERTIFICATES, KINDS, SESSION_PACK
 from app.errors import AppError, Conflict, LoginRequired, NotFound
 from app.pages import page_router
@@ -49,6 +50,7 @@ def _page(request: Request, ctx: Ctx, session_id: int) -> Response:
             "active": [view for view in views if view.status in jobs.ACTIVE],
             "participants": len(confirmed_participants(ctx.db, session_id)),
             "certificates": len(session_certificates(ctx.db, session_id)),
+            "fit_warnings": fit_warnings(ctx.db, session_id),
         },
     )
 

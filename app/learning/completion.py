@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.content.credits import min_online_minutes
 from app.content.models import CourseVersion
 from app.db import insert_ignore, utcnow
 from app.learning.hooks import COURSE_COMPLETED
-from app.learning.models import Completion, CourseProgress
+from app.learning.models import CheckAttempt, Completion, CourseProgress, ModuleVisit
 from app.learning.service import best_scores, modules_of, visited_slugs
 
 # The defaults of docs/content-packs.md, for specs stored before a key existed.
@@ -47,6 +48,32 @@ class CompletionStatus:
     min_check_score: int
     missing_modules: list[ModuleGap] = field(default_factory=list)
     weak_checks: list[CheckGap] = field(default_factory=list)
+    min_minutes: int = 0  # the course's least study time (completion.min_minutes)
+    studied_minutes: int = 0  # how much of it the run has so far
+
+    @property
+    def minutes_needed(self) -> int:
+        """Study time still missing before the course can count as complete."""
+        return max(0, self.min_minutes - self.studied_minutes)
+
+
+def studied_minutes(db: Session, progress: CourseProgress) -> int:
+    """Whole minutes from opening the run's first module to its latest recorded activity.
+
+    The player records when each module was first opened, every answer, and the last
+    module opened (``last_seen_at``); it does not watch the screen. So study time is the
+    span those records prove: a run clicked through in ten seconds has ten seconds.
+    """
+    first = db.scalar(
+        select(func.min(ModuleVisit.first_visited_at)).where(ModuleVisit.progress_id == progress.id)
+    )
+    if first is None:
+        return 0
+    answered = db.scalar(
+        select(func.max(CheckAttempt.created_at)).where(CheckAttempt.progress_id == progress.id)
+    )
+    latest = max(moment for moment in (progress.last_seen_at, answered) if moment is not None)
+    return max(0, int((latest - first).total_seconds() // 60))
 
 
 def min_check_score(version: CourseVersion) -> int:
@@ -60,6 +87,7 @@ def completion_status(db: Session, progress: CourseProgress) -> CompletionStatus
 
     The rule is ``completion`` in course.yaml: ``modules_visited`` (all or none) and
     ``min_check_score`` (each check's *best* score, so retrying can only help).
+    ``min_minutes`` asks for that much study time (:func:`studied_minutes`).
     ``attendance`` applies to instructor-led formats only: online study has no attendance
     requirement for now; sessions, and with them attendance, arrive with the scheduling
     issue, which will add that part of the rule for runs tied to a session.
@@ -77,6 +105,8 @@ def completion_status(db: Session, progress: CourseProgress) -> CompletionStatus
     missing = []
     if rule.get("modules_visited", DEFAULT_MODULES_VISITED) == "all":
         missing = [ModuleGap(m.position, m.title) for m in modules if m.slug not in visited]
+    required = min_online_minutes(version.spec)
+    studied = studied_minutes(db, progress) if required else 0
     weak = [
         CheckGap(
             m.position, m.title, check["id"], check["question"], best.get((m.slug, check["id"]))
@@ -86,7 +116,8 @@ def completion_status(db: Session, progress: CourseProgress) -> CompletionStatus
         # An unanswered check counts as 0 %, so a threshold of 0 makes checks optional.
         if best.get((m.slug, check["id"]), 0) < threshold
     ]
-    return CompletionStatus(not missing and not weak, None, threshold, missing, weak)
+    complete = not missing and not weak and studied >= required
+    return CompletionStatus(complete, None, threshold, missing, weak, required, studied)
 
 
 def evaluate_completion(db: Session, progress: CourseProgress) -> CompletionStatus:

@@ -60,8 +60,15 @@ def test_course_page_shows_modules_formats_and_credit_hours(
     for module in detail["modules"]:
         assert module["title"].replace("'", "&#39;") in page.text
         assert f"{module['minutes']} min" in page.text
-    assert "6.5 credit hours" in page.text
     assert 'href="/learn/relationship-management"' in page.text
+    # Each format's credit hours beside the teaching hours they were checked against.
+    hours = {f["id"]: (f["credit_hours"], f["teaching_minutes"]) for f in detail["formats"]}
+    assert hours == {"one-day": (6.0, 375), "three-day": (18.5, 1125)}
+    assert "1 day, 6.25 teaching hours, <strong>6 credit hours</strong>" in page.text
+    assert "3 days, 18.75 teaching hours, <strong>18.5 credit hours</strong>" in page.text
+    assert (detail["online_credit_hours"], detail["min_online_minutes"]) == (5.5, 330)
+    assert "5.75 hours of modules, <strong>5.5 credit hours</strong>" in page.text
+    assert "at least 330 minutes of study" in page.text
 
 
 def test_unknown_course_is_404_as_page_and_problem(client: TestClient, courses: None) -> None:

@@ -48,7 +48,7 @@ def test_missing_top_level_key(pack: PackBuilder, tmp_path: Path) -> None:
 def test_missing_key_in_agenda_item(pack: PackBuilder, tmp_path: Path) -> None:
     pack.edit(COURSE, "{day: 1, minutes: 15, title: Welcome}", "{day: 1, title: Welcome}")
     problems = validate_pack(pack.write(tmp_path))
-    assert_only(problems, COURSE, 15, "formats.one-day.agenda: missing key 'minutes'")
+    assert_only(problems, COURSE, 15, "a titled agenda item needs 'minutes'")
 
 
 def test_wrong_type_number(pack: PackBuilder, tmp_path: Path) -> None:

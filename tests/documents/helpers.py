@@ -55,6 +55,7 @@ def make_documents_session(
     days: int = 1,
     starts_on: date = FIRST_DAY,
     start_time: time = time(9, 0),
+    end_time: time = time(17, 0),
     facilitators: Sequence[User] = (),
     venue: Venue | None = None,
 ) -> CourseSession:
@@ -77,7 +78,7 @@ def make_documents_session(
         starts_on=day_dates[0],
         ends_on=day_dates[-1],
         start_time=start_time,
-        end_time=time(17, 0),
+        end_time=end_time,
         timezone="America/New_York",
         capacity=40,
         venue_id=venue.id,

@@ -78,7 +78,8 @@ def build_pack_zip(workdir: Path, slug: str, version: str, *, broken: bool = Fal
     text = re.sub(r"(?m)^version: .*$", f'version: "{version}"', text, count=1)
     text = re.sub(r"(?m)^title: .*$", f"title: Journey pack {slug[-8:]}", text, count=1)
     if broken:
-        text = re.sub(r"(?m)^credit_hours: .*$", "credit_hours: plenty", text, count=1)
+        # The first credit hours in the file (online study's, in the shipped packs).
+        text = re.sub(r"(?m)^(\s*)credit_hours: .*$", r"\1credit_hours: plenty", text, count=1)
         module = folder / BROKEN_MODULE
         body = module.read_text(encoding="utf-8")
         body = re.sub(r"(?m)^minutes: .*$", "minutes: about an hour", body, count=1)

@@ -32,18 +32,19 @@ objectives:
   - Finish a course online.
 credit_hours: 1.5
 free_online: {free_online}
-formats:
+{online}formats:
   one-day:
     title: One-day module
     days: 1
     agenda:
-      - {{day: 1, minutes: 60, module: basics}}
-      - {{day: 1, minutes: 60, module: middle}}
-      - {{day: 1, minutes: 60, module: last}}
+      - {{day: 1, module: basics}}
+      - {{day: 1, module: middle}}
+      - {{day: 1, module: last}}
 completion:
   modules_visited: {modules_visited}
   min_check_score: {min_check_score}
   attendance: true
+  min_minutes: {min_minutes}
 """
 
 BASICS_MD = """\
@@ -116,6 +117,8 @@ def write_pack(
     free_online: bool = False,
     min_check_score: int = 80,
     modules_visited: str = "all",
+    min_minutes: int = 0,
+    online_credit_hours: float | None = None,
 ) -> Path:
     """Write the pack into ``parent/slug`` and return the folder."""
     root = parent / slug
@@ -127,6 +130,10 @@ def write_pack(
         free_online="true" if free_online else "false",
         min_check_score=min_check_score,
         modules_visited=modules_visited,
+        min_minutes=min_minutes,
+        online=""
+        if online_credit_hours is None
+        else f"online: {{credit_hours: {online_credit_hours}}}\n",
     )
     (root / "course.yaml").write_text(course, encoding="utf-8")
     files = {

@@ -91,7 +91,7 @@ def _slug(db: Session, course_id: int) -> str:
 
 def test_moving_a_session_that_has_not_started(db: Session, tmp_path: Path) -> None:
     session = make_session(db, starts_on=date(2026, 3, 2))
-    with pytest.raises(Conflict, match=r"already teaches version 1\.0\.0"):
+    with pytest.raises(Conflict, match=r"already teaches version 1\.1\.0"):
         service.move_to_current_version(db, session, now=BEFORE_IT_STARTS)
     newer = publish_new_version(db, tmp_path)
     versions = service.session_versions(db, session)
@@ -142,12 +142,12 @@ def test_the_session_page_shows_the_version_and_moves_it_on(
     session = make_session(db, starts_on=date.today() + timedelta(days=400))
     path = f"/coordinator/sessions/{session.id}/edit"
     page = coordinator.get(path)
-    assert "Course version 1.0.0" in _text(page.text)
+    assert "Course version 1.1.0" in _text(page.text)
     assert "/course-version" not in page.text  # nothing newer to move to
 
     publish_new_version(db, tmp_path)
     page = coordinator.get(path)
-    assert "Course version 1.0.0 (the newest is 9.0.0)" in _text(page.text)
+    assert "Course version 1.1.0 (the newest is 9.0.0)" in _text(page.text)
     assert "Move this session to version 9.0.0" in _text(page.text)
 
     response = post_form(coordinator, f"/coordinator/sessions/{session.id}/course-version", {},

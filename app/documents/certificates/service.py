@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.content.credits import credit_hours_for
 from app.content.models import CourseVersion
 from app.db import utcnow
 from app.documents.certificates.notices import certificate_ready
@@ -92,9 +93,10 @@ def issue_or_find(
 
     A person holds at most one certificate in force per course version: when they have
     one already (online, or from any session), that one is returned and nothing is issued.
-    The holder's name is the account's display name now; the course title, version and
-    credit hours come from the course version. The serial is made from the row id after
-    the insert, so it is unique however many processes issue at once.
+    The holder's name is the account's display name now; the course title and version
+    come from the course version, its credit hours from the session's format (or online
+    study, without a session: ``content.credits.credit_hours_for``). The serial is made
+    from the row id after the insert, so it is unique however many processes issue at once.
     """
     if last_date < first_date:
         raise Invalid("A certificate's last date cannot be before its first date.")
@@ -109,7 +111,10 @@ def issue_or_find(
         course_version_id=course_version.id,
         course_title=course_version.title,
         course_version=course_version.version,
-        credit_hours=course_version.credit_hours,
+        # The hours of the session's format, or of online study when there is no session.
+        credit_hours=credit_hours_for(
+            course_version, session.format_id if session is not None else None
+        ),
         session_id=session.id if session is not None else None,
         first_date=first_date,
         last_date=last_date,

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.content.agenda import Entry, entries, plan_days
+from app.content.credits import credit_hours_for
 from app.content.models import Course, CourseAsset, CourseModule, CourseVersion
 from app.documents.models import Certificate, is_live
 from app.documents.pdf.fetcher import Asset, asset_href
@@ -41,17 +43,6 @@ class ModuleFacts:
 
 
 @dataclass(frozen=True)
-class AgendaEntry:
-    """One line of the format's agenda: a module, a titled activity, or a break."""
-
-    day: int
-    minutes: int
-    title: str
-    module_slug: str | None
-    kind: str  # "module" | "activity" | "break"
-
-
-@dataclass(frozen=True)
 class SessionFacts:
     """A session as its documents see it: course, format, dates, place, people."""
 
@@ -72,7 +63,7 @@ class SessionFacts:
     online_url: str
     facilitators: tuple[str, ...]
     participants: tuple[str, ...]
-    agenda: tuple[AgendaEntry, ...]
+    agenda: tuple[Entry, ...]  # minutes resolved by content.agenda (a module lasts its module)
     modules: tuple[ModuleFacts, ...]
     asset_shas: dict[str, str] = field(default_factory=dict)  # pack path -> sha256
     assets: dict[str, Asset] = field(default_factory=dict)  # sha256 -> bytes
@@ -88,9 +79,13 @@ class SessionFacts:
 
     def workbook_modules(self) -> tuple[ModuleFacts, ...]:
         """The modules the format's agenda teaches, in course order (all when it names none)."""
-        taught = {entry.module_slug for entry in self.agenda if entry.module_slug}
+        taught = {entry.module for entry in self.agenda if entry.module}
         chosen = tuple(m for m in self.modules if m.slug in taught)
         return chosen or self.modules
+
+    def windows(self) -> list[tuple[time, time]]:
+        """Each teaching day's start and end, in the session's own zone (one pair per day)."""
+        return [(self.start_time, self.end_time)] * max(1, len(self.days))
 
     def inputs(self) -> dict[str, Any]:
         """What the documents depend on (names the stored files; no ids, no timestamps)."""
@@ -102,6 +97,13 @@ class SessionFacts:
             "venue": [self.venue_name, self.venue_address, self.online_url],
             "facilitators": list(self.facilitators),
             "participants": list(self.participants),
+            # The laid-out agenda itself, so a change in how breaks are placed makes new files.
+            "agenda": [
+                [slot.label, slot.entry.title]
+                for plan in plan_days(self.agenda, self.windows())
+                for slot in plan.slots
+            ],
+            "credit_hours": self.credit_hours,
         }
 
 
@@ -122,21 +124,6 @@ def _session_version(db: Session, session: CourseSession) -> CourseVersion:
     if version is None:
         raise Invalid("The session's course has no content loaded yet: sync its pack first.")
     return version
-
-
-def _agenda(spec_format: dict[str, Any], modules: dict[str, ModuleFacts]) -> list[AgendaEntry]:
-    entries = []
-    for item in spec_format.get("agenda", []):
-        slug = item.get("module")
-        if slug:
-            module = modules.get(slug)
-            title = module.title if module else str(slug)
-            kind = "module"
-        else:
-            title = str(item.get("title", ""))
-            kind = "break" if item.get("kind") == "break" else "activity"
-        entries.append(AgendaEntry(int(item["day"]), int(item["minutes"]), title, slug, kind))
-    return entries
 
 
 def _names(db: Session, query: Any) -> tuple[str, ...]:
@@ -212,7 +199,7 @@ def load_session_facts(db: Session, session_id: int) -> SessionFacts:
         course_title=version.title,
         course_version=version.version,
         content_hash=version.content_hash,
-        credit_hours=version.credit_hours,
+        credit_hours=credit_hours_for(version, session.format_id),
         format_id=session.format_id,
         format_title=str(spec_format.get("title", session.format_id)),
         days=days,
@@ -224,7 +211,13 @@ def load_session_facts(db: Session, session_id: int) -> SessionFacts:
         online_url=session.online_url or (venue.online_url if venue else None) or "",
         facilitators=facilitators,
         participants=confirmed_participants(db, session.id),
-        agenda=tuple(_agenda(spec_format, {m.slug: m for m in modules})),
+        agenda=tuple(
+            entries(
+                spec_format,
+                {m.slug: m.minutes for m in modules},
+                {m.slug: m.title for m in modules},
+            )
+        ),
         modules=modules,
         asset_shas={a.path: a.sha256 for a in asset_rows},
         assets={a.sha256: Asset(a.media_type, a.data) for a in asset_rows},

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
+from app.content.agenda import plan_days
 from app.content.render import render_module
 from app.documents.pdf import engine
-from app.documents.session_docs.facts import SessionFacts, document_context
+from app.documents.session_docs.facts import SessionFacts, document_context, load_session_facts
+from app.errors import AppError
 from app.formatting import clock
 
 
@@ -22,7 +25,7 @@ class Slot:
     end: time
     minutes: int
     title: str
-    kind: str  # module | activity | break
+    kind: str  # module | activity | break | open (spare time the layout gave the day)
     module_slug: str | None
 
     @property
@@ -33,11 +36,14 @@ class Slot:
 
 @dataclass(frozen=True)
 class AgendaDay:
-    """A teaching day's agenda from the session's start time."""
+    """A teaching day's agenda laid out in the session's hours of that day."""
 
     index: int
     date: date | None
+    start: time
+    end: time
     slots: tuple[Slot, ...]
+    problems: tuple[str, ...] = ()  # why the day does not fit its hours, if it does not
 
     @property
     def minutes(self) -> int:
@@ -68,26 +74,45 @@ class Material:
 
 
 def agenda_days(facts: SessionFacts) -> list[AgendaDay]:
-    """The format's agenda with clock times, day by day, from the session's start time.
+    """The format's agenda with clock times, day by day, in the session's start and end.
 
-    Wall-clock arithmetic in the session's own time zone: a teaching day never spans a
-    daylight-saving change in practice, and the printed times are local anyway.
+    Breaks and spare time are placed by :mod:`app.content.agenda`. Wall-clock arithmetic
+    in the session's own time zone: a teaching day never spans a daylight-saving change in
+    practice, and the printed times are local anyway.
     """
-    day_count = max([entry.day for entry in facts.agenda] + [len(facts.days)])
     days = []
-    for index in range(1, day_count + 1):
-        on = facts.days[index - 1] if index <= len(facts.days) else None
-        moment = datetime.combine(on or date(2000, 1, 3), facts.start_time)
-        slots = []
-        for entry in (e for e in facts.agenda if e.day == index):
-            end = moment + timedelta(minutes=entry.minutes)
-            slots.append(
-                Slot(index, moment.time(), end.time(), entry.minutes, entry.title, entry.kind,
-                     entry.module_slug)
-            )  # fmt: skip
-            moment = end
-        days.append(AgendaDay(index, on, tuple(slots)))
+    for plan in plan_days(facts.agenda, facts.windows()):
+        on = facts.days[plan.day - 1] if plan.day <= len(facts.days) else None
+        slots = tuple(
+            Slot(
+                plan.day,
+                slot.start,
+                slot.end,
+                slot.entry.minutes,
+                slot.entry.title,
+                slot.entry.kind,
+                slot.entry.module,
+            )
+            for slot in plan.slots
+        )
+        problems = tuple(problem.message for problem in plan.problems)
+        days.append(AgendaDay(plan.day, on, plan.start, plan.end, slots, problems))
     return days
+
+
+def fit_problems(days: list[AgendaDay]) -> list[str]:
+    """Why the session's hours cannot hold its agenda, as sentences (empty when they can)."""
+    return [f"{problem[0].upper()}{problem[1:]}." for day in days for problem in day.problems]
+
+
+def fit_warnings(db: Session, session_id: int) -> list[str]:
+    """What the documents page warns about before anything is printed: the agenda against
+    the session's hours, or why no guide can be made at all."""
+    try:
+        facts = load_session_facts(db, session_id)
+    except AppError as error:
+        return [error.message]
+    return fit_problems(agenda_days(facts))
 
 
 def guide_modules(facts: SessionFacts, days: list[AgendaDay]) -> list[GuideModule]:
@@ -141,7 +166,12 @@ def guide_html(facts: SessionFacts) -> str:
     """The facilitator guide of a session as HTML."""
     days = agenda_days(facts)
     context = document_context(facts, f"Facilitator guide · {facts.course_title}")
-    context.update(days=days, modules=guide_modules(facts, days), materials=materials(facts))
+    context.update(
+        days=days,
+        modules=guide_modules(facts, days),
+        materials=materials(facts),
+        fit_problems=fit_problems(days),
+    )
     return engine.render_template("guide.html", context)
 
 

@@ -191,11 +191,11 @@ def test_round_trip_of_a_real_pack_between_installations(
 ) -> None:
     """Download a synced course, forget it, upload the zip: the same content comes back."""
     folder = PROJECT_ROOT / "courses" / "relationship-management"
-    assert sync_folder(db, folder).loaded == ["relationship-management 1.0.0"]
+    assert sync_folder(db, folder).loaded == ["relationship-management 1.1.0"]
     original = db.scalar(select(CourseVersion))
     assert original is not None
     hash_before, modules_before = original.content_hash, row_counts(db)["CourseModule"]
-    downloaded = client.get("/api/v1/packs/relationship-management/1.0.0.zip", headers=admin)
+    downloaded = client.get("/api/v1/packs/relationship-management/1.1.0.zip", headers=admin)
     assert downloaded.status_code == 200 and downloaded.content == original.archive
     with zipfile.ZipFile(io.BytesIO(downloaded.content)) as archive:
         assert "course.yaml" in archive.namelist()
@@ -209,5 +209,5 @@ def test_round_trip_of_a_real_pack_between_installations(
     assert response.status_code == 201, response.text
     assert response.json()["content_hash"] == hash_before
     assert row_counts(db)["CourseModule"] == modules_before
-    again = client.get("/api/v1/packs/relationship-management/1.0.0.zip", headers=admin)
+    again = client.get("/api/v1/packs/relationship-management/1.1.0.zip", headers=admin)
     assert again.content == downloaded.content

@@ -53,7 +53,7 @@ def test_the_pdf_states_everything(db: Session) -> None:
         "Grace Hopper",
         cert.course_title,
         f"Version {cert.course_version}",
-        "6.5 credit hours",
+        "5.5 credit hours",  # online study of the course (no session)
         "9–11 March 2026",
         "Facilitated by Ada Lovelace",
         f"Serial {cert.serial}",

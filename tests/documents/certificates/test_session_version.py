@@ -58,13 +58,13 @@ def test_a_later_version_does_not_change_what_a_session_taught(db: Session, tmp_
     (cert,) = certificate_issuing.issue_for_session(db, session, acting=make_coordinator(db))
     assert (cert.course_version_id, cert.course_version, cert.course_title) == (
         taught.id,
-        "1.0.0",
+        "1.1.0",  # the shipped pack's version
         taught.title,
     )
     # Workbooks and the facilitator guide are made from these facts.
     facts = load_session_facts(db, session.id)
     assert (facts.course_version, facts.course_title, facts.content_hash) == (
-        "1.0.0",
+        "1.1.0",  # the shipped pack's version
         taught.title,
         taught.content_hash,
     )

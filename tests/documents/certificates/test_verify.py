@@ -38,7 +38,7 @@ def test_valid_certificate_page_and_api(db: Session, client: TestClient) -> None
         cert.course_title,
         cert.course_version,
         "9–11 March 2026",
-        "6.5 credit hours",
+        "5.5 credit hours",  # online study of the course (no session)
         cert.serial,
         "Ada Lovelace",
     ):
