@@ -226,7 +226,7 @@ def session_rescheduled(db: Session, session: CourseSession, was_when: str, was_
         _notify(
             db,
             enrollment,
-            subject="Changed: {title} is now on {day}",
+            subject="Changed: {title}, {day}",
             template="session_changed.txt",
             ics_method="REQUEST",
             extra=extra,
@@ -236,7 +236,7 @@ def session_rescheduled(db: Session, session: CourseSession, was_when: str, was_
         db,
         session,
         told,
-        subject="Changed: {title} is now on {day}",
+        subject="Changed: {title}, {day}",
         template="session_changed.txt",
         ics_method="REQUEST",
         extra={**extra, "facilitating": True},

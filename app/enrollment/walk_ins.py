@@ -64,7 +64,7 @@ def check_on_the_day(session: CourseSession, now: datetime) -> None:
     if today < session.starts_on:
         raise Conflict(
             f"The session starts on {label}: walk-ins are added on the day. Before then, "
-            "enrol the person from the roster."
+            "a coordinator enrols them from the roster."
         )
     if visibility.is_over(session, now):
         raise Conflict("The session is over; walk-ins can no longer be added.")
