@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.orm import Session
 
+from app.accounts.service import find_user_by_email
 from tests.e2e.learning_fixtures import (  # noqa: F401  (learning_db: a fixture)
     COURSE,
     PASSWORD,
@@ -16,9 +19,10 @@ from tests.e2e.learning_fixtures import (  # noqa: F401  (learning_db: a fixture
     finish_sign_up,
     learning_db,
     log_in,
+    study_began_hours_ago,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("learning_db")]
+pytestmark = [pytest.mark.e2e]
 
 TITLE = "Communicating Status Clients Trust"
 
@@ -37,7 +41,12 @@ def _answer_every_check(page: Page, module: ModuleAnswers, total: int) -> None:
         expect(box.locator(".check-explanation")).to_be_visible()
 
 
-def test_study_leave_resume_and_complete(page: Page, browser: Browser, live_server: str) -> None:
+def test_study_leave_resume_and_complete(
+    page: Page,
+    browser: Browser,
+    live_server: str,
+    learning_db: Callable[[], Session],  # noqa: F811
+) -> None:
     modules = course_answers()
     total = len(modules)
     email = f"e2e-learn-{uuid.uuid4().hex[:8]}@example.com"
@@ -70,7 +79,12 @@ def test_study_leave_resume_and_complete(page: Page, browser: Browser, live_serv
     expect(page.get_by_role("heading", level=1)).to_have_text(modules[3].title)
 
     # Leave: a new browser context (no cookies), sign in again, resume from My learning.
+    # They come back hours later: the course asks for hours of study before it counts.
     page.context.close()
+    with learning_db() as db:
+        person = find_user_by_email(db, email)
+        assert person is not None
+        study_began_hours_ago(db, person.id)
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(10_000)
     later = context.new_page()
