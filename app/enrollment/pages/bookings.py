@@ -33,7 +33,14 @@ from app.enrollment import (
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time
-from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
+from app.pages import (
+    PageForm,
+    Refusal,
+    change_then_redirect,
+    page_router,
+    render_form_page,
+    run_change,
+)
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 from app.web import redirect, render
@@ -318,16 +325,15 @@ def _inhouse_page(
             select(Organisation).where(Organisation.id.in_(orgs)).order_by(Organisation.name)
         )
     )
-    return render(
+    return render_form_page(
         request,
         "enrollment/request_form.html",
         {
             "courses": inhouse.course_choices(ctx.db),
             "organisations": mine,
             "form": form,
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

@@ -17,7 +17,14 @@ from app.enrollment.models import Programme
 from app.enrollment.schemas import ProgrammeIn
 from app.errors import AppError, Invalid
 from app.formatting import money_field
-from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
+from app.pages import (
+    PageForm,
+    Refusal,
+    change_then_redirect,
+    page_router,
+    render_form_page,
+    run_change,
+)
 from app.scheduling.courses import course_choices
 from app.web import redirect, render
 
@@ -83,16 +90,15 @@ def _form_page(
     programme: Programme | None = None,
     error: AppError | None = None,
 ) -> Response:
-    return render(
+    return render_form_page(
         request,
         "enrollment/programme_form.html",
         {
             "form": form,
             "programme": programme,
             "courses": course_choices(ctx.db),
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

@@ -18,7 +18,14 @@ from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
 from app.enrollment.pages.bookings import FormStr
 from app.errors import AppError, Invalid, NotFound
-from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
+from app.pages import (
+    PageForm,
+    Refusal,
+    change_then_redirect,
+    page_router,
+    render_form_page,
+    run_change,
+)
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 from app.scheduling.workdays import check_date
@@ -43,7 +50,7 @@ def _packs_page(
         rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id))).items(),
         key=lambda item: item[1],
     )
-    return render(
+    return render_form_page(
         request,
         "enrollment/seat_packs.html",
         {
@@ -51,10 +58,9 @@ def _packs_page(
             "organisations": organisations,
             "courses": courses,
             "form": form,
-            "error": error.message if error else None,
             "today": date.today(),
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

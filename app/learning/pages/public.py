@@ -14,7 +14,7 @@ from app.learning import grading, player, service
 from app.learning.hooks import MY_LEARNING_SECTIONS
 from app.learning.player import ModuleView, NotReachable
 from app.learning.service import NoAccess
-from app.pages import Refusal, page_router, run_change
+from app.pages import Refusal, page_router, render_form_page, run_change
 from app.web import redirect, render
 
 router = page_router()
@@ -76,16 +76,15 @@ def grants(request: Request, ctx: Ctx, _: Coordinator) -> Response:
 def _grants_page(
     request: Request, ctx: Ctx, *, form: dict[str, str] | None = None, error: AppError | None = None
 ) -> Response:
-    return render(
+    return render_form_page(
         request,
         "learning/grants.html",
         {
             "courses": service.course_choices(ctx.db),
             "grants": service.list_grants(ctx.db),
             "form": form or {},
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
