@@ -10,6 +10,8 @@
 - ``change_or_flash(ctx, action)``: ``run_change`` with a refusal flashed; value or None.
 - ``change_then_redirect(ctx, action, back=...)``: the usual shape of a form POST:
   run the change, flash its message (or the refusal), redirect.
+- ``change_or_form_again(ctx, action, done=..., form_again=...)``: a form POST whose
+  refusal is shown on the form again, as typed (``change_then_redirect`` goes back instead).
 - ``render_form_page(request, template, context, error=...)``: a page whose form may be
   shown again with a refusal: its message as ``error`` and its status (else 200).
 - ``PageForm``: the base of every typed page form: fields arrive as text, so a form with
@@ -99,6 +101,26 @@ def change_then_redirect(
         return redirect(back)
     ctx.flash(outcome, "success")
     return redirect(done or back)
+
+
+def change_or_form_again(
+    ctx: RequestContext,
+    action: Callable[[], str],
+    *,
+    done: str,
+    form_again: Callable[[AppError], Response],
+    refusals: tuple[type[AppError], ...] = REFUSALS,
+) -> Response:
+    """Run a change that returns its success message; flash it and go to ``done``.
+
+    A refusal is answered by ``form_again(error)``: the form shown again as it was typed,
+    with nothing of the change written.
+    """
+    outcome = run_change(ctx.db, action, refusals=refusals)
+    if isinstance(outcome, Refusal):
+        return form_again(outcome.error)
+    ctx.flash(outcome, "success")
+    return redirect(done)
 
 
 def render_form_page(

@@ -35,11 +35,10 @@ from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time
 from app.pages import (
     PageForm,
-    Refusal,
+    change_or_form_again,
     change_then_redirect,
     page_router,
     render_form_page,
-    run_change,
 )
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
@@ -354,7 +353,7 @@ def inhouse_submit(
     """Send an in-house request to the coordinators' inbox."""
     slug, _, format_id = form.course_format.partition(":")
 
-    def send() -> None:
+    def send() -> str:
         # Empty: 0, which the service refuses with the allowed range.
         participants = form.participants.strip()
         count = form_int(participants, "Number of participants") if participants else 0
@@ -371,11 +370,11 @@ def inhouse_submit(
             message=form.message,
             organisation_id=organisation,
         )
+        return "Thank you: your request went to our coordinators, who will reply by e-mail."
 
-    sent = run_change(ctx.db, send)
-    if isinstance(sent, Refusal):
-        return _inhouse_page(request, ctx, form=form.model_dump(), error=sent.error)
-    ctx.flash(
-        "Thank you: your request went to our coordinators, who will reply by e-mail.", "success"
+    return change_or_form_again(
+        ctx,
+        send,
+        done="/in-house-request",
+        form_again=lambda error: _inhouse_page(request, ctx, form=form.model_dump(), error=error),
     )
-    return redirect("/in-house-request")

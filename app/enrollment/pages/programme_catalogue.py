@@ -19,14 +19,13 @@ from app.errors import AppError, Invalid
 from app.formatting import money_field
 from app.pages import (
     PageForm,
-    Refusal,
+    change_or_form_again,
     change_then_redirect,
     page_router,
     render_form_page,
-    run_change,
 )
 from app.scheduling.courses import course_choices
-from app.web import redirect, render
+from app.web import render
 
 router = page_router()
 
@@ -123,11 +122,17 @@ def create_programme(
     request: Request, ctx: Ctx, _: Coordinator, form: Annotated[ProgrammeForm, Form()]
 ) -> Response:
     """Save a new programme; a refused form is shown again as typed."""
-    made = run_change(ctx.db, lambda: programmes.create_programme(ctx.db, form.to_input()))
-    if isinstance(made, Refusal):
-        return _form_page(request, ctx, form, error=made.error)
-    ctx.flash(f"Programme “{made.title}” created.", "success")
-    return redirect(CATALOGUE)
+
+    def create() -> str:
+        made = programmes.create_programme(ctx.db, form.to_input())
+        return f"Programme “{made.title}” created."
+
+    return change_or_form_again(
+        ctx,
+        create,
+        done=CATALOGUE,
+        form_again=lambda error: _form_page(request, ctx, form, error=error),
+    )
 
 
 @router.get(f"{CATALOGUE}/{{programme_id:id}}/edit", response_class=HTMLResponse)
@@ -147,13 +152,17 @@ def update_programme(
 ) -> Response:
     """Save a programme's changes; seats already booked keep their price."""
     programme = programmes.get_programme(ctx.db, programme_id, active_only=False)
-    saved = run_change(
-        ctx.db, lambda: programmes.update_programme(ctx.db, programme, form.to_input())
+
+    def save() -> str:
+        saved = programmes.update_programme(ctx.db, programme, form.to_input())
+        return f"Programme “{saved.title}” saved."
+
+    return change_or_form_again(
+        ctx,
+        save,
+        done=CATALOGUE,
+        form_again=lambda error: _form_page(request, ctx, form, programme=programme, error=error),
     )
-    if isinstance(saved, Refusal):
-        return _form_page(request, ctx, form, programme=programme, error=saved.error)
-    ctx.flash(f"Programme “{saved.title}” saved.", "success")
-    return redirect(CATALOGUE)
 
 
 @router.post(f"{CATALOGUE}/{{programme_id:id}}/active")

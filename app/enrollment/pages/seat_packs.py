@@ -20,11 +20,10 @@ from app.enrollment.pages.bookings import FormStr
 from app.errors import AppError, Invalid, NotFound
 from app.pages import (
     PageForm,
-    Refusal,
+    change_or_form_again,
     change_then_redirect,
     page_router,
     render_form_page,
-    run_change,
 )
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
@@ -86,7 +85,7 @@ def create_pack(
 ) -> Response:
     """Create a seat pack for a client organisation."""
 
-    def create() -> int:
+    def create() -> str:
         chosen = form_id(form.organisation_id)
         if chosen is None:
             raise Invalid("Choose the client organisation.")
@@ -102,13 +101,14 @@ def create_pack(
             valid_from=parse_date(form.valid_from, "first valid day"),
             valid_until=parse_date(form.valid_until, "last valid day"),
         )
-        return pack.seats
+        return f"Seat pack created: {pack.seats} seats."
 
-    created = run_change(ctx.db, create)
-    if isinstance(created, Refusal):
-        return _packs_page(request, ctx, form=form.model_dump(), error=created.error)
-    ctx.flash(f"Seat pack created: {created} seats.", "success")
-    return redirect(PACKS_PAGE)
+    return change_or_form_again(
+        ctx,
+        create,
+        done=PACKS_PAGE,
+        form_again=lambda error: _packs_page(request, ctx, form=form.model_dump(), error=error),
+    )
 
 
 @router.get("/orgs/{organisation_id:id}/seat-packs", response_class=HTMLResponse)

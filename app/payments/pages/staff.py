@@ -21,7 +21,7 @@ from app.enrollment import rules
 from app.enrollment.pages.seat_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.formatting import money
-from app.pages import PageForm, Refusal, page_router, render_form_page, run_change
+from app.pages import PageForm, change_or_form_again, page_router, render_form_page
 from app.payments import checkout, gateway, promos, refunds, views
 from app.payments.models import Order, RefundPolicy
 from app.scheduling.models import CourseSession
@@ -258,13 +258,14 @@ def create_promo(
             course_slug=form.course.strip() or None,
             usage_limit=limit,
         )
-        return promo.code
+        return f"Promo code {promo.code} created."
 
-    created = run_change(ctx.db, create)
-    if isinstance(created, Refusal):
-        return _promos_page(request, ctx, form=form.model_dump(), error=created.error)
-    ctx.flash(f"Promo code {created} created.", "success")
-    return redirect(PROMOS_PAGE)
+    return change_or_form_again(
+        ctx,
+        create,
+        done=PROMOS_PAGE,
+        form_again=lambda error: _promos_page(request, ctx, form=form.model_dump(), error=error),
+    )
 
 
 POLICIES_PAGE = "/coordinator/refund-policies"
