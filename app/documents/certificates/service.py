@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.bounds import folded_text, reason_text
 from app.content.credits import credit_hours_for
 from app.content.models import CourseVersion
 from app.db import utcnow
@@ -171,11 +172,11 @@ def _insert_with_serial(db: Session, cert: Certificate) -> None:
 
 def revoke(db: Session, cert: Certificate, reason: str, *, acting: User) -> Certificate:
     """Revoke a certificate with a reason (shown on the verification page)."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise Invalid("Give a reason for revoking the certificate; the verification page shows it.")
-    if len(reason) > MAX_REASON:
-        raise Invalid(f"Keep the reason under {MAX_REASON} characters.")
+    reason = reason_text(
+        reason,
+        most=MAX_REASON,
+        missing="Give a reason for revoking the certificate; the verification page shows it.",
+    )
     if cert.revoked_at is not None:
         raise Conflict(
             f"Certificate {cert.serial} was already revoked on {plain_date(cert.revoked_at)}."
@@ -249,11 +250,12 @@ def correct_name_and_reissue(
     db: Session, cert: Certificate, new_name: str, *, acting: User
 ) -> Certificate:
     """Correct the holder's account name, then re-issue the certificate under it."""
-    name = " ".join(new_name.split())
-    if not name:
-        raise Invalid("Enter the corrected name.")
-    if len(name) > MAX_NAME:
-        raise Invalid(f"Keep the name under {MAX_NAME} characters.")
+    name = folded_text(
+        new_name,
+        most=MAX_NAME,
+        missing="Enter the corrected name.",
+        too_long=f"Keep the name under {MAX_NAME} characters.",
+    )
     user = db.get(User, cert.user_id)
     if user is None:
         raise NotFound("The certificate's holder no longer has an account.")
