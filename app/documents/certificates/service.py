@@ -151,6 +151,23 @@ def _place(db: Session, session: CourseSession | None) -> str:
     return "online" if session.online_url else ""
 
 
+# What a re-issued certificate keeps of the one it replaces: everything it says but the
+# holder's name (the course as it was, the hours, the dates, how and where it was earned).
+_KEPT_ON_REISSUE = (
+    "course_id",
+    "course_version_id",
+    "course_title",
+    "course_version",
+    "credit_hours",
+    "session_id",
+    "first_date",
+    "last_date",
+    "facilitator_names",
+    "earned_by",
+    "earned_place",
+)
+
+
 def _new_certificate(*, user: User, **columns: object) -> Certificate:
     # The serial needs the row id; until the insert it holds a unique placeholder.
     return Certificate(
@@ -214,21 +231,8 @@ def reissue_after_name_change(db: Session, cert: Certificate, *, acting: User) -
             cert.revoked_at = utcnow()
             cert.revoke_reason = "Replaced"
             db.flush()
-            new = _new_certificate(
-                user=user,
-                holder_name=user.display_name,
-                course_id=cert.course_id,
-                course_version_id=cert.course_version_id,
-                course_title=cert.course_title,
-                course_version=cert.course_version,
-                credit_hours=cert.credit_hours,
-                session_id=cert.session_id,
-                first_date=cert.first_date,
-                last_date=cert.last_date,
-                facilitator_names=cert.facilitator_names,
-                earned_by=cert.earned_by,
-                earned_place=cert.earned_place,
-            )
+            kept = {column: getattr(cert, column) for column in _KEPT_ON_REISSUE}
+            new = _new_certificate(user=user, holder_name=user.display_name, **kept)
             _insert_with_serial(db, new)
             cert.revoked_at = new.issued_at
             cert.revoke_reason = f"Replaced by {new.serial}"
