@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +31,7 @@ from app.enrollment import (
     waitlist,
 )
 from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.pages.confirm import CONFIRMED, confirm_page, move_confirmation
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time
 from app.pages import (
@@ -47,8 +48,6 @@ from app.web import redirect, render
 router = page_router()
 
 FormStr = Annotated[str, Form()]
-# The value a confirmation page's button sends: without it a destructive action only asks.
-CONFIRMED = "yes"
 
 
 def visible_session(db: Session, ctx: RequestContext, session_id: int) -> CourseSession:
@@ -171,32 +170,6 @@ def my_bookings(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     return render(request, "enrollment/bookings.html", {"bookings": bookings, "targets": targets})
 
 
-def confirm_page(
-    request: Request,
-    template: str,
-    *,
-    heading: str,
-    lead: str,
-    action: str,
-    back: str,
-    confirm_label: str,
-    back_label: str,
-    **extra: Any,
-) -> Response:
-    """A confirmation page (``components/confirm.html``): what will happen, a button that
-    posts the action again with ``confirm=yes``, and a way back that changes nothing."""
-    context = {
-        "heading": heading,
-        "lead": lead,
-        "action": action,
-        "back": back,
-        "confirm_label": confirm_label,
-        "back_label": back_label,
-        **extra,
-    }
-    return render(request, template, context)
-
-
 def _cancel_confirmation(
     request: Request, ctx: RequestContext, user: User, enrollment: Enrollment
 ) -> Response:
@@ -265,19 +238,9 @@ def transfer_booking(
         return redirect("/bookings")
     target = visible_session(ctx.db, ctx, chosen)
     if confirm != CONFIRMED:
-        preview = confirmations.move_preview(ctx.db, enrollment, target, by_learner=True)
-        return confirm_page(
-            request,
-            "enrollment/confirm_move.html",
-            heading="Move your seat?",
-            lead=f"Your seat on {preview.old.course_title} moves to {preview.new.when}.",
-            action=f"/bookings/{enrollment.id}/transfer",
-            back="/bookings",
-            confirm_label="Yes, move my seat",
-            back_label="No, keep my date",
-            fields={"session_id": str(target.id)},
-            preview=preview,
-            told=preview.told,
+        action = f"/bookings/{enrollment.id}/transfer"
+        return move_confirmation(
+            request, ctx, enrollment, target, by_learner=True, action=action, back="/bookings"
         )
 
     def run() -> str:
