@@ -1,4 +1,5 @@
-"""The range of a stored integer, for API bodies and form fields alike.
+"""The range of a stored integer, for API bodies and form fields alike; typed text folded
+and bounded (``folded_text``, ``reason_text``).
 
 Every integer column (ids, capacities, counts, money in minor units) is a 32-bit
 ``INTEGER`` on PostgreSQL, and SQLite cannot bind anything past 2**63. A number outside
@@ -95,3 +96,22 @@ def form_id(text: str) -> int | None:
     if value is None or not 1 <= value <= DB_INT_MAX:
         return None
     return value
+
+
+def folded_text(text: str, *, most: int, missing: str, too_long: str) -> str:
+    """Typed text with its white space folded to single spaces; ``Invalid(missing)`` when
+    nothing is left, ``Invalid(too_long)`` past ``most`` characters."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise Invalid(missing)
+    if len(cleaned) > most:
+        raise Invalid(too_long)
+    return cleaned
+
+
+def reason_text(text: str, *, most: int, missing: str) -> str:
+    """A reason someone must give (kept with a seat, shown on a revoked certificate):
+    folded, present, and at most ``most`` characters."""
+    return folded_text(
+        text, most=most, missing=missing, too_long=f"Keep the reason under {most} characters."
+    )

@@ -10,6 +10,10 @@
 - ``change_or_flash(ctx, action)``: ``run_change`` with a refusal flashed; value or None.
 - ``change_then_redirect(ctx, action, back=...)``: the usual shape of a form POST:
   run the change, flash its message (or the refusal), redirect.
+- ``change_or_form_again(ctx, action, done=..., form_again=...)``: a form POST whose
+  refusal is shown on the form again, as typed (``change_then_redirect`` goes back instead).
+- ``render_form_page(request, template, context, error=...)``: a page whose form may be
+  shown again with a refusal: its message as ``error`` and its status (else 200).
 - ``PageForm``: the base of every typed page form: fields arrive as text, so a form with
   a mistake is shown again exactly as typed.
 
@@ -23,14 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.accounts.sessions import RequestContext
 from app.errors import AppError, Conflict, Invalid
-from app.web import redirect, verify_csrf
+from app.web import redirect, render, verify_csrf
 
 T = TypeVar("T")
 
@@ -97,6 +101,35 @@ def change_then_redirect(
         return redirect(back)
     ctx.flash(outcome, "success")
     return redirect(done or back)
+
+
+def change_or_form_again(
+    ctx: RequestContext,
+    action: Callable[[], str],
+    *,
+    done: str,
+    form_again: Callable[[AppError], Response],
+    refusals: tuple[type[AppError], ...] = REFUSALS,
+) -> Response:
+    """Run a change that returns its success message; flash it and go to ``done``.
+
+    A refusal is answered by ``form_again(error)``: the form shown again as it was typed,
+    with nothing of the change written.
+    """
+    outcome = run_change(ctx.db, action, refusals=refusals)
+    if isinstance(outcome, Refusal):
+        return form_again(outcome.error)
+    ctx.flash(outcome, "success")
+    return redirect(done)
+
+
+def render_form_page(
+    request: Request, template: str, context: dict[str, Any], *, error: AppError | None = None
+) -> Response:
+    """Render a page whose form may come back refused: the refusal's message is the
+    template's ``error`` (None when there is none) and its status the page's (else 200)."""
+    shown = {**context, "error": error.message if error else None}
+    return render(request, template, shown, status_code=error.status if error else 200)
 
 
 class PageForm(BaseModel):

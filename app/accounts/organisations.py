@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation, OrganisationMember, Role, User
 from app.accounts.service import find_user_by_email
+from app.bounds import folded_text
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 
 # --- membership: the one place that asks who belongs to which organisation -------------
@@ -76,11 +77,12 @@ def slugify(name: str) -> str:
 
 def create_organisation(db: Session, *, name: str) -> Organisation:
     """Create a client organisation with a unique name."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise Invalid("Enter the organisation's name.")
-    if len(cleaned) > 200:
-        raise Invalid("Organisation names are limited to 200 characters.")
+    cleaned = folded_text(
+        name,
+        most=200,
+        missing="Enter the organisation's name.",
+        too_long="Organisation names are limited to 200 characters.",
+    )
     if db.scalar(select(Organisation).where(Organisation.name == cleaned)) is not None:
         raise Conflict(f"An organisation called {cleaned!r} already exists.")
     slug = base = slugify(cleaned)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -58,17 +59,13 @@ def request_password_reset(db: Session, email: str) -> None:
         log.info("password reset asked for unknown address")
         return
     settings = get_settings()
-    link = _new_password_link(db, user, timedelta(seconds=settings.password_reset_max_age_seconds))
-    mail.send_template(
-        to=user.email,
+    _mail_password_link(
+        db,
+        user,
+        timedelta(seconds=settings.password_reset_max_age_seconds),
         subject="Reset your APEX password",
         template="emails/password_reset.txt",
-        context={
-            "user": user,
-            "link": link,
-            "minutes": settings.password_reset_max_age_seconds // 60,
-        },
-        after_commit_of=db,  # the link works only once its token row is committed
+        minutes=settings.password_reset_max_age_seconds // 60,
     )
 
 
@@ -86,6 +83,20 @@ def _new_password_link(db: Session, user: User, valid_for: timedelta) -> str:
     return absolute_url(f"/password-reset/{token}")
 
 
+def _mail_password_link(
+    db: Session, user: User, valid_for: timedelta, *, subject: str, template: str, **context: Any
+) -> None:
+    """E-mail ``user`` a new one-time link to choose a password; ``template`` gets ``user``,
+    ``link`` and ``context``."""
+    mail.send_template(
+        to=user.email,
+        subject=subject,
+        template=template,
+        context={"user": user, "link": _new_password_link(db, user, valid_for), **context},
+        after_commit_of=db,  # the link works only once its token row is committed
+    )
+
+
 def invite_new_account(db: Session, user: User, *, invited_by: User, reason: str) -> None:
     """E-mail a new account's owner a link to choose their password (valid for a week).
 
@@ -93,19 +104,15 @@ def invite_new_account(db: Session, user: User, *, invited_by: User, reason: str
     password also confirms the address, exactly as a reset does. ``reason`` says why the
     account exists ("You joined “…” on Friday 18 December 2026").
     """
-    link = _new_password_link(db, user, timedelta(days=INVITATION_DAYS))
-    mail.send_template(
-        to=user.email,
+    _mail_password_link(
+        db,
+        user,
+        timedelta(days=INVITATION_DAYS),
         subject="Your APEX account: choose a password",
         template="emails/account_invitation.txt",
-        context={
-            "user": user,
-            "link": link,
-            "days": INVITATION_DAYS,
-            "invited_by": invited_by.display_name,
-            "reason": reason,
-        },
-        after_commit_of=db,  # the link works only once its token row is committed
+        days=INVITATION_DAYS,
+        invited_by=invited_by.display_name,
+        reason=reason,
     )
 
 

@@ -23,6 +23,7 @@ from app.accounts.security import (
     new_secret,
     verify_password,
 )
+from app.bounds import folded_text
 from app.db import utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
 
@@ -52,12 +53,12 @@ def normalise_email(email: str) -> str:
 
 def clean_display_name(name: str) -> str:
     """Trim a display name and check it is present and not too long."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise Invalid("Enter your name as you want it on certificates.")
-    if len(cleaned) > MAX_NAME_LENGTH:
-        raise Invalid(f"Names are limited to {MAX_NAME_LENGTH} characters.")
-    return cleaned
+    return folded_text(
+        name,
+        most=MAX_NAME_LENGTH,
+        missing="Enter your name as you want it on certificates.",
+        too_long=f"Names are limited to {MAX_NAME_LENGTH} characters.",
+    )
 
 
 def find_user_by_email(db: Session, email: str) -> User | None:

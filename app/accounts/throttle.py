@@ -28,6 +28,7 @@ taken back.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -89,6 +90,10 @@ class Count:
     value: int
     window_started: datetime
 
+    def retry_after(self, window: timedelta, now: datetime) -> int:
+        """Whole seconds until this count's window ends (a Retry-After never says 0)."""
+        return int((self.window_started + window - now).total_seconds()) + 1
+
 
 def count_event(db: Session, key: str, *, window: timedelta, now: datetime) -> Count:
     """Add one to ``key``'s counter (a new window once the old one ended); race-free.
@@ -112,6 +117,25 @@ def count_event(db: Session, key: str, *, window: timedelta, now: datetime) -> C
     ).returning(LoginThrottle.failures, LoginThrottle.first_failure_at)
     value, started = db.execute(upsert).one()
     return Count(value=value, window_started=started)
+
+
+def count_or_refuse(
+    db: Session,
+    key: str,
+    *,
+    window: timedelta,
+    most: int,
+    now: datetime,
+    refusal: Callable[[int], str],
+) -> None:
+    """Count one event for ``key``; past ``most`` in its window, 429 with Retry-After.
+
+    ``refusal(seconds)`` words the refusal for the seconds the caller must wait.
+    """
+    count = count_event(db, key, window=window, now=now)
+    if count.value > most:
+        retry_after = count.retry_after(window, now)
+        raise TooManyRequests(refusal(retry_after), retry_after=retry_after)
 
 
 @dataclass
@@ -146,8 +170,7 @@ def start_attempt(db: Session, limits: list[Limit], *, now: datetime | None = No
         count = count_event(db, limit.key, window=window, now=now)
         attempt.counts[limit.key] = count.value
         if count.value > limit.most:
-            ends = count.window_started + window - now
-            retry_after = max(retry_after, int(ends.total_seconds()) + 1)
+            retry_after = max(retry_after, count.retry_after(window, now))
     if retry_after:
         minutes = max(1, round(retry_after / 60))
         raise TooManyRequests(

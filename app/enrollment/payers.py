@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import organisations
 from app.accounts.models import Organisation, User
+from app.bounds import reason_text
 from app.enrollment import hooks, notices, rules
 from app.enrollment.models import BookingGroup, Enrollment, EnrollmentStatus, SeatPack, SeatPayer
 from app.errors import Conflict, Invalid
@@ -200,11 +201,11 @@ def _invoice_organisation(db: Session, person: User) -> Plan:
 def _complimentary(reason: str, acting: User | None) -> Plan:
     if acting is None or not visibility.is_staff(acting):
         raise Invalid("Only the training company's coordinators can give a complimentary seat.")
-    cleaned = " ".join(reason.split())
-    if not cleaned:
-        raise Invalid("Give the reason for the complimentary seat (it is kept with the seat).")
-    if len(cleaned) > MAX_REASON:
-        raise Invalid(f"Keep the reason under {MAX_REASON} characters.")
+    cleaned = reason_text(
+        reason,
+        most=MAX_REASON,
+        missing="Give the reason for the complimentary seat (it is kept with the seat).",
+    )
     return Plan(SeatPayer.COMPLIMENTARY, note=cleaned)
 
 

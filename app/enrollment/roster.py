@@ -70,6 +70,28 @@ def _name_payers(db: Session, roster: Roster) -> None:
         row.paid_by = payers.payer_text(db, row.enrollment)
 
 
+def _place(
+    roster: Roster, enrollment: Enrollment, now: datetime
+) -> tuple[list[RosterRow], datetime | None, str]:
+    """The roster list a booking goes in, and the moment its line names ("since 9:00")."""
+    status = enrollment.status
+    if status == EnrollmentStatus.CONFIRMED:
+        return roster.confirmed, enrollment.confirmed_at, "since"
+    if status == EnrollmentStatus.HELD and _still_open(enrollment.hold_expires_at, now):
+        return roster.held, enrollment.hold_expires_at, "until"
+    if status == EnrollmentStatus.OFFERED and _still_open(enrollment.offer_expires_at, now):
+        return roster.offered, enrollment.offer_expires_at, "until"
+    if status == EnrollmentStatus.WAITLISTED:
+        return roster.waitlist, enrollment.waitlisted_at, "since"
+    # A lapsed hold or offer is listed with the ended ones, as expired.
+    label = "cancelled" if status == EnrollmentStatus.CANCELLED else "expired"
+    return roster.ended, enrollment.cancelled_at or enrollment.updated_at, label
+
+
+def _still_open(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at > now
+
+
 def _text(moment: datetime | None, session: CourseSession, prefix: str) -> str:
     return f"{prefix} {local_time(moment, session.timezone)}" if moment else ""
 
@@ -90,35 +112,8 @@ def build_roster(
         query = query.where(rules.managed_people_clause(db, viewer))
     result = Roster(views.session_view(db, session), whole)
     for enrollment, person in db.execute(query):
-        status = enrollment.status
-        if status == EnrollmentStatus.CONFIRMED:
-            result.confirmed.append(
-                RosterRow(enrollment, person, _text(enrollment.confirmed_at, session, "since"))
-            )
-        elif (
-            status == EnrollmentStatus.HELD
-            and enrollment.hold_expires_at
-            and enrollment.hold_expires_at > now
-        ):
-            result.held.append(
-                RosterRow(enrollment, person, _text(enrollment.hold_expires_at, session, "until"))
-            )
-        elif (
-            status == EnrollmentStatus.OFFERED
-            and enrollment.offer_expires_at
-            and enrollment.offer_expires_at > now
-        ):
-            result.offered.append(
-                RosterRow(enrollment, person, _text(enrollment.offer_expires_at, session, "until"))
-            )
-        elif status == EnrollmentStatus.WAITLISTED:
-            result.waitlist.append(
-                RosterRow(enrollment, person, _text(enrollment.waitlisted_at, session, "since"))
-            )
-        else:
-            when = enrollment.cancelled_at or enrollment.updated_at
-            label = "cancelled" if status == EnrollmentStatus.CANCELLED else "expired"
-            result.ended.append(RosterRow(enrollment, person, _text(when, session, label)))
+        rows, moment, prefix = _place(result, enrollment, now)
+        rows.append(RosterRow(enrollment, person, _text(moment, session, prefix)))
     _name_payers(db, result)
     result.confirmed.sort(key=lambda r: r.person.display_name.lower())
     if visibility.is_staff(viewer):

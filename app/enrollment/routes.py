@@ -3,7 +3,8 @@
 Pages live in ``pages/`` by audience and subject: ``public.py`` (the schedule, calendar
 feeds), ``bookings.py`` (a learner's bookings, in-house requests), ``programmes.py``
 (programmes and group bookings), ``programme_catalogue.py`` (coordinators' programmes),
-``seat_packs.py`` (organisations' seat packs), ``staff.py`` (rosters, requests). The
+``seat_packs.py`` (organisations' seat packs), ``staff.py`` (rosters, requests);
+``confirm.py`` holds the confirmation pages a cancel or a move shows first. The
 JSON API (``/api/v1``: bearer tokens, no cookies, so no CSRF) is ``api.py``.
 """
 

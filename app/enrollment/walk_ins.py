@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import passwords, service
 from app.accounts.models import User
+from app.bounds import reason_text
 from app.db import utcnow
 from app.enrollment import attendance, clashes, payers, rules, seats
 from app.enrollment.models import Enrollment, EnrollmentStatus
@@ -155,15 +156,13 @@ def _override(enrollment: Enrollment, session: CourseSession, acting: User, reas
     full = f"The session is full ({session.capacity} seats)."
     if not visibility.is_staff(acting):
         raise Conflict(f"{full} Only a coordinator can add a walk-in over capacity.")
-    cleaned = " ".join(reason.split())
-    if not cleaned:
-        raise Invalid(
-            f"{full} To add this walk-in over capacity, give the reason (it is kept with the seat)."
-        )
-    if len(cleaned) > payers.MAX_REASON:
-        raise Invalid(f"Keep the reason under {payers.MAX_REASON} characters.")
+    enrollment.capacity_override_reason = reason_text(
+        reason,
+        most=payers.MAX_REASON,
+        missing=f"{full} To add this walk-in over capacity, give the reason "
+        "(it is kept with the seat).",
+    )
     enrollment.capacity_override_by_id = acting.id
-    enrollment.capacity_override_reason = cleaned
 
 
 def _mark_present_today(

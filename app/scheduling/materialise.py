@@ -20,7 +20,7 @@ from app.db import for_update
 from app.scheduling import calendar, hooks, overlaps
 from app.scheduling.courses import CourseChoice, courses_by_id
 from app.scheduling.models import CourseSession, Series, SessionDay, SessionStatus
-from app.scheduling.recurrence import occurrences
+from app.scheduling.recurrence import Occurrence, occurrences
 from app.scheduling.workdays import add_months, business_days
 
 # Marks sessions cancelled because their date left the series, so a later edit that
@@ -163,20 +163,25 @@ def _version_id(courses: dict[int, CourseChoice], wanted: _Wanted) -> int | None
     return choice.version_id if choice is not None else None
 
 
+def series_occurrences(series: Series, *, until: date) -> list[Occurrence]:
+    """The dates a series' rule gives up to ``until``, holidays and exceptions applied."""
+    return occurrences(
+        series.rrule,
+        series.starts_on,
+        series.timezone,
+        until=until,
+        holiday_country=series.holiday_country,
+        policy=series.holiday_policy,
+        exceptions=series.exceptions,
+    )
+
+
 def _wanted_sessions(
     series: Series, courses: dict[int, CourseChoice], *, today: date, until: date
 ) -> dict[tuple[int, date], _Wanted]:
     """The future sessions the rule asks for up to ``until``, by (track, rule date)."""
     limit = min(until, series.ends_on) if series.ends_on else until
-    found = occurrences(
-        series.rrule,
-        series.starts_on,
-        series.timezone,
-        until=limit,
-        holiday_country=series.holiday_country,
-        policy=series.holiday_policy,
-        exceptions=series.exceptions,
-    )
+    found = series_occurrences(series, until=limit)
     wanted: dict[tuple[int, date], _Wanted] = {}
     for occurrence in found:
         if occurrence.dropped or occurrence.date < today:

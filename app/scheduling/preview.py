@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from app.accounts import throttle
 from app.config import get_settings
 from app.db import utcnow
-from app.errors import TooManyRequests
 from app.scheduling import recurrence
 
 
@@ -50,15 +49,17 @@ def count_preview(db: Session, address: str | None, *, now: datetime | None = No
     once per pause in typing, far below the limit).
     """
     settings = get_settings()
-    window = timedelta(seconds=settings.preview_window_seconds)
     now = now or utcnow()
     # The sign-in throttle's counter: one race-free upsert per event and key.
     key = f"preview:{(address or 'unknown')[:64]}"  # fits login_throttle.key like the others
-    count = throttle.count_event(db, key, window=window, now=now)
-    if count.value > settings.preview_requests_per_window:
-        retry_after = int((count.window_started + window - now).total_seconds()) + 1
-        raise TooManyRequests(
+    throttle.count_or_refuse(
+        db,
+        key,
+        window=timedelta(seconds=settings.preview_window_seconds),
+        most=settings.preview_requests_per_window,
+        now=now,
+        refusal=lambda wait: (
             "Too many date previews from your address; "
-            f"try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
-            retry_after=retry_after,
-        )
+            f"try again in {wait} second{'s' if wait != 1 else ''}."
+        ),
+    )

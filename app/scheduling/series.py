@@ -21,6 +21,7 @@ from app.scheduling.courses import CourseChoice, resolve_courses
 from app.scheduling.materialise import (
     SyncOutcome,
     horizon,
+    series_occurrences,
     series_today,
     sync_sessions,
 )
@@ -297,18 +298,6 @@ def extend_all(
     ]
 
 
-def _occurrence_dates(series: Series, until: date) -> list[recurrence.Occurrence]:
-    return recurrence.occurrences(
-        series.rrule,
-        series.starts_on,
-        series.timezone,
-        until=until,
-        holiday_country=series.holiday_country,
-        policy=series.holiday_policy,
-        exceptions=series.exceptions,
-    )
-
-
 def add_exception(
     db: Session,
     series: Series,
@@ -327,7 +316,7 @@ def add_exception(
     if len(note) > 300:
         raise Invalid("The note has at most 300 characters.")
     until = max(series.materialised_until or day, horizon(series, day))
-    current = [o for o in _occurrence_dates(series, until) if not o.dropped]
+    current = [o for o in series_occurrences(series, until=until) if not o.dropped]
     dates = {o.date for o in current} | {o.original_date for o in current}
     if kind in ("cancel", "move"):
         if original_date is None:

@@ -31,7 +31,7 @@ from app.documents.files import download_links, serving
 from app.documents.models import Certificate, CertificateStatus
 from app.errors import AppError, NotFound
 from app.formatting import date_range, plain_date
-from app.pages import page_router
+from app.pages import page_router, render_form_page
 from app.scheduling.models import CourseSession
 from app.web import redirect, render
 
@@ -189,7 +189,7 @@ def _session_page(
     participants = certificate_issuing.session_participants(ctx.db, session)
     certs = certificates.certificates_for_session(ctx.db, session.id)
     serials = {c.id: c.serial for c in certs}
-    return render(
+    return render_form_page(
         request,
         "documents/certificates/coordinator_session.html",
         {
@@ -200,11 +200,10 @@ def _session_page(
             "due": sum(1 for p in participants if p.eligible and p.certificate is None),
             "rows": [certificate_row(c) for c in certs],
             "serials": serials,
-            "error": error.message if error else None,
             "error_for": error_for,
             "form": form or {},
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -230,7 +229,7 @@ def _search_page(
     for cert_id in replacements:
         if cert_id not in serials:
             serials[cert_id] = certificates.get_certificate(ctx.db, cert_id).serial
-    return render(
+    return render_form_page(
         request,
         "documents/certificates/coordinator_sessions.html",
         {
@@ -238,11 +237,10 @@ def _search_page(
             "q": q,
             "rows": [certificate_row(c) for c in found],
             "serials": serials,
-            "error": error.message if error else None,
             "error_for": error_for,
             "form": form or {},
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

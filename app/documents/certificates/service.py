@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.bounds import folded_text, reason_text
 from app.content.credits import credit_hours_for
 from app.content.models import CourseVersion
 from app.db import utcnow
@@ -150,6 +151,23 @@ def _place(db: Session, session: CourseSession | None) -> str:
     return "online" if session.online_url else ""
 
 
+# What a re-issued certificate keeps of the one it replaces: everything it says but the
+# holder's name (the course as it was, the hours, the dates, how and where it was earned).
+_KEPT_ON_REISSUE = (
+    "course_id",
+    "course_version_id",
+    "course_title",
+    "course_version",
+    "credit_hours",
+    "session_id",
+    "first_date",
+    "last_date",
+    "facilitator_names",
+    "earned_by",
+    "earned_place",
+)
+
+
 def _new_certificate(*, user: User, **columns: object) -> Certificate:
     # The serial needs the row id; until the insert it holds a unique placeholder.
     return Certificate(
@@ -171,11 +189,11 @@ def _insert_with_serial(db: Session, cert: Certificate) -> None:
 
 def revoke(db: Session, cert: Certificate, reason: str, *, acting: User) -> Certificate:
     """Revoke a certificate with a reason (shown on the verification page)."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise Invalid("Give a reason for revoking the certificate; the verification page shows it.")
-    if len(reason) > MAX_REASON:
-        raise Invalid(f"Keep the reason under {MAX_REASON} characters.")
+    reason = reason_text(
+        reason,
+        most=MAX_REASON,
+        missing="Give a reason for revoking the certificate; the verification page shows it.",
+    )
     if cert.revoked_at is not None:
         raise Conflict(
             f"Certificate {cert.serial} was already revoked on {plain_date(cert.revoked_at)}."
@@ -213,21 +231,8 @@ def reissue_after_name_change(db: Session, cert: Certificate, *, acting: User) -
             cert.revoked_at = utcnow()
             cert.revoke_reason = "Replaced"
             db.flush()
-            new = _new_certificate(
-                user=user,
-                holder_name=user.display_name,
-                course_id=cert.course_id,
-                course_version_id=cert.course_version_id,
-                course_title=cert.course_title,
-                course_version=cert.course_version,
-                credit_hours=cert.credit_hours,
-                session_id=cert.session_id,
-                first_date=cert.first_date,
-                last_date=cert.last_date,
-                facilitator_names=cert.facilitator_names,
-                earned_by=cert.earned_by,
-                earned_place=cert.earned_place,
-            )
+            kept = {column: getattr(cert, column) for column in _KEPT_ON_REISSUE}
+            new = _new_certificate(user=user, holder_name=user.display_name, **kept)
             _insert_with_serial(db, new)
             cert.revoked_at = new.issued_at
             cert.revoke_reason = f"Replaced by {new.serial}"
@@ -249,11 +254,12 @@ def correct_name_and_reissue(
     db: Session, cert: Certificate, new_name: str, *, acting: User
 ) -> Certificate:
     """Correct the holder's account name, then re-issue the certificate under it."""
-    name = " ".join(new_name.split())
-    if not name:
-        raise Invalid("Enter the corrected name.")
-    if len(name) > MAX_NAME:
-        raise Invalid(f"Keep the name under {MAX_NAME} characters.")
+    name = folded_text(
+        new_name,
+        most=MAX_NAME,
+        missing="Enter the corrected name.",
+        too_long=f"Keep the name under {MAX_NAME} characters.",
+    )
     user = db.get(User, cert.user_id)
     if user is None:
         raise NotFound("The certificate's holder no longer has an account.")

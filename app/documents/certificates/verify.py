@@ -8,13 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.accounts.throttle import count_event
+from app.accounts.throttle import count_or_refuse
 from app.config import get_settings
 from app.db import utcnow
 from app.documents.certificates.render import credit_hours_text, earned_text
 from app.documents.certificates.service import certificate_by_token
 from app.documents.models import Certificate, CertificateStatus
-from app.errors import TooManyRequests
 from app.formatting import date_range, plain_date
 
 
@@ -102,15 +101,16 @@ def count_lookup(db: Session, address: str | None, *, now: datetime | None = Non
     """
     settings = get_settings()
     now = now or utcnow()
-    window = timedelta(seconds=settings.verify_window_seconds)
-    count = count_event(db, _throttle_key(address or "unknown"), window=window, now=now)
-    if count.value > settings.verify_lookups_per_window:
-        retry_after = int((count.window_started + window - now).total_seconds()) + 1
-        raise TooManyRequests(
-            "Too many certificate lookups from your address. "
-            f"Try again in {_wait_text(retry_after)}.",
-            retry_after=retry_after,
-        )
+    count_or_refuse(
+        db,
+        _throttle_key(address or "unknown"),
+        window=timedelta(seconds=settings.verify_window_seconds),
+        most=settings.verify_lookups_per_window,
+        now=now,
+        refusal=lambda wait: (
+            f"Too many certificate lookups from your address. Try again in {_wait_text(wait)}."
+        ),
+    )
 
 
 def _wait_text(seconds: int) -> str:

@@ -8,15 +8,13 @@ with invoices, the PDF is rendered once per distinct content and then served as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents.files import storage
-from app.documents.invoices.service import document_parties
+from app.documents.invoices.service import PdfDocument, document_parties
 from app.documents.pdf import engine
 from app.errors import NotFound
 from app.formatting import long_date, money
@@ -24,20 +22,6 @@ from app.payments import views
 from app.payments.models import Order, Refund
 
 NO_SUCH_CREDIT_NOTE = "There is no such credit note."
-
-
-@dataclass(frozen=True)
-class CreditNote:
-    """One credit note ready to serve: its refund, what it shows, the hash naming its file."""
-
-    refund: Refund
-    context: dict[str, Any]
-    digest: str
-
-    @property
-    def filename(self) -> str:
-        """CN-2026-000001.pdf."""
-        return f"{self.refund.credit_note_number}.pdf"
 
 
 def credit_note_of(db: Session, order: Order, refund_id: int) -> Refund:
@@ -87,21 +71,14 @@ def credit_note_context(db: Session, order: Order, refund: Refund) -> dict[str, 
     }
 
 
-def prepare(db: Session, order: Order, refund: Refund) -> CreditNote:
+def prepare(db: Session, order: Order, refund: Refund) -> PdfDocument:
     """The credit note with the hash of what it shows (nothing rendered yet)."""
     context = credit_note_context(db, order, refund)
     digest = storage.inputs_hash({"document": "credit_note", "refund_id": refund.id, **context})
-    return CreditNote(refund, context, digest)
+    filename = f"{refund.credit_note_number}.pdf"
+    return PdfDocument(context, digest, filename, render_credit_note)
 
 
 def render_credit_note(context: dict[str, Any]) -> bytes:
     """Render a credit note's PDF from its context."""
     return engine.render_pdf(engine.render_template("credit_note.html", context))
-
-
-def credit_note_file(note: CreditNote) -> Path:
-    """The stored PDF of this credit note, rendered and stored the first time it is asked."""
-    stored = storage.lookup(note.digest)
-    if stored is not None:
-        return stored
-    return storage.store(note.digest, render_credit_note(note.context))

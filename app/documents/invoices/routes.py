@@ -20,13 +20,10 @@ from app.pages import page_router
 router = page_router()
 
 
-def _pdf_response(request: Request, invoice: invoices.Invoice) -> Response:
+def _pdf_response(request: Request, document: invoices.PdfDocument) -> Response:
     # As certificates: rendered once per distinct content, then served as stored.
     return serving.stored_pdf_response(
-        request,
-        digest=invoice.digest,
-        filename=invoice.filename,
-        stored_file=lambda: invoices.invoice_file(invoice),
+        request, digest=document.digest, filename=document.filename, stored_file=document.file
     )
 
 
@@ -44,15 +41,6 @@ def any_invoice(request: Request, ctx: Ctx, _: Coordinator, order_id: int) -> Re
     return _pdf_response(request, invoices.prepare(ctx.db, order))
 
 
-def _credit_note_response(request: Request, note: credit_notes.CreditNote) -> Response:
-    return serving.stored_pdf_response(
-        request,
-        digest=note.digest,
-        filename=note.filename,
-        stored_file=lambda: credit_notes.credit_note_file(note),
-    )
-
-
 @router.get("/orders/{order_id:id}/credit-notes/{refund_id:id}.pdf")
 def my_credit_note(
     request: Request, ctx: Ctx, user: SignedIn, order_id: int, refund_id: int
@@ -60,7 +48,7 @@ def my_credit_note(
     """Download a credit note of my invoice, or of my organisation's if I coordinate it."""
     order = invoices.invoice_for_user(ctx.db, user, order_id)
     refund = credit_notes.credit_note_of(ctx.db, order, refund_id)
-    return _credit_note_response(request, credit_notes.prepare(ctx.db, order, refund))
+    return _pdf_response(request, credit_notes.prepare(ctx.db, order, refund))
 
 
 @router.get("/coordinator/orders/{order_id:id}/credit-notes/{refund_id:id}.pdf")
@@ -70,7 +58,7 @@ def any_credit_note(
     """Coordinators: download a credit note of any invoice."""
     order = invoices.invoice_for_staff(ctx.db, order_id)
     refund = credit_notes.credit_note_of(ctx.db, order, refund_id)
-    return _credit_note_response(request, credit_notes.prepare(ctx.db, order, refund))
+    return _pdf_response(request, credit_notes.prepare(ctx.db, order, refund))
 
 
 # What app/main.py includes, in this order.

@@ -12,6 +12,7 @@ shows (paid, refunded, a corrected name, the seller's details) makes a new file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -33,17 +34,21 @@ NO_SUCH_ORDER = "There is no such order."
 
 
 @dataclass(frozen=True)
-class Invoice:
-    """One invoice ready to serve: its order, what it shows, and the hash naming its file."""
+class PdfDocument:
+    """An invoice or a credit note ready to serve: what it shows, the hash naming its file,
+    its download name (INV-2026-000123.pdf, CN-2026-000001.pdf) and how it is rendered."""
 
-    order: Order
     context: dict[str, Any]
     digest: str
+    filename: str
+    render: Callable[[dict[str, Any]], bytes]
 
-    @property
-    def filename(self) -> str:
-        """INV-2026-000123.pdf."""
-        return f"{self.order.invoice_number}.pdf"
+    def file(self) -> Path:
+        """The stored PDF, rendered and stored the first time it is asked for."""
+        stored = storage.lookup(self.digest)
+        if stored is not None:
+            return stored
+        return storage.store(self.digest, self.render(self.context))
 
 
 def _invoice_only(order: Order) -> Order:
@@ -167,21 +172,13 @@ def invoice_context(db: Session, order: Order) -> dict[str, Any]:
     }
 
 
-def prepare(db: Session, order: Order) -> Invoice:
+def prepare(db: Session, order: Order) -> PdfDocument:
     """The invoice of an order with the hash of what it shows (nothing rendered yet)."""
     context = invoice_context(db, order)
     digest = storage.inputs_hash({"document": "invoice", "order_id": order.id, **context})
-    return Invoice(order, context, digest)
+    return PdfDocument(context, digest, f"{order.invoice_number}.pdf", render_invoice)
 
 
 def render_invoice(context: dict[str, Any]) -> bytes:
     """Render an invoice's PDF from its context."""
     return engine.render_pdf(engine.render_template("invoice.html", context))
-
-
-def invoice_file(invoice: Invoice) -> Path:
-    """The stored PDF of this invoice, rendered and stored the first time it is asked for."""
-    stored = storage.lookup(invoice.digest)
-    if stored is not None:
-        return stored
-    return storage.store(invoice.digest, render_invoice(invoice.context))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,9 +31,16 @@ from app.enrollment import (
     waitlist,
 )
 from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.enrollment.pages.confirm import CONFIRMED, confirm_page, move_confirmation
 from app.errors import AppError, Invalid, NotFound
 from app.formatting import local_time
-from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
+from app.pages import (
+    PageForm,
+    change_or_form_again,
+    change_then_redirect,
+    page_router,
+    render_form_page,
+)
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession, SessionStatus
 from app.web import redirect, render
@@ -41,8 +48,6 @@ from app.web import redirect, render
 router = page_router()
 
 FormStr = Annotated[str, Form()]
-# The value a confirmation page's button sends: without it a destructive action only asks.
-CONFIRMED = "yes"
 
 
 def visible_session(db: Session, ctx: RequestContext, session_id: int) -> CourseSession:
@@ -165,32 +170,6 @@ def my_bookings(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     return render(request, "enrollment/bookings.html", {"bookings": bookings, "targets": targets})
 
 
-def confirm_page(
-    request: Request,
-    template: str,
-    *,
-    heading: str,
-    lead: str,
-    action: str,
-    back: str,
-    confirm_label: str,
-    back_label: str,
-    **extra: Any,
-) -> Response:
-    """A confirmation page (``components/confirm.html``): what will happen, a button that
-    posts the action again with ``confirm=yes``, and a way back that changes nothing."""
-    context = {
-        "heading": heading,
-        "lead": lead,
-        "action": action,
-        "back": back,
-        "confirm_label": confirm_label,
-        "back_label": back_label,
-        **extra,
-    }
-    return render(request, template, context)
-
-
 def _cancel_confirmation(
     request: Request, ctx: RequestContext, user: User, enrollment: Enrollment
 ) -> Response:
@@ -259,19 +238,9 @@ def transfer_booking(
         return redirect("/bookings")
     target = visible_session(ctx.db, ctx, chosen)
     if confirm != CONFIRMED:
-        preview = confirmations.move_preview(ctx.db, enrollment, target, by_learner=True)
-        return confirm_page(
-            request,
-            "enrollment/confirm_move.html",
-            heading="Move your seat?",
-            lead=f"Your seat on {preview.old.course_title} moves to {preview.new.when}.",
-            action=f"/bookings/{enrollment.id}/transfer",
-            back="/bookings",
-            confirm_label="Yes, move my seat",
-            back_label="No, keep my date",
-            fields={"session_id": str(target.id)},
-            preview=preview,
-            told=preview.told,
+        action = f"/bookings/{enrollment.id}/transfer"
+        return move_confirmation(
+            request, ctx, enrollment, target, by_learner=True, action=action, back="/bookings"
         )
 
     def run() -> str:
@@ -318,16 +287,15 @@ def _inhouse_page(
             select(Organisation).where(Organisation.id.in_(orgs)).order_by(Organisation.name)
         )
     )
-    return render(
+    return render_form_page(
         request,
         "enrollment/request_form.html",
         {
             "courses": inhouse.course_choices(ctx.db),
             "organisations": mine,
             "form": form,
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -348,7 +316,7 @@ def inhouse_submit(
     """Send an in-house request to the coordinators' inbox."""
     slug, _, format_id = form.course_format.partition(":")
 
-    def send() -> None:
+    def send() -> str:
         # Empty: 0, which the service refuses with the allowed range.
         participants = form.participants.strip()
         count = form_int(participants, "Number of participants") if participants else 0
@@ -365,11 +333,11 @@ def inhouse_submit(
             message=form.message,
             organisation_id=organisation,
         )
+        return "Thank you: your request went to our coordinators, who will reply by e-mail."
 
-    sent = run_change(ctx.db, send)
-    if isinstance(sent, Refusal):
-        return _inhouse_page(request, ctx, form=form.model_dump(), error=sent.error)
-    ctx.flash(
-        "Thank you: your request went to our coordinators, who will reply by e-mail.", "success"
+    return change_or_form_again(
+        ctx,
+        send,
+        done="/in-house-request",
+        form_again=lambda error: _inhouse_page(request, ctx, form=form.model_dump(), error=error),
     )
-    return redirect("/in-house-request")

@@ -17,9 +17,15 @@ from app.enrollment.models import Programme
 from app.enrollment.schemas import ProgrammeIn
 from app.errors import AppError, Invalid
 from app.formatting import money_field
-from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
+from app.pages import (
+    PageForm,
+    change_or_form_again,
+    change_then_redirect,
+    page_router,
+    render_form_page,
+)
 from app.scheduling.courses import course_choices
-from app.web import redirect, render
+from app.web import render
 
 router = page_router()
 
@@ -83,16 +89,15 @@ def _form_page(
     programme: Programme | None = None,
     error: AppError | None = None,
 ) -> Response:
-    return render(
+    return render_form_page(
         request,
         "enrollment/programme_form.html",
         {
             "form": form,
             "programme": programme,
             "courses": course_choices(ctx.db),
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -117,11 +122,17 @@ def create_programme(
     request: Request, ctx: Ctx, _: Coordinator, form: Annotated[ProgrammeForm, Form()]
 ) -> Response:
     """Save a new programme; a refused form is shown again as typed."""
-    made = run_change(ctx.db, lambda: programmes.create_programme(ctx.db, form.to_input()))
-    if isinstance(made, Refusal):
-        return _form_page(request, ctx, form, error=made.error)
-    ctx.flash(f"Programme “{made.title}” created.", "success")
-    return redirect(CATALOGUE)
+
+    def create() -> str:
+        made = programmes.create_programme(ctx.db, form.to_input())
+        return f"Programme “{made.title}” created."
+
+    return change_or_form_again(
+        ctx,
+        create,
+        done=CATALOGUE,
+        form_again=lambda error: _form_page(request, ctx, form, error=error),
+    )
 
 
 @router.get(f"{CATALOGUE}/{{programme_id:id}}/edit", response_class=HTMLResponse)
@@ -141,13 +152,17 @@ def update_programme(
 ) -> Response:
     """Save a programme's changes; seats already booked keep their price."""
     programme = programmes.get_programme(ctx.db, programme_id, active_only=False)
-    saved = run_change(
-        ctx.db, lambda: programmes.update_programme(ctx.db, programme, form.to_input())
+
+    def save() -> str:
+        saved = programmes.update_programme(ctx.db, programme, form.to_input())
+        return f"Programme “{saved.title}” saved."
+
+    return change_or_form_again(
+        ctx,
+        save,
+        done=CATALOGUE,
+        form_again=lambda error: _form_page(request, ctx, form, programme=programme, error=error),
     )
-    if isinstance(saved, Refusal):
-        return _form_page(request, ctx, form, programme=programme, error=saved.error)
-    ctx.flash(f"Programme “{saved.title}” saved.", "success")
-    return redirect(CATALOGUE)
 
 
 @router.post(f"{CATALOGUE}/{{programme_id:id}}/active")

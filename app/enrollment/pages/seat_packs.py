@@ -18,7 +18,13 @@ from app.content.models import Course
 from app.enrollment import changes, rules, seat_packs, views
 from app.enrollment.pages.bookings import FormStr
 from app.errors import AppError, Invalid, NotFound
-from app.pages import PageForm, Refusal, change_then_redirect, page_router, run_change
+from app.pages import (
+    PageForm,
+    change_or_form_again,
+    change_then_redirect,
+    page_router,
+    render_form_page,
+)
 from app.scheduling import visibility
 from app.scheduling.models import CourseSession
 from app.scheduling.workdays import check_date
@@ -43,7 +49,7 @@ def _packs_page(
         rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id))).items(),
         key=lambda item: item[1],
     )
-    return render(
+    return render_form_page(
         request,
         "enrollment/seat_packs.html",
         {
@@ -51,10 +57,9 @@ def _packs_page(
             "organisations": organisations,
             "courses": courses,
             "form": form,
-            "error": error.message if error else None,
             "today": date.today(),
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -80,7 +85,7 @@ def create_pack(
 ) -> Response:
     """Create a seat pack for a client organisation."""
 
-    def create() -> int:
+    def create() -> str:
         chosen = form_id(form.organisation_id)
         if chosen is None:
             raise Invalid("Choose the client organisation.")
@@ -96,13 +101,14 @@ def create_pack(
             valid_from=parse_date(form.valid_from, "first valid day"),
             valid_until=parse_date(form.valid_until, "last valid day"),
         )
-        return pack.seats
+        return f"Seat pack created: {pack.seats} seats."
 
-    created = run_change(ctx.db, create)
-    if isinstance(created, Refusal):
-        return _packs_page(request, ctx, form=form.model_dump(), error=created.error)
-    ctx.flash(f"Seat pack created: {created} seats.", "success")
-    return redirect(PACKS_PAGE)
+    return change_or_form_again(
+        ctx,
+        create,
+        done=PACKS_PAGE,
+        form_again=lambda error: _packs_page(request, ctx, form=form.model_dump(), error=error),
+    )
 
 
 @router.get("/orgs/{organisation_id:id}/seat-packs", response_class=HTMLResponse)

@@ -27,7 +27,8 @@ from app.enrollment import (
 )
 from app.enrollment.models import InHouseRequestStatus
 from app.enrollment.pages import session_day
-from app.enrollment.pages.bookings import CONFIRMED, FormStr, confirm_page, outcome
+from app.enrollment.pages.bookings import FormStr, outcome
+from app.enrollment.pages.confirm import CONFIRMED, confirm_page, move_confirmation
 from app.errors import Invalid, NotFound
 from app.pages import Refusal, change_then_redirect, page_router, run_change
 from app.scheduling import visibility
@@ -108,20 +109,9 @@ def move(
     if not rules.can_manage_person(ctx.db, user, target, enrollment.user_id):
         raise NotFound("There is no such session.")
     if confirm != CONFIRMED:
-        preview = confirmations.move_preview(ctx.db, enrollment, target, by_learner=False)
-        return confirm_page(
-            request,
-            "enrollment/confirm_move.html",
-            heading=f"Move {preview.person.display_name}?",
-            lead=f"{preview.person.display_name}'s place on {preview.old.course_title} moves "
-            f"to {preview.new.when}.",
-            action=f"/coordinator/enrollments/{enrollment.id}/move",
-            back=back,
-            confirm_label="Yes, move the seat",
-            back_label="No, back to the roster",
-            fields={"session_id": str(target.id)},
-            preview=preview,
-            told=preview.told,
+        action = f"/coordinator/enrollments/{enrollment.id}/move"
+        return move_confirmation(
+            request, ctx, enrollment, target, by_learner=False, action=action, back=back
         )
 
     def run() -> str:

@@ -14,7 +14,7 @@ from app.learning import grading, player, service
 from app.learning.hooks import MY_LEARNING_SECTIONS
 from app.learning.player import ModuleView, NotReachable
 from app.learning.service import NoAccess
-from app.pages import Refusal, page_router, run_change
+from app.pages import change_or_form_again, page_router, render_form_page
 from app.web import redirect, render
 
 router = page_router()
@@ -76,16 +76,15 @@ def grants(request: Request, ctx: Ctx, _: Coordinator) -> Response:
 def _grants_page(
     request: Request, ctx: Ctx, *, form: dict[str, str] | None = None, error: AppError | None = None
 ) -> Response:
-    return render(
+    return render_form_page(
         request,
         "learning/grants.html",
         {
             "courses": service.course_choices(ctx.db),
             "grants": service.list_grants(ctx.db),
             "form": form or {},
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -95,17 +94,20 @@ def create_grant(
 ) -> Response:
     """Give one learner access to one course."""
     # Every refusal (an unknown course or address included) is shown on the form.
-    granted = run_change(
-        ctx.db,
-        lambda: service.grant_access(ctx.db, course, email, coordinator),
+
+    def grant() -> str:
+        service.grant_access(ctx.db, course, email, coordinator)
+        title = dict(service.course_choices(ctx.db)).get(course, course)
+        return f"Access granted: {email.strip()} can now study “{title}” online."
+
+    form = {"course": course, "email": email}
+    return change_or_form_again(
+        ctx,
+        grant,
+        done="/learning/grants",
+        form_again=lambda error: _grants_page(request, ctx, form=form, error=error),
         refusals=(AppError,),
     )
-    if isinstance(granted, Refusal):
-        form = {"course": course, "email": email}
-        return _grants_page(request, ctx, form=form, error=granted.error)
-    title = dict(service.course_choices(ctx.db)).get(course, course)
-    ctx.flash(f"Access granted: {email.strip()} can now study “{title}” online.", "success")
-    return redirect("/learning/grants")
 
 
 @router.get("/learn/{slug}", response_class=HTMLResponse)

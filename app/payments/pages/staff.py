@@ -21,11 +21,11 @@ from app.enrollment import rules
 from app.enrollment.pages.seat_packs import parse_date
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.formatting import money
-from app.pages import PageForm, Refusal, page_router, run_change
+from app.pages import PageForm, change_or_form_again, page_router, render_form_page
 from app.payments import checkout, gateway, promos, refunds, views
 from app.payments.models import Order, RefundPolicy
 from app.scheduling.models import CourseSession
-from app.web import redirect, render
+from app.web import redirect
 
 router = page_router()
 
@@ -86,7 +86,7 @@ def _orders_page(
         (pack, organisations.get(pack.organisation_id, ""))
         for pack in checkout.uninvoiced_seat_packs(ctx.db)
     ]
-    return render(
+    return render_form_page(
         request,
         "payments/admin_orders.html",
         {
@@ -97,10 +97,9 @@ def _orders_page(
             "providers": [(k, v) for k, v in views.PROVIDER_TEXT.items() if k],
             "packs": packs,
             "form": form or {},
-            "error": error.message if error else None,
             "currency": get_settings().currency,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -128,15 +127,14 @@ def invoice_seat_pack(
 def _order_page(
     request: Request, ctx: Ctx, order: Order, error: AppError | None = None
 ) -> Response:
-    return render(
+    return render_form_page(
         request,
         "payments/order.html",
         {
             "order": views.order_view(ctx.db, order),
             "staff": True,
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -205,7 +203,7 @@ def _promos_page(
     titles = rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id)))
     slugs = {row.id: row.slug for row in ctx.db.execute(select(Course.id, Course.slug))}
     courses = sorted(((slugs[i], t) for i, t in titles.items()), key=lambda item: item[1])
-    return render(
+    return render_form_page(
         request,
         "payments/promo_codes.html",
         {
@@ -213,11 +211,10 @@ def _promos_page(
             "courses": courses,
             "titles": titles,
             "form": form,
-            "error": error.message if error else None,
             "today": date.today(),
             "currency": get_settings().currency,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 
@@ -261,13 +258,14 @@ def create_promo(
             course_slug=form.course.strip() or None,
             usage_limit=limit,
         )
-        return promo.code
+        return f"Promo code {promo.code} created."
 
-    created = run_change(ctx.db, create)
-    if isinstance(created, Refusal):
-        return _promos_page(request, ctx, form=form.model_dump(), error=created.error)
-    ctx.flash(f"Promo code {created} created.", "success")
-    return redirect(PROMOS_PAGE)
+    return change_or_form_again(
+        ctx,
+        create,
+        done=PROMOS_PAGE,
+        form_again=lambda error: _promos_page(request, ctx, form=form.model_dump(), error=error),
+    )
 
 
 POLICIES_PAGE = "/coordinator/refund-policies"
@@ -278,7 +276,7 @@ def _policies_page(
 ) -> Response:
     titles = rules.course_titles(ctx.db, ctx.db.scalars(select(Course.id)))
     own = list(ctx.db.scalars(select(RefundPolicy).order_by(RefundPolicy.id)))
-    return render(
+    return render_form_page(
         request,
         "payments/refund_policies.html",
         {
@@ -294,9 +292,8 @@ def _policies_page(
             ],
             "courses": sorted(titles.items(), key=lambda item: item[1]),
             "form": form,
-            "error": error.message if error else None,
         },
-        status_code=error.status if error else 200,
+        error=error,
     )
 
 

@@ -15,7 +15,12 @@ from app.accounts.permissions import Coordinator
 from app.accounts.sessions import Ctx
 from app.bounds import form_id
 from app.errors import AppError, Conflict, Invalid
-from app.pages import PageForm, Refusal, page_router, run_change
+from app.pages import (
+    PageForm,
+    change_or_form_again,
+    page_router,
+    render_form_page,
+)
 from app.scheduling import facilitators, forms, sessions, venues, visibility, workdays
 from app.scheduling import month as month_grid
 from app.scheduling.courses import course_choices, course_titles, format_choices
@@ -37,9 +42,14 @@ def calendar_page(request: Request, ctx: Ctx, _: Coordinator, month: str = "") -
 @router.get("/coordinator/venues", response_class=HTMLResponse)
 def venue_list(request: Request, ctx: Ctx, _: Coordinator) -> Response:
     """Venues, and a form to add one."""
-    return render(
-        request, "scheduling/venues.html", {"venues": venues.list_venues(ctx.db), "form": {}}
-    )
+    return _venues_page(request, ctx, form={})
+
+
+def _venues_page(
+    request: Request, ctx: Ctx, *, form: dict[str, str], error: AppError | None = None
+) -> Response:
+    context = {"venues": venues.list_venues(ctx.db), "form": form}
+    return render_form_page(request, "scheduling/venues.html", context, error=error)
 
 
 class VenueForm(PageForm):
@@ -55,16 +65,17 @@ def add_venue(
     request: Request, ctx: Ctx, _: Coordinator, form: Annotated[VenueForm, Form()]
 ) -> Response:
     """Add a venue."""
-    venue = run_change(ctx.db, lambda: venues.create_venue(ctx.db, **form.model_dump()))
-    if isinstance(venue, Refusal):
-        context = {
-            "venues": venues.list_venues(ctx.db),
-            "form": form.model_dump(),
-            "error": venue.message,
-        }
-        return render(request, "scheduling/venues.html", context, status_code=422)
-    ctx.flash(f"Venue '{venue.name}' is added.", "success")
-    return redirect("/coordinator/venues")
+
+    def add() -> str:
+        venue = venues.create_venue(ctx.db, **form.model_dump())
+        return f"Venue '{venue.name}' is added."
+
+    return change_or_form_again(
+        ctx,
+        add,
+        done="/coordinator/venues",
+        form_again=lambda error: _venues_page(request, ctx, form=form.model_dump(), error=error),
+    )
 
 
 def form_choices(db: Session) -> dict[str, Any]:
