@@ -63,9 +63,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.alter_column("earned_by", existing_type=sa.String(length=12), nullable=False)
-        batch_op.alter_column(
-            "earned_place", existing_type=sa.String(length=200), nullable=False
-        )
+        batch_op.alter_column("earned_place", existing_type=sa.String(length=200), nullable=False)
 
 
 def downgrade() -> None:
