@@ -140,6 +140,21 @@ def mark_attendance(
     return len(marks)
 
 
+def check_closable(session: CourseSession, now: datetime) -> None:
+    """``Conflict`` unless the session may be closed now: scheduled, on or after its last
+    day (in its zone), and not closed already."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict("This session was cancelled; there is nothing to close.")
+    if visibility.local_today(session, now) < session.ends_on:
+        raise Conflict(
+            f"The session's last day is {long_date(session.ends_on)}; close it on that day "
+            "or later, once everyone's attendance is marked."
+        )
+    if session.closed_at is not None:
+        closed = visibility.local_today(session, session.closed_at)
+        raise Conflict(f"The session was already closed on {long_date(closed)}.")
+
+
 def close_session(
     db: Session, session: CourseSession, closer: User, *, now: datetime | None = None
 ) -> int:
@@ -150,17 +165,8 @@ def close_session(
     """
     if not can_take_attendance(db, closer, session):
         raise NotFound("There is no such session.")
-    if session.status != SessionStatus.SCHEDULED:
-        raise Conflict("This session was cancelled; there is nothing to close.")
     now = now or utcnow()
-    if visibility.local_today(session, now) < session.ends_on:
-        raise Conflict(
-            f"The session's last day is {long_date(session.ends_on)}; close it on that day "
-            "or later, once everyone's attendance is marked."
-        )
-    if session.closed_at is not None:
-        closed = visibility.local_today(session, session.closed_at)
-        raise Conflict(f"The session was already closed on {long_date(closed)}.")
+    check_closable(session, now)
     session.closed_at = now
     db.flush()
     return hooks.session_closed(db, session)

@@ -27,7 +27,7 @@ from app.enrollment.waitlist import settle_session
 from app.errors import Conflict, Invalid
 from app.formatting import long_date
 from app.scheduling import visibility
-from app.scheduling.models import CourseSession, SessionDay, SessionStatus
+from app.scheduling.models import CourseSession, SessionStatus
 
 SOURCE = "walk_in"
 
@@ -110,8 +110,6 @@ def _person(
     db: Session, walk_in: WalkIn, acting: User, session: CourseSession
 ) -> tuple[User, bool]:
     """The walk-in's account, made (with an invitation) when the address has none."""
-    if "\x00" in walk_in.email or "\x00" in walk_in.name:
-        raise Invalid("The form held a character that cannot be stored; type it again.")
     if not walk_in.email.strip():
         raise Invalid("Enter the walk-in's e-mail address.")
     address = service.normalise_email(walk_in.email)
@@ -170,7 +168,7 @@ def _mark_present_today(
 ) -> None:
     today = visibility.local_today(session, now)
     day = next((d for d in session.days if d.date == today), None)
-    if isinstance(day, SessionDay):
+    if day is not None:
         attendance.mark_attendance(
             db, session, acting, {(enrollment.id, day.day_index): True}, now=now
         )

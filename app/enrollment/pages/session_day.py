@@ -7,6 +7,8 @@ certificates are issued.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Form
@@ -54,21 +56,26 @@ def day_context(db: Session, session: CourseSession, viewer: User) -> dict[str, 
     """What the sheet shows about the day: seats, whether walk-ins and closing are open."""
     now = utcnow()
     (seats,) = queries.with_seats(db, [session])
-    try:
-        walk_ins.check_on_the_day(session, now)
-        walk_in_refusal = ""
-    except AppError as exc:
-        walk_in_refusal = exc.message
     return {
         "seats": seats,
-        "walk_in_refusal": walk_in_refusal,
+        "walk_in_refusal": _refusal(walk_ins.check_on_the_day, session, now),
         "payer_choices": payers.PAYER_CHOICES,
         "can_override": visibility.is_staff(viewer),
-        "can_close": session.closed_at is None
-        and visibility.local_today(session, now) >= session.ends_on,
+        "can_close": not _refusal(attendance.check_closable, session, now),
         "is_over": visibility.is_over(session, now),
         "ends_at": local_time(visibility.session_end(session), session.timezone),
     }
+
+
+def _refusal(
+    check: Callable[[CourseSession, datetime], None], session: CourseSession, now: datetime
+) -> str:
+    """What ``check`` would refuse now ("" when it allows): the page shows the same rule."""
+    try:
+        check(session, now)
+    except AppError as exc:
+        return exc.message
+    return ""
 
 
 @router.post("/facilitator/sessions/{session_id:id}/walk-ins")
